@@ -1,0 +1,402 @@
+"""Make moto's AMP behave like AMP where the collection depends on it.
+
+moto 5.2.5 creates everything ACTIVE at once, accepts any bytes as rule data, overwrites on a second
+Create and has no alertmanager definitions. This module replaces moto's AMP backend and response
+class (``install()``) with subclasses that add:
+
+- asynchronous statuses: CREATING / UPDATING / DELETING settle after ``SETTINGS.amp_delay`` seconds;
+- AMP's validation: bad documents end in CREATION_FAILED / UPDATE_FAILED with a statusReason, and
+  after UPDATE_FAILED the data in effect stays the previous one;
+- ConflictException for a Create of something that exists and for changes while a resource is busy;
+- alertmanager definitions (Create / Describe / Put / Delete);
+- workspaces with ``kmsKeyArn``; logging configurations that are not found until created.
+"""
+
+import base64
+import json
+import time
+from urllib.parse import unquote
+
+import moto.amp
+import moto.amp.models
+import moto.amp.responses
+import moto.amp.urls
+from moto.amp.exceptions import AmpException, ResourceNotFoundException
+from moto.amp.models import PrometheusServiceBackend, RuleGroupNamespace, Workspace
+from moto.amp.responses import PrometheusServiceResponse
+from moto.core.base_backend import BackendDict
+from moto.core.utils import unix_time
+
+from .settings import SETTINGS
+from .validation import alertmanager_definition_reason, rule_file_reason
+
+BUSY = ("CREATING", "UPDATING", "DELETING")
+GONE = "GONE"  # internal outcome of DELETING: the owner drops the resource
+
+
+class ConflictException(AmpException):
+    code = 409
+
+    def __init__(self, message, resource_id, resource_type):
+        super().__init__("ConflictException", message)
+        self.description = json.dumps(
+            {"message": message, "resourceId": resource_id, "resourceType": resource_type}
+        )
+
+
+class ValidationException(AmpException):
+    code = 400
+
+    def __init__(self, message, field_name):
+        super().__init__("ValidationException", message)
+        self.description = json.dumps(
+            {"message": message, "reason": "FIELD_VALIDATION_FAILED",
+             "fieldList": [{"name": field_name, "message": message}]}
+        )
+
+
+class NotFound(ResourceNotFoundException):
+    code = 404
+
+    def __init__(self, what, resource_id, resource_type):
+        super().__init__(f"{what} not found", resource_id=resource_id, resource_type=resource_type)
+
+
+class Lifecycle:
+    """A status code that moves from a transitional state to its outcome after the AMP delay."""
+
+    def __init__(self, code="ACTIVE"):
+        self.code = code
+        self.reason = None
+        self._pending = None
+        self._due = 0.0
+
+    def start(self, transitional, outcome, reason=None, on_settle=None):
+        self.code, self.reason = transitional, None
+        self._pending = (outcome, reason, on_settle)
+        self._due = time.monotonic() + SETTINGS.amp_delay
+        self.settle()
+
+    def settle(self):
+        if self._pending and time.monotonic() >= self._due:
+            outcome, reason, on_settle = self._pending
+            self._pending = None
+            self.code, self.reason = outcome, reason
+            if on_settle:
+                on_settle(outcome)
+        return self.code
+
+    @property
+    def busy(self):
+        return self.settle() in BUSY
+
+    @property
+    def gone(self):
+        return self.settle() == GONE
+
+    def as_dict(self):
+        status = {"statusCode": self.settle()}
+        if self.reason:
+            status["statusReason"] = self.reason
+        return status
+
+
+def _decode(data_b64):
+    return base64.b64decode(data_b64 or "")
+
+
+def _change_document(lifecycle, target, new_data, reason_fn, first):
+    """Start a Create (first=True) or Put of a validated document on ``target``.
+
+    The data in effect (``target.data``) changes only when the new document is valid: after
+    UPDATE_FAILED the previous document stays, as in AMP.
+    """
+    reason = reason_fn(_decode(new_data))
+    if first:
+        target.data = new_data
+        lifecycle.start("CREATING", "CREATION_FAILED" if reason else "ACTIVE", reason)
+        return
+
+    def apply(outcome):
+        if outcome == "ACTIVE":
+            target.data = new_data
+            target.modified_at = unix_time()
+
+    lifecycle.start("UPDATING", "UPDATE_FAILED" if reason else "ACTIVE", reason, apply)
+
+
+class SandboxNamespace(RuleGroupNamespace):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lifecycle = Lifecycle()
+
+    def to_dict(self):
+        result = super().to_dict()
+        result["status"] = self.lifecycle.as_dict()
+        return result
+
+
+class AlertManagerDefinition:
+    def __init__(self):
+        self.data = ""
+        self.created_at = unix_time()
+        self.modified_at = self.created_at
+        self.lifecycle = Lifecycle()
+
+    def to_dict(self):
+        return {
+            "status": self.lifecycle.as_dict(),
+            "data": self.data,
+            "createdAt": self.created_at,
+            "modifiedAt": self.modified_at,
+        }
+
+
+class SandboxWorkspace(Workspace):
+    def __init__(self, *args, kms_key_arn=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kms_key_arn = kms_key_arn
+        self.lifecycle = Lifecycle()
+        self.alertmanager = None
+        self.logging = None  # (dict, Lifecycle)
+
+    def to_dict(self):
+        result = super().to_dict()
+        result["status"] = self.lifecycle.as_dict()
+        result.pop("statusReason", None)  # AMP gives workspaces no statusReason
+        if self.kms_key_arn:
+            result["kmsKeyArn"] = self.kms_key_arn
+        return result
+
+
+def _require_idle(lifecycle, resource_id, resource_type):
+    if lifecycle.busy:
+        raise ConflictException(
+            f"{resource_type} {resource_id} is {lifecycle.code}; try again when it is no longer busy",
+            resource_id, resource_type,
+        )
+
+
+class SandboxAmpBackend(PrometheusServiceBackend):
+    """moto's AMP backend with AMP's timing, validation and conflicts."""
+
+    @property
+    def _url_module(self):
+        # moto derives the routes from the backend's module name; ours live in moto.amp.urls.
+        return moto.amp.urls
+
+    def _settle(self):
+        for ws_id, workspace in list(self.workspaces.items()):
+            if workspace.lifecycle.gone:
+                del self.workspaces[ws_id]
+                continue
+            for name, namespace in list(workspace.rule_group_namespaces.items()):
+                if namespace.lifecycle.gone:
+                    del workspace.rule_group_namespaces[name]
+            if workspace.alertmanager and workspace.alertmanager.lifecycle.gone:
+                workspace.alertmanager = None
+            if workspace.logging and workspace.logging[1].gone:
+                workspace.logging = None
+
+    # -- workspaces ---------------------------------------------------------------------------
+
+    def create_workspace(self, alias, tags, kms_key_arn=None):
+        workspace = SandboxWorkspace(
+            self.account_id, self.region_name, alias=alias, tag_fn=self.list_tags_for_resource,
+            kms_key_arn=kms_key_arn,
+        )
+        self.workspaces[workspace.workspace_id] = workspace
+        self.tag_resource(workspace.arn, tags)
+        failed = SETTINGS.take_async_failure("CreateWorkspace")
+        workspace.lifecycle.start("CREATING", "CREATION_FAILED" if failed else "ACTIVE")
+        return workspace
+
+    def describe_workspace(self, workspace_id):
+        self._settle()
+        return super().describe_workspace(workspace_id)
+
+    def list_workspaces(self, alias, **kwargs):
+        self._settle()
+        return super().list_workspaces(alias, **kwargs)
+
+    def update_workspace_alias(self, alias, workspace_id):
+        workspace = self.describe_workspace(workspace_id)
+        _require_idle(workspace.lifecycle, workspace_id, "AWS::APS::Workspace")
+        workspace.alias = alias
+        workspace.lifecycle.start("UPDATING", "ACTIVE")
+
+    def delete_workspace(self, workspace_id):
+        workspace = self.describe_workspace(workspace_id)
+        _require_idle(workspace.lifecycle, workspace_id, "AWS::APS::Workspace")
+        workspace.lifecycle.start("DELETING", GONE)
+
+    # -- rule groups namespaces ---------------------------------------------------------------
+
+    def create_rule_groups_namespace(self, data, name, tags, workspace_id):
+        workspace = self.describe_workspace(workspace_id)
+        if name in workspace.rule_group_namespaces:
+            raise ConflictException(
+                f"Rule groups namespace {name} already exists", name, "AWS::APS::RuleGroupsNamespace"
+            )
+        namespace = SandboxNamespace(
+            account_id=self.account_id, region=self.region_name, workspace_id=workspace_id,
+            name=name, data=data, tag_fn=self.list_tags_for_resource,
+        )
+        workspace.rule_group_namespaces[name] = namespace
+        self.tag_resource(namespace.arn, tags)
+        _change_document(namespace.lifecycle, namespace, data, rule_file_reason, first=True)
+        return namespace
+
+    def describe_rule_groups_namespace(self, name, workspace_id):
+        self._settle()
+        return super().describe_rule_groups_namespace(name=name, workspace_id=workspace_id)
+
+    def put_rule_groups_namespace(self, data, name, workspace_id):
+        namespace = self.describe_rule_groups_namespace(name=name, workspace_id=workspace_id)
+        _require_idle(namespace.lifecycle, name, "AWS::APS::RuleGroupsNamespace")
+        _change_document(namespace.lifecycle, namespace, data, rule_file_reason, first=False)
+        return namespace
+
+    def delete_rule_groups_namespace(self, name, workspace_id):
+        namespace = self.describe_rule_groups_namespace(name=name, workspace_id=workspace_id)
+        _require_idle(namespace.lifecycle, name, "AWS::APS::RuleGroupsNamespace")
+        namespace.lifecycle.start("DELETING", GONE)
+
+    def list_rule_groups_namespaces(self, name, workspace_id, **kwargs):
+        self._settle()
+        return super().list_rule_groups_namespaces(name=name, workspace_id=workspace_id, **kwargs)
+
+    # -- alertmanager definitions -------------------------------------------------------------
+
+    def _definition(self, workspace_id):
+        workspace = self.describe_workspace(workspace_id)
+        if workspace.alertmanager is None:
+            raise NotFound("Alert manager definition", workspace_id, "AWS::APS::AlertManagerDefinition")
+        return workspace.alertmanager
+
+    def create_alert_manager_definition(self, workspace_id, data):
+        workspace = self.describe_workspace(workspace_id)
+        if workspace.alertmanager is not None:
+            raise ConflictException(
+                "An alert manager definition already exists", workspace_id, "AWS::APS::AlertManagerDefinition"
+            )
+        definition = AlertManagerDefinition()
+        workspace.alertmanager = definition
+        _change_document(definition.lifecycle, definition, data, alertmanager_definition_reason, first=True)
+        return definition
+
+    def describe_alert_manager_definition(self, workspace_id):
+        return self._definition(workspace_id)
+
+    def put_alert_manager_definition(self, workspace_id, data):
+        definition = self._definition(workspace_id)
+        _require_idle(definition.lifecycle, workspace_id, "AWS::APS::AlertManagerDefinition")
+        _change_document(definition.lifecycle, definition, data, alertmanager_definition_reason, first=False)
+        return definition
+
+    def delete_alert_manager_definition(self, workspace_id):
+        definition = self._definition(workspace_id)
+        _require_idle(definition.lifecycle, workspace_id, "AWS::APS::AlertManagerDefinition")
+        definition.lifecycle.start("DELETING", GONE)
+
+    # -- logging configuration ----------------------------------------------------------------
+
+    @staticmethod
+    def _check_log_group_arn(log_group_arn):
+        if not log_group_arn or not log_group_arn.startswith("arn:") or not log_group_arn.endswith(":*"):
+            raise ValidationException(
+                "logGroupArn must be a CloudWatch Logs log group ARN ending in ':*'", "logGroupArn"
+            )
+
+    def _logging(self, workspace_id):
+        workspace = self.describe_workspace(workspace_id)
+        if workspace.logging is None:
+            raise NotFound("Logging configuration", workspace_id, "AWS::APS::LoggingConfiguration")
+        return workspace.logging
+
+    def create_logging_configuration(self, workspace_id, log_group_arn):
+        self._check_log_group_arn(log_group_arn)
+        workspace = self.describe_workspace(workspace_id)
+        if workspace.logging is not None:
+            raise ConflictException(
+                "A logging configuration already exists", workspace_id, "AWS::APS::LoggingConfiguration"
+            )
+        config = {"logGroupArn": log_group_arn, "workspace": workspace_id,
+                  "createdAt": unix_time(), "modifiedAt": unix_time()}
+        workspace.logging = (config, Lifecycle())
+        workspace.logging[1].start("CREATING", "ACTIVE")
+        return workspace.logging[1].as_dict()
+
+    def describe_logging_configuration(self, workspace_id):
+        config, lifecycle = self._logging(workspace_id)
+        return dict(config, status=lifecycle.as_dict())
+
+    def update_logging_configuration(self, workspace_id, log_group_arn):
+        self._check_log_group_arn(log_group_arn)
+        config, lifecycle = self._logging(workspace_id)
+        _require_idle(lifecycle, workspace_id, "AWS::APS::LoggingConfiguration")
+        config.update(logGroupArn=log_group_arn, modifiedAt=unix_time())
+        lifecycle.start("UPDATING", "ACTIVE")
+        return lifecycle.as_dict()
+
+    def delete_logging_configuration(self, workspace_id):
+        _config, lifecycle = self._logging(workspace_id)
+        _require_idle(lifecycle, workspace_id, "AWS::APS::LoggingConfiguration")
+        lifecycle.start("DELETING", GONE)
+
+
+sandbox_amp_backends = BackendDict(SandboxAmpBackend, "amp")
+
+
+class SandboxAmpResponse(PrometheusServiceResponse):
+    """moto's AMP responses plus kmsKeyArn and alertmanager definitions."""
+
+    @property
+    def amp_backend(self):
+        return sandbox_amp_backends[self.current_account][self.region]
+
+    def _workspace_id_before(self, suffix):
+        # .../workspaces/<id>/<suffix...>
+        parts = unquote(self.path).rstrip("/").split("/")
+        return parts[parts.index("workspaces") + 1] if suffix else parts[-1]
+
+    def create_workspace(self):
+        params = json.loads(self.body or "{}")
+        workspace = self.amp_backend.create_workspace(
+            alias=params.get("alias"), tags=params.get("tags"), kms_key_arn=params.get("kmsKeyArn")
+        )
+        return json.dumps(workspace.to_dict())
+
+    def create_alert_manager_definition(self):
+        params = json.loads(self.body or "{}")
+        definition = self.amp_backend.create_alert_manager_definition(
+            workspace_id=self._workspace_id_before("alertmanager"), data=params.get("data")
+        )
+        return 202, {"status": 202}, json.dumps({"status": definition.lifecycle.as_dict()})
+
+    def describe_alert_manager_definition(self):
+        definition = self.amp_backend.describe_alert_manager_definition(
+            workspace_id=self._workspace_id_before("alertmanager")
+        )
+        return json.dumps({"alertManagerDefinition": definition.to_dict()})
+
+    def put_alert_manager_definition(self):
+        params = json.loads(self.body or "{}")
+        definition = self.amp_backend.put_alert_manager_definition(
+            workspace_id=self._workspace_id_before("alertmanager"), data=params.get("data")
+        )
+        return 202, {"status": 202}, json.dumps({"status": definition.lifecycle.as_dict()})
+
+    def delete_alert_manager_definition(self):
+        self.amp_backend.delete_alert_manager_definition(workspace_id=self._workspace_id_before("alertmanager"))
+        return 202, {"status": 202}, ""
+
+
+def install():
+    """Swap moto's AMP backend and routes for the sandbox's; call before the first request."""
+    moto.amp.amp_backends = sandbox_amp_backends
+    moto.amp.models.amp_backends = sandbox_amp_backends
+    moto.amp.responses.amp_backends = sandbox_amp_backends
+    paths = {pattern: SandboxAmpResponse.dispatch for pattern in moto.amp.urls.url_paths}
+    paths["{0}/workspaces/(?P<workspace_id>[^/]+)/alertmanager/definition$"] = SandboxAmpResponse.dispatch
+    moto.amp.urls.url_paths = paths

@@ -1,0 +1,208 @@
+"""WSGI layer in front of moto: request log, fault injection and the sandbox's control API.
+
+Control API (JSON, under ``/_sandbox/``):
+  GET    /_sandbox/health          -> {"ok": true, "pid": ...}
+  GET    /_sandbox/requests        -> [{"service", "operation", "status", "time"}, ...]
+  DELETE /_sandbox/requests        -> clear the request log
+  POST   /_sandbox/faults          {"operation": "CreateWorkspace", "service": "amp" (optional),
+                                    "kind": "throttle" | "server_error" | "creation_failed",
+                                    "count": 2}
+  GET    /_sandbox/faults          -> pending faults
+  DELETE /_sandbox/faults          -> clear them
+  GET|POST /_sandbox/settings      {"amp_delay": 0.2}
+  POST   /_sandbox/reset           -> moto's state, faults, request log and settings back to start
+"""
+
+import io
+import json
+import logging
+import os
+import re
+import threading
+import time
+from urllib.parse import parse_qs
+
+import botocore.session
+from moto.core.routing import get_service_router
+from moto.core.request import Request
+
+from .settings import SETTINGS
+
+LOG = logging.getLogger("sandbox")
+
+# Services the collection talks to, by the name that appears in the SigV4 credential scope.
+SERVICES = ("amp", "iam", "sns", "sqs", "lambda", "ssm", "logs", "kms", "sts", "cloudwatch", "events")
+FAULT_KINDS = ("throttle", "server_error", "creation_failed")
+# Faults that change an asynchronous outcome rather than the HTTP answer.
+ASYNC_FAULT_OPERATIONS = {"creation_failed": ("CreateWorkspace",)}
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+
+def _load_models():
+    session = botocore.session.get_session()
+    models = {}
+    for name in SERVICES:
+        model = session.get_service_model(name)
+        models[model.signing_name] = model
+        models.setdefault(name, model)
+    return models
+
+
+class SandboxGateway:
+    def __init__(self, app, reset_moto):
+        self.app = app
+        self.reset_moto = reset_moto
+        self.models = _load_models()
+        self.lock = threading.Lock()
+        self.requests = []
+        self.faults = []  # dicts: operation, service, kind, count
+
+    # -- request identification ----------------------------------------------------------------
+
+    def _identify(self, environ, body):
+        """(botocore service name, operation name) of an AWS request; (None, None) if unknown."""
+        match = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        model = self.models.get(match.group(1)) if match else None
+        if model is None:
+            return None, None
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target:
+            return model.service_name, target.split(".")[-1]
+        if model.protocol in ("query", "ec2"):
+            params = parse_qs(environ.get("QUERY_STRING", ""))
+            if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+                params.update(parse_qs(body.decode("utf-8", "replace")))
+            action = params.get("Action", [None])[0]
+            return model.service_name, action
+        try:
+            operation, _ = get_service_router(model.service_name).match(Request(dict(environ, **{"wsgi.input": io.BytesIO(body)})))
+            return model.service_name, operation.name
+        except Exception:  # moto raises werkzeug NotFound for unknown routes
+            return model.service_name, None
+
+    # -- faults ----------------------------------------------------------------------------------
+
+    def _take_fault(self, service, operation):
+        with self.lock:
+            for fault in self.faults:
+                if fault["operation"] == operation and fault.get("service") in (None, service):
+                    fault["count"] -= 1
+                    if fault["count"] <= 0:
+                        self.faults.remove(fault)
+                    return fault["kind"]
+        return None
+
+    def _fault_response(self, service, kind):
+        model = self.models[service]
+        if kind == "throttle":
+            code, status, message = "ThrottlingException", 400, "Rate exceeded (sandbox fault injection)"
+            if "ThrottlingException" in model.shape_names:
+                status = model.shape_for("ThrottlingException").metadata.get("error", {}).get("httpStatusCode", 400)
+            elif model.protocol == "query":
+                code = "Throttling"
+        else:
+            code, status, message = "InternalFailure", 500, "Internal error (sandbox fault injection)"
+            if "InternalServerException" in model.shape_names:
+                code = "InternalServerException"
+        if model.protocol == "query":
+            body = (
+                f"<ErrorResponse><Error><Type>{'Sender' if status < 500 else 'Receiver'}</Type>"
+                f"<Code>{code}</Code><Message>{message}</Message></Error>"
+                "<RequestId>sandbox-fault</RequestId></ErrorResponse>"
+            )
+            headers = [("Content-Type", "text/xml")]
+        else:
+            body = json.dumps({"__type": code, "message": message})
+            headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)]
+        return status, headers, body.encode()
+
+    def add_fault(self, spec):
+        operation = spec.get("operation")
+        kind = spec.get("kind", "throttle")
+        count = int(spec.get("count", 1))
+        if not operation or kind not in FAULT_KINDS or count < 1:
+            raise ValueError(f"a fault needs an operation, a kind in {FAULT_KINDS} and a count >= 1: {spec}")
+        if kind in ASYNC_FAULT_OPERATIONS:
+            if operation not in ASYNC_FAULT_OPERATIONS[kind]:
+                raise ValueError(f"kind {kind} applies to {ASYNC_FAULT_OPERATIONS[kind]} only")
+            with SETTINGS.lock:
+                SETTINGS.async_failures[operation] = SETTINGS.async_failures.get(operation, 0) + count
+            return
+        with self.lock:
+            self.faults.append({"operation": operation, "service": spec.get("service"), "kind": kind, "count": count})
+
+    # -- control API -----------------------------------------------------------------------------
+
+    def call_control(self, method, path, body=b""):
+        payload = json.loads(body or b"{}") if method in ("POST", "PUT") else {}
+        if path == "/_sandbox/health":
+            return 200, {"ok": True, "pid": os.getpid()}
+        if path == "/_sandbox/requests":
+            with self.lock:
+                if method == "DELETE":
+                    self.requests.clear()
+                return 200, list(self.requests)
+        if path == "/_sandbox/faults":
+            if method == "POST":
+                try:
+                    self.add_fault(payload)
+                except ValueError as exc:
+                    return 400, {"error": str(exc)}
+            elif method == "DELETE":
+                with self.lock:
+                    self.faults.clear()
+                SETTINGS.reset()
+            with self.lock:
+                return 200, {"faults": list(self.faults), "async_failures": dict(SETTINGS.async_failures)}
+        if path == "/_sandbox/settings":
+            if method == "POST" and "amp_delay" in payload:
+                SETTINGS.amp_delay = float(payload["amp_delay"])
+            return 200, SETTINGS.as_dict()
+        if path == "/_sandbox/reset" and method == "POST":
+            self.reset_moto()
+            with self.lock:
+                self.faults.clear()
+                self.requests.clear()
+            SETTINGS.reset()
+            return 200, {"reset": True}
+        return 404, {"error": f"no sandbox control endpoint {method} {path}"}
+
+    # -- WSGI ------------------------------------------------------------------------------------
+
+    def __call__(self, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        path = environ.get("PATH_INFO", "")
+
+        if path.startswith("/_sandbox/"):
+            status, result = self.call_control(environ["REQUEST_METHOD"], path, body)
+            start_response(f"{status} X", [("Content-Type", "application/json")])
+            return [json.dumps(result, default=str).encode()]
+
+        service, operation = self._identify(environ, body)
+        kind = self._take_fault(service, operation) if operation else None
+        if kind:
+            status, headers, payload = self._fault_response(service, kind)
+            self._record(service, operation, status, fault=kind)
+            start_response(f"{status} Fault", headers + [("Content-Length", str(len(payload)))])
+            return [payload]
+
+        seen = {}
+
+        def recording_start_response(status_line, headers, exc_info=None):
+            seen["status"] = int(status_line.split()[0])
+            return start_response(status_line, headers, exc_info)
+
+        result = self.app(environ, recording_start_response)
+        if service:
+            self._record(service, operation, seen.get("status", 0))
+        return result
+
+    def _record(self, service, operation, status, fault=None):
+        entry = {"time": time.time(), "service": service, "operation": operation, "status": status}
+        if fault:
+            entry["fault"] = fault
+        with self.lock:
+            self.requests.append(entry)
+        LOG.info("%s.%s -> %s%s", service, operation, status, f" (injected {fault})" if fault else "")

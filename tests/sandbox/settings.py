@@ -1,0 +1,36 @@
+"""Run-time knobs of the sandbox, shared by the AMP extension and the gateway.
+
+One object per server process. The gateway's control API (``/_sandbox/settings``)
+changes it while the server runs, so tests can make AMP fast or slow at will.
+"""
+
+import os
+import threading
+
+
+class SandboxSettings:
+    def __init__(self):
+        self.lock = threading.RLock()
+        # Seconds an AMP resource stays CREATING / UPDATING / DELETING before it settles.
+        self.amp_delay = float(os.environ.get("SANDBOX_AMP_DELAY", "1.0"))
+        # operation name -> number of coming calls whose asynchronous outcome is forced to fail
+        # (e.g. CreateWorkspace -> CREATION_FAILED, which AMP reports without a reason).
+        self.async_failures = {}
+
+    def take_async_failure(self, operation):
+        with self.lock:
+            left = self.async_failures.get(operation, 0)
+            if left <= 0:
+                return False
+            self.async_failures[operation] = left - 1
+            return True
+
+    def as_dict(self):
+        return {"amp_delay": self.amp_delay, "async_failures": dict(self.async_failures)}
+
+    def reset(self):
+        with self.lock:
+            self.async_failures.clear()
+
+
+SETTINGS = SandboxSettings()

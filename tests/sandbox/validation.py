@@ -1,0 +1,176 @@
+"""AMP-style validation of uploaded documents, for the sandbox.
+
+AMP accepts a Create/Put call and validates the document asynchronously: a bad document ends in
+CREATION_FAILED / UPDATE_FAILED with a ``statusReason``. Each function here returns that reason, or
+None when the document is acceptable. The real ``promtool`` / ``amtool`` are used when they are on
+the machine, so the reasons carry their positions and wording; a Python check stands in otherwise.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+import yaml
+
+TOOL_TIMEOUT = 30
+
+# Receiver keys AMP accepts: SNS is the only notification channel of AMP's alertmanager.
+AMP_RECEIVER_KEYS = {"name", "sns_configs"}
+AMP_FORBIDDEN_SNS_KEYS = ("api_url", "http_config")
+AMP_DEFINITION_KEYS = {"alertmanager_config", "template_files"}
+
+
+def _load_yaml(data, what):
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as exc:
+        return None, f"{what} is not UTF-8 text: {exc}"
+    try:
+        return yaml.safe_load(text), None
+    except yaml.YAMLError as exc:
+        return None, f"{what} is not valid YAML: {' '.join(str(exc).split())}"
+
+
+def _run_tool(argv, cwd):
+    try:
+        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=TOOL_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        return f"{os.path.basename(argv[0])} timed out after {TOOL_TIMEOUT}s"
+    if proc.returncode == 0:
+        return None
+    output = "\n".join(part for part in (proc.stdout, proc.stderr) if part)
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    useful = [ln for ln in lines if not ln.startswith(("Checking", "FAILED:", "amtool: error")) and ln != "FAILED:"]
+    return " ".join(useful or lines)
+
+
+# ---------------------------------------------------------------------- rule groups namespaces
+
+
+def _python_rule_check(doc):
+    """The checks promtool would make, for machines without it."""
+    import promql_parser  # a test requirement; only needed when promtool is absent
+
+    for g_index, group in enumerate(doc["groups"]):
+        if not isinstance(group, dict) or not group.get("name"):
+            return f"group {g_index + 1}: a group needs a name"
+        rules = group.get("rules") or []
+        if not isinstance(rules, list):
+            return f"group {group['name']!r}: rules must be a list"
+        for r_index, rule in enumerate(rules):
+            where = f"group {group['name']!r}, rule {r_index + 1}"
+            if not isinstance(rule, dict):
+                return f"{where}: a rule must be a mapping"
+            if ("alert" in rule) == ("record" in rule):
+                return f"{where}: a rule needs exactly one of 'alert' or 'record'"
+            if not rule.get("expr"):
+                return f"{where}: field 'expr' must be set"
+            try:
+                promql_parser.parse(str(rule["expr"]))
+            except Exception as exc:  # promql_parser raises plain ValueError/RuntimeError subclasses
+                return f"{where}: could not parse expression: {exc}"
+    return None
+
+
+def rule_file_reason(data):
+    """Why AMP would refuse this rule groups namespace, or None."""
+    doc, reason = _load_yaml(data, "rule file")
+    if reason:
+        return reason
+    if not isinstance(doc, dict) or not isinstance(doc.get("groups"), list):
+        return "rule file must be a mapping with a 'groups' list"
+    extra = sorted(set(doc) - {"groups"})
+    if extra:
+        return f"rule file: field(s) {', '.join(extra)} not allowed at the top level"
+    promtool = shutil.which("promtool")
+    if not promtool:
+        return _python_rule_check(doc)
+    with tempfile.TemporaryDirectory(prefix="sandbox-rules-") as tmp:
+        path = os.path.join(tmp, "rules.yml")
+        with open(path, "wb") as handle:
+            handle.write(data if isinstance(data, bytes) else data.encode())
+        return _run_tool([promtool, "check", "rules", "rules.yml"], tmp)
+
+
+# ---------------------------------------------------------------------- alertmanager definitions
+
+
+def _route_receivers(route):
+    """Every receiver named in a route tree."""
+    names = []
+    if isinstance(route, dict):
+        if route.get("receiver"):
+            names.append(route["receiver"])
+        for child in route.get("routes") or []:
+            names.extend(_route_receivers(child))
+    return names
+
+
+def _amp_rules_reason(config, template_files):
+    """AMP's own restrictions on top of a valid Alertmanager configuration."""
+    route = config.get("route")
+    if not isinstance(route, dict) or not route.get("receiver"):
+        return "alertmanager_config: 'route' with a 'receiver' is required"
+    receivers = config.get("receivers") or []
+    if not isinstance(receivers, list):
+        return "alertmanager_config: 'receivers' must be a list"
+    known = set()
+    for receiver in receivers:
+        if not isinstance(receiver, dict) or not receiver.get("name"):
+            return "alertmanager_config: every receiver needs a 'name'"
+        name = receiver["name"]
+        known.add(name)
+        unsupported = sorted(set(receiver) - AMP_RECEIVER_KEYS)
+        if unsupported:
+            return f"receiver {name!r}: {', '.join(unsupported)} not supported, AMP accepts only sns_configs"
+        for sns in receiver.get("sns_configs") or []:
+            if not isinstance(sns, dict):
+                return f"receiver {name!r}: every sns_configs entry must be a mapping"
+            for key in AMP_FORBIDDEN_SNS_KEYS:
+                if key in sns:
+                    return f"receiver {name!r}: sns_configs.{key} is not allowed in AMP"
+            if not sns.get("topic_arn"):
+                return f"receiver {name!r}: sns_configs.topic_arn is required"
+            if not isinstance(sns.get("sigv4"), dict) or not sns["sigv4"].get("region"):
+                return f"receiver {name!r}: sns_configs.sigv4.region is required"
+    for used in _route_receivers(route):
+        if used not in known:
+            return f'undefined receiver "{used}" used in route'
+    for template in config.get("templates") or []:
+        if template not in template_files:
+            return f"templates: {template!r} is not one of the definition's template_files"
+    return None
+
+
+def alertmanager_definition_reason(data):
+    """Why AMP would refuse this alertmanager definition, or None."""
+    doc, reason = _load_yaml(data, "alertmanager definition")
+    if reason:
+        return reason
+    if not isinstance(doc, dict) or not isinstance(doc.get("alertmanager_config"), str):
+        return "alertmanager definition must be a mapping whose 'alertmanager_config' is a string"
+    extra = sorted(set(doc) - AMP_DEFINITION_KEYS)
+    if extra:
+        return f"alertmanager definition: field(s) {', '.join(extra)} not allowed at the top level"
+    template_files = doc.get("template_files") or {}
+    if not isinstance(template_files, dict) or not all(isinstance(v, str) for v in template_files.values()):
+        return "template_files must map file names to template text"
+    config, reason = _load_yaml(doc["alertmanager_config"], "alertmanager_config")
+    if reason:
+        return reason
+    if not isinstance(config, dict):
+        return "alertmanager_config must hold a mapping"
+    reason = _amp_rules_reason(config, template_files)
+    if reason:
+        return reason
+    amtool = shutil.which("amtool")
+    if not amtool:
+        return None
+    with tempfile.TemporaryDirectory(prefix="sandbox-am-") as tmp:
+        with open(os.path.join(tmp, "alertmanager.yml"), "w", encoding="utf-8") as handle:
+            handle.write(doc["alertmanager_config"])
+        for name, text in template_files.items():
+            with open(os.path.join(tmp, os.path.basename(name)), "w", encoding="utf-8") as handle:
+                handle.write(text)
+        return _run_tool([amtool, "check-config", "alertmanager.yml"], tmp)

@@ -1,0 +1,253 @@
+"""The sandbox behaves like AMP where moto does not: shown through boto3, as a module would see it."""
+
+import time
+
+import pytest
+import yaml
+from botocore.exceptions import ClientError
+
+from conftest import TEST_AMP_DELAY
+
+GOOD_RULES = b"""groups:
+  - name: pods
+    rules:
+      - alert: PodHighMemoryUsage
+        expr: sum(container_memory_usage_bytes{container!="POD",container!=""}) by (pod) > 600000000
+        for: 1m
+        labels:
+          severity: error
+        annotations:
+          summary: "Pod {{ $labels.pod }} uses {{ $value }} bytes"
+"""
+OTHER_GOOD_RULES = GOOD_RULES.replace(b"600000000", b"700000000")
+TOPIC = "arn:aws:sns:us-east-1:123456789012:alerts"
+
+
+def amp_definition(receivers=None, route=None, templates=None, template_files=None, **extra):
+    config = {
+        "route": route or {"receiver": "default"},
+        "receivers": receivers if receivers is not None else [
+            {"name": "default", "sns_configs": [{"topic_arn": TOPIC, "sigv4": {"region": "us-east-1"}}]}
+        ],
+    }
+    if templates:
+        config["templates"] = templates
+    document = {"alertmanager_config": yaml.safe_dump(config)}
+    if template_files:
+        document["template_files"] = template_files
+    document.update(extra)
+    return yaml.safe_dump(document).encode()
+
+
+def settle():
+    time.sleep(TEST_AMP_DELAY + 0.15)
+
+
+def error_code(excinfo):
+    return excinfo.value.response["Error"]["Code"]
+
+
+@pytest.fixture
+def amp(aws_client):
+    return aws_client("amp")
+
+
+@pytest.fixture
+def workspace_id(amp):
+    workspace_id = amp.create_workspace(alias="test")["workspaceId"]
+    settle()
+    return workspace_id
+
+
+# ---------------------------------------------------------------- 6b: asynchronous statuses
+
+
+def test_workspace_is_creating_then_active(amp):
+    created = amp.create_workspace(alias="blog", kmsKeyArn="arn:aws:kms:us-east-1:123456789012:key/k1")
+    assert created["status"]["statusCode"] == "CREATING"
+    assert amp.describe_workspace(workspaceId=created["workspaceId"])["workspace"]["status"]["statusCode"] == "CREATING"
+    settle()
+    workspace = amp.describe_workspace(workspaceId=created["workspaceId"])["workspace"]
+    assert workspace["status"] == {"statusCode": "ACTIVE"}
+    assert workspace["kmsKeyArn"] == "arn:aws:kms:us-east-1:123456789012:key/k1"
+
+
+def test_workspace_delete_passes_through_deleting(amp, workspace_id):
+    amp.delete_workspace(workspaceId=workspace_id)
+    assert amp.describe_workspace(workspaceId=workspace_id)["workspace"]["status"]["statusCode"] == "DELETING"
+    settle()
+    with pytest.raises(ClientError) as excinfo:
+        amp.describe_workspace(workspaceId=workspace_id)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    assert amp.list_workspaces()["workspaces"] == []
+
+
+def test_namespace_statuses_and_conflicts(amp, workspace_id):
+    created = amp.create_rule_groups_namespace(workspaceId=workspace_id, name="pods", data=GOOD_RULES)
+    assert created["status"]["statusCode"] == "CREATING"
+    with pytest.raises(ClientError) as excinfo:
+        amp.put_rule_groups_namespace(workspaceId=workspace_id, name="pods", data=OTHER_GOOD_RULES)
+    assert error_code(excinfo) == "ConflictException"
+    settle()
+    assert amp.describe_rule_groups_namespace(workspaceId=workspace_id, name="pods")["ruleGroupsNamespace"]["status"] == {"statusCode": "ACTIVE"}
+
+    assert amp.put_rule_groups_namespace(workspaceId=workspace_id, name="pods", data=OTHER_GOOD_RULES)["status"]["statusCode"] == "UPDATING"
+    with pytest.raises(ClientError) as excinfo:
+        amp.put_rule_groups_namespace(workspaceId=workspace_id, name="pods", data=GOOD_RULES)
+    assert error_code(excinfo) == "ConflictException"
+    settle()
+    described = amp.describe_rule_groups_namespace(workspaceId=workspace_id, name="pods")["ruleGroupsNamespace"]
+    assert described["status"]["statusCode"] == "ACTIVE"
+    assert described["data"] == OTHER_GOOD_RULES  # raw bytes back, as botocore decodes the blob
+
+    amp.delete_rule_groups_namespace(workspaceId=workspace_id, name="pods")
+    assert amp.describe_rule_groups_namespace(workspaceId=workspace_id, name="pods")["ruleGroupsNamespace"]["status"]["statusCode"] == "DELETING"
+    settle()
+    with pytest.raises(ClientError) as excinfo:
+        amp.describe_rule_groups_namespace(workspaceId=workspace_id, name="pods")
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+def test_second_create_of_a_namespace_conflicts(amp, workspace_id):
+    amp.create_rule_groups_namespace(workspaceId=workspace_id, name="pods", data=GOOD_RULES)
+    settle()
+    with pytest.raises(ClientError) as excinfo:
+        amp.create_rule_groups_namespace(workspaceId=workspace_id, name="pods", data=OTHER_GOOD_RULES)
+    assert error_code(excinfo) == "ConflictException"
+    assert amp.describe_rule_groups_namespace(workspaceId=workspace_id, name="pods")["ruleGroupsNamespace"]["data"] == GOOD_RULES
+
+
+def test_delay_is_configurable(amp, sandbox):
+    sandbox.set_amp_delay(0)
+    assert amp.create_workspace(alias="instant")["status"]["statusCode"] == "ACTIVE"
+
+
+# ---------------------------------------------------------------- 6c: AMP's validation
+
+
+@pytest.mark.parametrize(
+    "data, reason_part",
+    [
+        (b"groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: sum(up\n", "could not parse expression"),
+        (b"groups: [unclosed\n", "not valid YAML"),
+        (b"groups: []\nextra: 1\n", "extra"),
+        (b"rules: []\n", "'groups' list"),
+        (b"groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        for: 5 minutes\n", "5 minutes"),
+    ],
+    ids=["bad-promql", "bad-yaml", "extra-top-level-key", "no-groups", "bad-duration"],
+)
+def test_bad_rule_data_ends_in_creation_failed_with_reason(amp, workspace_id, data, reason_part):
+    amp.create_rule_groups_namespace(workspaceId=workspace_id, name="bad", data=data)
+    settle()
+    status = amp.describe_rule_groups_namespace(workspaceId=workspace_id, name="bad")["ruleGroupsNamespace"]["status"]
+    assert status["statusCode"] == "CREATION_FAILED"
+    assert reason_part in status["statusReason"]
+
+
+def test_update_failed_keeps_previous_rules_in_effect(amp, workspace_id):
+    amp.create_rule_groups_namespace(workspaceId=workspace_id, name="pods", data=GOOD_RULES)
+    settle()
+    amp.put_rule_groups_namespace(workspaceId=workspace_id, name="pods", data=b"groups:\n  - name: g\n    rules:\n      - record: 'bad name'\n        expr: up\n")
+    settle()
+    described = amp.describe_rule_groups_namespace(workspaceId=workspace_id, name="pods")["ruleGroupsNamespace"]
+    assert described["status"]["statusCode"] == "UPDATE_FAILED"
+    assert "bad name" in described["status"]["statusReason"]
+    assert described["data"] == GOOD_RULES
+    # A good Put afterwards recovers.
+    amp.put_rule_groups_namespace(workspaceId=workspace_id, name="pods", data=OTHER_GOOD_RULES)
+    settle()
+    described = amp.describe_rule_groups_namespace(workspaceId=workspace_id, name="pods")["ruleGroupsNamespace"]
+    assert (described["status"], described["data"]) == ({"statusCode": "ACTIVE"}, OTHER_GOOD_RULES)
+
+
+SNS_OK = {"topic_arn": TOPIC, "sigv4": {"region": "us-east-1"}}
+
+
+@pytest.mark.parametrize(
+    "data, reason_part",
+    [
+        (amp_definition(receivers=[{"name": "default", "webhook_configs": [{"url": "http://example.invalid"}]}]), "webhook_configs not supported"),
+        (amp_definition(receivers=[{"name": "default", "sns_configs": [dict(SNS_OK, api_url="https://sns.example")]}]), "api_url"),
+        (amp_definition(receivers=[{"name": "default", "sns_configs": [dict(SNS_OK, http_config={})]}]), "http_config"),
+        (amp_definition(receivers=[{"name": "default", "sns_configs": [{"topic_arn": TOPIC}]}]), "sigv4.region"),
+        (amp_definition(route={"receiver": "default", "routes": [{"receiver": "pager"}]}), 'undefined receiver "pager"'),
+        (amp_definition(templates=["missing.tmpl"]), "missing.tmpl"),
+        (amp_definition(route={"receiver": "default", "group_wait": "soon"}), "soon"),
+        (b"alertmanager_config: [not, a, string]\n", "alertmanager_config"),
+        (b"alertmanager_config: 'route: {receiver: x'\n", "not valid YAML"),
+        (amp_definition(extra_key="x"), "extra_key"),
+    ],
+    ids=["webhook-receiver", "api_url", "http_config", "no-sigv4-region", "unknown-route-receiver",
+         "unknown-template", "bad-duration", "config-not-string", "config-bad-yaml", "extra-top-level-key"],
+)
+def test_bad_alertmanager_definition_ends_in_creation_failed_with_reason(amp, workspace_id, data, reason_part):
+    assert amp.create_alert_manager_definition(workspaceId=workspace_id, data=data)["status"]["statusCode"] == "CREATING"
+    settle()
+    status = amp.describe_alert_manager_definition(workspaceId=workspace_id)["alertManagerDefinition"]["status"]
+    assert status["statusCode"] == "CREATION_FAILED"
+    assert reason_part in status["statusReason"]
+
+
+def test_alertmanager_update_failed_keeps_previous_definition(amp, workspace_id):
+    good = amp_definition(templates=["slack.tmpl"], template_files={"slack.tmpl": '{{ define "x" }}ok{{ end }}'})
+    amp.create_alert_manager_definition(workspaceId=workspace_id, data=good)
+    settle()
+    described = amp.describe_alert_manager_definition(workspaceId=workspace_id)["alertManagerDefinition"]
+    assert (described["status"], described["data"]) == ({"statusCode": "ACTIVE"}, good)
+    broken_template = amp_definition(templates=["slack.tmpl"], template_files={"slack.tmpl": '{{ define "x" }}unclosed'})
+    assert amp.put_alert_manager_definition(workspaceId=workspace_id, data=broken_template)["status"]["statusCode"] == "UPDATING"
+    settle()
+    described = amp.describe_alert_manager_definition(workspaceId=workspace_id)["alertManagerDefinition"]
+    assert described["status"]["statusCode"] == "UPDATE_FAILED"
+    assert described["status"]["statusReason"]
+    assert described["data"] == good
+
+
+# ---------------------------------------------------------------- 6a: alertmanager definitions
+
+
+def test_alertmanager_definition_lifecycle_and_errors(amp, workspace_id):
+    for call in (
+        lambda: amp.describe_alert_manager_definition(workspaceId=workspace_id),
+        lambda: amp.put_alert_manager_definition(workspaceId=workspace_id, data=amp_definition()),
+        lambda: amp.delete_alert_manager_definition(workspaceId=workspace_id),
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert error_code(excinfo) == "ResourceNotFoundException"
+
+    amp.create_alert_manager_definition(workspaceId=workspace_id, data=amp_definition())
+    with pytest.raises(ClientError) as excinfo:
+        amp.create_alert_manager_definition(workspaceId=workspace_id, data=amp_definition())
+    assert error_code(excinfo) == "ConflictException"
+    settle()
+
+    amp.delete_alert_manager_definition(workspaceId=workspace_id)
+    assert amp.describe_alert_manager_definition(workspaceId=workspace_id)["alertManagerDefinition"]["status"]["statusCode"] == "DELETING"
+    settle()
+    with pytest.raises(ClientError) as excinfo:
+        amp.describe_alert_manager_definition(workspaceId=workspace_id)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+def test_alertmanager_definition_of_unknown_workspace(amp):
+    with pytest.raises(ClientError) as excinfo:
+        amp.create_alert_manager_definition(workspaceId="ws-00000000-0000-0000-0000-000000000000", data=amp_definition())
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+# ---------------------------------------------------------------- logging configuration
+
+
+def test_logging_configuration_not_found_until_created(amp, workspace_id):
+    with pytest.raises(ClientError) as excinfo:
+        amp.describe_logging_configuration(workspaceId=workspace_id)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as excinfo:
+        amp.create_logging_configuration(workspaceId=workspace_id, logGroupArn="arn:aws:logs:us-east-1:123456789012:log-group:amp")
+    assert error_code(excinfo) == "ValidationException"
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:amp:*"
+    assert amp.create_logging_configuration(workspaceId=workspace_id, logGroupArn=arn)["status"]["statusCode"] == "CREATING"
+    settle()
+    config = amp.describe_logging_configuration(workspaceId=workspace_id)["loggingConfiguration"]
+    assert (config["logGroupArn"], config["status"]["statusCode"]) == (arn, "ACTIVE")
