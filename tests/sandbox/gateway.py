@@ -75,7 +75,8 @@ class SandboxGateway:
             action = params.get("Action", [None])[0]
             return model.service_name, action
         try:
-            operation, _ = get_service_router(model.service_name).match(Request(dict(environ, **{"wsgi.input": io.BytesIO(body)})))
+            request = Request(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
+            operation = get_service_router(model.service_name).match(request)[0]
             return model.service_name, operation.name
         except Exception:  # moto raises werkzeug NotFound for unknown routes
             return model.service_name, None

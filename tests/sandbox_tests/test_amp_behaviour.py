@@ -147,7 +147,8 @@ def test_bad_rule_data_ends_in_creation_failed_with_reason(amp, workspace_id, da
 def test_update_failed_keeps_previous_rules_in_effect(amp, workspace_id):
     amp.create_rule_groups_namespace(workspaceId=workspace_id, name="pods", data=GOOD_RULES)
     settle()
-    amp.put_rule_groups_namespace(workspaceId=workspace_id, name="pods", data=b"groups:\n  - name: g\n    rules:\n      - record: 'bad name'\n        expr: up\n")
+    bad_record_name = b"groups:\n  - name: g\n    rules:\n      - record: 'bad name'\n        expr: up\n"
+    amp.put_rule_groups_namespace(workspaceId=workspace_id, name="pods", data=bad_record_name)
     settle()
     described = amp.describe_rule_groups_namespace(workspaceId=workspace_id, name="pods")["ruleGroupsNamespace"]
     assert described["status"]["statusCode"] == "UPDATE_FAILED"

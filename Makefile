@@ -1,0 +1,85 @@
+# amp.alerting — developer entry points. `make help` lists them.
+# Every target that needs Python tools creates .venv first (make setup).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+COLLECTION_LINK := $(VENV)/collections/ansible_collections/amp/alerting
+SANITY_ROOT := build/sanity/ansible_collections/amp/alerting
+SANDBOX := PYTHONPATH=tests $(BIN)/python -m sandbox
+SITE_PACKAGES = $(shell $(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+# The pip version ansible-test bootstraps into its sanity venvs names the get-pip file it looks for.
+ANSIBLE_TEST_PIP = $(shell $(BIN)/python -c 'from ansible_test._internal.python_requirements import get_venv_packages as g; \
+  from ansible_test._internal.host_configs import NativePythonConfig as P; print(g(P(version="3.11"))["pip"].replace(".", "_"))')
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: help setup demo test test-python sanity docs-check sandbox-up sandbox-env sandbox-down clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt test-requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r test-requirements.txt
+	@touch $@
+
+$(COLLECTION_LINK):
+	@mkdir -p $(dir $@)
+	@ln -sfn ../../../.. $@
+
+setup: $(STAMP) $(COLLECTION_LINK) ## create .venv with the pinned tools and link this checkout as amp.alerting
+
+demo: setup ## run the main job on the local sandbox (no AWS account needed)
+	@trap '$(SANDBOX) down' EXIT; \
+	echo "==> starting the AWS sandbox on 127.0.0.1"; \
+	$(SANDBOX) up --lifetime 1800; \
+	eval "$$($(SANDBOX) env)"; \
+	echo "==> creating an AMP workspace with amp.alerting.amp_workspace"; \
+	$(BIN)/ansible-playbook -i inventories/sandbox tests/demo/workspace.yml; \
+	echo "==> stopping the sandbox"
+
+test: setup ## run every test: sandbox, unit, integration, ansible-doc and ansible-test sanity
+	$(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory docs-check
+	$(MAKE) --no-print-directory sanity
+
+test-python: setup ## the pytest suites only
+	$(BIN)/python -m pytest
+
+docs-check: setup ## every module's documentation renders with ansible-doc
+	@modules=$$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$$//'); \
+	test -n "$$modules"; \
+	for m in $$modules; do \
+	  $(BIN)/ansible-doc -t module amp.alerting.$$m > /dev/null; \
+	  echo "ansible-doc amp.alerting.$$m: ok"; \
+	done
+
+# ansible-test needs the collection under ansible_collections/NAMESPACE/NAME with its dependencies
+# beside it, and a get-pip script it normally downloads from a host this network does not reach.
+sanity: setup ## ansible-test sanity on a copy laid out as ansible_collections/amp/alerting
+	@rm -rf build/sanity && mkdir -p $(SANITY_ROOT) build/sanity/ansible_collections/{amazon,community}
+	@git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t $(SANITY_ROOT)
+	@for dep in amazon/aws community/aws; do \
+	  ln -sfn $(SITE_PACKAGES)/ansible_collections/$$dep build/sanity/ansible_collections/$$dep; \
+	done
+	@mkdir -p $(HOME)/.ansible/test/cache && cp .ci/get_pip.py $(HOME)/.ansible/test/cache/get_pip_$(ANSIBLE_TEST_PIP).py
+	@cd $(SANITY_ROOT) && git init -q && git add -A && \
+	  PATH=$(CURDIR)/$(BIN):$$PATH $(CURDIR)/$(BIN)/ansible-test sanity --python 3.11 --color no
+
+sandbox-up: setup ## start the AWS sandbox in the background
+	@$(SANDBOX) up
+
+sandbox-env: setup ## print export lines for the sandbox: eval "$(make -s sandbox-env)"
+	@$(SANDBOX) env
+
+sandbox-down: ## stop the sandbox started by sandbox-up
+	@test -x $(BIN)/python && $(SANDBOX) down || true
+
+clean: sandbox-down ## remove build output (keeps .venv)
+	rm -rf build .pytest_cache tests/output

@@ -1,0 +1,424 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: amp.alerting contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: amp_workspace
+version_added: 0.1.0
+short_description: Manage Amazon Managed Service for Prometheus (AMP) workspaces
+description:
+  - Create, update and delete AMP workspaces, with their alias, tags, customer-managed KMS key and
+    logging configuration.
+  - The workspace is identified by O(workspace_id) when given, else by O(alias). AMP aliases are
+    not unique; when an alias matches more than one workspace the module fails and names their ids.
+  - New workspaces pass through C(CREATING); with O(wait=true) the module returns once the
+    workspace is C(ACTIVE) and fails if it ends in C(CREATION_FAILED).
+author:
+  - amp.alerting maintainers (@amp-alerting)
+options:
+  state:
+    description:
+      - Whether the workspace should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  workspace_id:
+    description:
+      - The id of an existing workspace (C(ws-...)).
+      - Required to rename a workspace (change its O(alias)).
+    type: str
+  alias:
+    description:
+      - The workspace alias. Used to find the workspace when O(workspace_id) is not given.
+      - With O(workspace_id), a different alias renames the workspace.
+      - AMP cannot remove an alias; an empty string is refused.
+    type: str
+  kms_key_arn:
+    description:
+      - ARN of a customer-managed KMS key to encrypt the workspace with.
+      - Set only when the workspace is created; asking for a different key on an existing workspace
+        fails, because AMP cannot change it.
+    type: str
+  log_group_arn:
+    description:
+      - ARN of the CloudWatch Logs log group that receives the workspace's rule and alertmanager
+        logs. It must end in C(:*) (for example C(arn:aws:logs:us-east-1:123456789012:log-group:amp:*)).
+      - An empty string removes the logging configuration. When omitted, logging is left as it is.
+    type: str
+  wait:
+    description:
+      - Wait until the workspace (and its logging configuration) is C(ACTIVE), or gone with
+        O(state=absent).
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait with O(wait=true).
+    type: int
+    default: 600
+notes:
+  - Supports check mode (no write API is called) and diff mode (alias, tags, KMS key and log group).
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Create a workspace (alias defaults to the inventory host in the collection's roles)
+  amp.alerting.amp_workspace:
+    alias: prod-eu
+    tags:
+      team: sre
+    log_group_arn: "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/prometheus/prod-eu:*"
+  register: workspace
+
+- name: Show where metrics go
+  ansible.builtin.debug:
+    msg: "remote_write to {{ workspace.workspace.remote_write_url }}"
+
+- name: Rename a workspace
+  amp.alerting.amp_workspace:
+    workspace_id: ws-0123abcd-0123-4567-89ab-0123456789ab
+    alias: prod-eu-1
+
+- name: Delete a workspace and wait until it is gone
+  amp.alerting.amp_workspace:
+    alias: prod-eu-1
+    state: absent
+"""
+
+RETURN = r"""
+workspace:
+  description: The workspace as it is after the task (as predicted in check mode). Empty when absent.
+  returned: always
+  type: dict
+  contains:
+    workspace_id:
+      description: The workspace id.
+      type: str
+      sample: ws-0123abcd-0123-4567-89ab-0123456789ab
+    arn:
+      description: The workspace ARN.
+      type: str
+      sample: arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123abcd-0123-4567-89ab-0123456789ab
+    alias:
+      description: The workspace alias.
+      type: str
+      sample: prod-eu
+    status:
+      description: The workspace status code.
+      type: str
+      sample: ACTIVE
+    prometheus_endpoint:
+      description: The workspace's Prometheus-compatible endpoint.
+      type: str
+      sample: https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-0123abcd-0123-4567-89ab-0123456789ab/
+    remote_write_url:
+      description: The URL a Prometheus agent or OpenTelemetry collector remote-writes to (SigV4, service C(aps)).
+      type: str
+    query_url:
+      description: The PromQL instant-query URL.
+      type: str
+    alertmanager_url:
+      description: The URL of the workspace alertmanager's alerts API.
+      type: str
+    kms_key_arn:
+      description: The customer-managed KMS key, if any.
+      type: str
+    logging:
+      description: The logging configuration, if any.
+      type: dict
+      contains:
+        log_group_arn:
+          description: The log group ARN.
+          type: str
+        status:
+          description: The logging configuration's status code.
+          type: str
+    tags:
+      description: The workspace tags.
+      type: dict
+      sample: {"team": "sre"}
+    created_at:
+      description: When the workspace was created.
+      type: str
+"""
+
+import re
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
+from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_or_none
+from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_workspace
+from ansible_collections.amp.alerting.plugins.module_utils.amp import endpoints
+from ansible_collections.amp.alerting.plugins.module_utils.amp import find_workspace
+from ansible_collections.amp.alerting.plugins.module_utils.amp import retry_on_conflict
+from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
+from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_for
+
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+LOG_GROUP_ARN = re.compile(r"^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[\w./#-]+:\*$")
+ALIAS_MAX = 100
+
+
+def validate(module):
+    """Refuse bad input before any AWS call, naming the field."""
+    params = module.params
+    alias = params["alias"]
+    if params["state"] == "present" and not params["workspace_id"] and not alias:
+        module.fail_json(msg="alias: an alias (or workspace_id) is required to find or create the workspace")
+    if alias is not None and not alias.strip():
+        module.fail_json(msg="alias: AMP cannot remove a workspace alias; give a non-empty alias")
+    if alias and len(alias) > ALIAS_MAX:
+        module.fail_json(msg=f"alias: at most {ALIAS_MAX} characters, got {len(alias)}")
+    if params["kms_key_arn"] and not KMS_KEY_ARN.match(params["kms_key_arn"]):
+        module.fail_json(msg=f"kms_key_arn: '{params['kms_key_arn']}' is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")
+    log_group_arn = params["log_group_arn"]
+    if log_group_arn and not LOG_GROUP_ARN.match(log_group_arn):
+        hint = " (AMP needs the ':*' suffix)" if not log_group_arn.endswith(":*") else ""
+        module.fail_json(msg=f"log_group_arn: '{log_group_arn}' is not a CloudWatch Logs log group ARN ending in ':*'{hint}")
+    if params["wait_timeout"] < 0:
+        module.fail_json(msg="wait_timeout: must be zero or more seconds")
+
+
+def describe_logging(client, workspace_id):
+    result = describe_or_none(client.describe_logging_configuration, workspaceId=workspace_id)
+    return result["loggingConfiguration"] if result else None
+
+
+def summarize(workspace, logging):
+    """The module's view of a workspace: snake_case, with the URLs users need."""
+    if not workspace:
+        return {}
+    result = {
+        "workspace_id": workspace["workspaceId"],
+        "arn": workspace["arn"],
+        "alias": workspace.get("alias"),
+        "status": status_of(workspace)[0],
+        "kms_key_arn": workspace.get("kmsKeyArn"),
+        "tags": workspace.get("tags") or {},
+        "created_at": str(workspace.get("createdAt", "")),
+        "logging": None,
+    }
+    if workspace.get("prometheusEndpoint"):
+        result.update(endpoints(workspace["prometheusEndpoint"]))
+    if logging:
+        result["logging"] = {"log_group_arn": logging["logGroupArn"], "status": status_of(logging)[0]}
+    return result
+
+
+def diff_view(workspace, logging):
+    if not workspace:
+        return {}
+    return {
+        "alias": workspace.get("alias"),
+        "kms_key_arn": workspace.get("kmsKeyArn"),
+        "log_group_arn": logging["logGroupArn"] if logging else None,
+        "tags": workspace.get("tags") or {},
+    }
+
+
+class WorkspaceManager:
+    def __init__(self, module):
+        self.module = module
+        self.client = amp_client(module)
+        self.changed = False
+        self.params = module.params
+
+    def wait(self, workspace_id, gone_ok=False):
+        return wait_for(
+            lambda: describe_workspace(self.client, workspace_id),
+            f"workspace {workspace_id}",
+            self.params["wait_timeout"],
+            gone_ok=gone_ok,
+        )
+
+    def write(self, workspace_id, call, **kwargs):
+        """A write call, retried while the workspace is busy."""
+        self.changed = True
+        return retry_on_conflict(
+            lambda: call(aws_retry=True, **kwargs),
+            lambda: describe_workspace(self.client, workspace_id),
+            f"workspace {workspace_id}",
+        )
+
+    # -- present ---------------------------------------------------------------------------------
+
+    def create(self):
+        params = self.params
+        request = {"alias": params["alias"]}
+        if params["tags"]:
+            request["tags"] = params["tags"]
+        if params["kms_key_arn"]:
+            request["kmsKeyArn"] = params["kms_key_arn"]
+        self.changed = True
+        if self.module.check_mode:
+            predicted = {"workspaceId": "", "arn": "", "alias": params["alias"], "status": {"statusCode": "CREATING"},
+                         "tags": params["tags"] or {}, "kmsKeyArn": params["kms_key_arn"]}
+            return predicted, self.predicted_logging(None)
+        created = self.client.create_workspace(aws_retry=True, **request)
+        workspace_id = created["workspaceId"]
+        workspace = self.wait(workspace_id) if params["wait"] else describe_workspace(self.client, workspace_id)
+        return workspace, self.ensure_logging(workspace_id, None)
+
+    def update(self, workspace, current_logging):
+        params = self.params
+        workspace_id = workspace["workspaceId"]
+        code = status_of(workspace)[0]
+        if code == "CREATION_FAILED":
+            raise AmpError(f"workspace {workspace_id} is CREATION_FAILED; delete it (state=absent) and run again")
+        if code == "DELETING":
+            raise AmpError(f"workspace {workspace_id} is being deleted; wait until it is gone and run again")
+        if params["kms_key_arn"] and params["kms_key_arn"] != workspace.get("kmsKeyArn"):
+            raise AmpError(
+                f"kms_key_arn: workspace {workspace_id} is encrypted with {workspace.get('kmsKeyArn') or 'an AWS-owned key'}; "
+                "AMP cannot change the key of an existing workspace (create a new workspace instead)"
+            )
+        if code in ("CREATING", "UPDATING") and params["wait"]:
+            workspace = self.wait(workspace_id)
+
+        desired = dict(workspace)
+        if params["alias"] and params["alias"] != workspace.get("alias"):
+            desired["alias"] = params["alias"]
+            if not self.module.check_mode:
+                self.write(workspace_id, self.client.update_workspace_alias, workspaceId=workspace_id, alias=params["alias"])
+            self.changed = True
+
+        if params["tags"] is not None:
+            current = workspace.get("tags") or {}
+            to_set, to_remove = compare_aws_tags(current, params["tags"], params["purge_tags"])
+            if to_set or to_remove:
+                self.changed = True
+                desired["tags"] = {k: v for k, v in current.items() if k not in to_remove}
+                desired["tags"].update(to_set)
+                if not self.module.check_mode:
+                    if to_remove:
+                        self.client.untag_resource(aws_retry=True, resourceArn=workspace["arn"], tagKeys=to_remove)
+                    if to_set:
+                        self.client.tag_resource(aws_retry=True, resourceArn=workspace["arn"], tags=to_set)
+
+        if self.module.check_mode:
+            return desired, self.predicted_logging(current_logging)
+        logging = self.ensure_logging(workspace_id, current_logging)
+        if not self.changed:
+            return workspace, logging
+        if params["wait"]:
+            return self.wait(workspace_id), logging
+        return describe_workspace(self.client, workspace_id), logging
+
+    def predicted_logging(self, current):
+        wanted = self.params["log_group_arn"]
+        if wanted is None:
+            return current
+        if wanted == "":
+            self.changed = self.changed or current is not None
+            return None
+        if not current or current["logGroupArn"] != wanted:
+            self.changed = True
+            return {"logGroupArn": wanted, "status": {"statusCode": "CREATING" if not current else "UPDATING"}}
+        return current
+
+    def ensure_logging(self, workspace_id, current):
+        wanted = self.params["log_group_arn"]
+        if wanted is None or (current and current["logGroupArn"] == wanted) or (wanted == "" and not current):
+            return current
+        if wanted == "":
+            self.write(workspace_id, self.client.delete_logging_configuration, workspaceId=workspace_id)
+            if self.params["wait"]:
+                wait_for(lambda: describe_logging(self.client, workspace_id),
+                         f"logging configuration of workspace {workspace_id}", self.params["wait_timeout"], gone_ok=True)
+            return None
+        call = self.client.update_logging_configuration if current else self.client.create_logging_configuration
+        self.write(workspace_id, call, workspaceId=workspace_id, logGroupArn=wanted)
+        if self.params["wait"]:
+            return wait_for(lambda: describe_logging(self.client, workspace_id),
+                            f"logging configuration of workspace {workspace_id}", self.params["wait_timeout"])
+        return describe_logging(self.client, workspace_id)
+
+    def ensure_present(self):
+        params = self.params
+        workspace = find_workspace(self.client, params["workspace_id"], params["alias"])
+        if workspace is None and params["workspace_id"]:
+            raise AmpError(f"workspace_id: no workspace {params['workspace_id']} in this account and region; "
+                           "omit workspace_id to create one by alias")
+        before_logging = describe_logging(self.client, workspace["workspaceId"]) if workspace else None
+        before = diff_view(workspace, before_logging)
+        if workspace is None:
+            after_ws, after_logging = self.create()
+        else:
+            after_ws, after_logging = self.update(workspace, before_logging)
+        return summarize(after_ws, after_logging), before, diff_view(after_ws, after_logging)
+
+    # -- absent ----------------------------------------------------------------------------------
+
+    def ensure_absent(self):
+        params = self.params
+        workspace = find_workspace(self.client, params["workspace_id"], params["alias"])
+        if workspace is None:
+            return {}, {}, {}
+        workspace_id = workspace["workspaceId"]
+        before = diff_view(workspace, None)
+        if status_of(workspace)[0] != "DELETING":
+            self.changed = True
+            if self.module.check_mode:
+                return {}, before, {}
+            try:
+                self.write(workspace_id, self.client.delete_workspace, workspaceId=workspace_id)
+            except is_boto3_error_code("ResourceNotFoundException"):
+                return {}, before, {}
+        if params["wait"] and not self.module.check_mode:
+            self.wait(workspace_id, gone_ok=True)
+        return {}, before, {}
+
+
+def main():
+    argument_spec = dict(
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        workspace_id=dict(type="str"),
+        alias=dict(type="str"),
+        kms_key_arn=dict(type="str", no_log=False),
+        log_group_arn=dict(type="str"),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=600),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        required_if=[("state", "absent", ("workspace_id", "alias"), True)],
+        supports_check_mode=True,
+    )
+    validate(module)
+    manager = WorkspaceManager(module)
+    try:
+        if module.params["state"] == "present":
+            workspace, before, after = manager.ensure_present()
+        else:
+            workspace, before, after = manager.ensure_absent()
+    except AmpError as exc:
+        module.fail_json(msg=str(exc))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+        module.fail_json_aws(exc, msg="AMP call failed")
+
+    result = dict(changed=manager.changed, workspace=workspace)
+    if module._diff:
+        result["diff"] = dict(before=before, after=after)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

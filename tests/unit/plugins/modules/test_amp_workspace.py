@@ -1,0 +1,200 @@
+"""amp_workspace with boto3 stubbed: every branch a user can reach."""
+
+import pytest
+
+from ansible_collections.amp.alerting.plugins.modules import amp_workspace
+
+from conftest import ACCOUNT, REGION, summary, workspace  # tests/unit/conftest.py
+
+WS_ID = "ws-11111111-1111-1111-1111-111111111111"
+LOG_GROUP = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/prometheus/prod:*"
+KMS = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.fixture
+def run(run_module):
+    return run_module(amp_workspace)
+
+
+def expect_lookup(run, alias, found):
+    run.stub.add_response("list_workspaces", {"workspaces": [summary(ws) for ws in found]}, {"alias": alias})
+    if len(found) == 1:
+        run.stub.add_response("describe_workspace", {"workspace": found[0]}, {"workspaceId": found[0]["workspaceId"]})
+
+
+def expect_no_logging(run):
+    run.not_found("describe_logging_configuration", {"workspaceId": WS_ID})
+
+
+def test_create_waits_until_active_and_returns_urls(run):
+    expect_lookup(run, "prod", [])
+    run.stub.add_response(
+        "create_workspace",
+        {"workspaceId": WS_ID, "arn": workspace()["arn"], "status": {"statusCode": "CREATING"}},
+        {"alias": "prod", "tags": {"team": "sre"}},
+    )
+    run.stub.add_response("describe_workspace", {"workspace": workspace(status="CREATING")}, {"workspaceId": WS_ID})
+    run.stub.add_response("describe_workspace", {"workspace": workspace(tags={"team": "sre"})}, {"workspaceId": WS_ID})
+
+    result = run(alias="prod", tags={"team": "sre"})
+
+    assert result["changed"] is True
+    ws = result["workspace"]
+    assert ws["workspace_id"] == WS_ID
+    assert ws["status"] == "ACTIVE"
+    assert ws["remote_write_url"].endswith(f"/workspaces/{WS_ID}/api/v1/remote_write")
+    assert ws["query_url"].endswith(f"/workspaces/{WS_ID}/api/v1/query")
+    assert ws["tags"] == {"team": "sre"}
+    assert run.sleeps == [amp_workspace_poll()]
+
+
+def amp_workspace_poll():
+    from ansible_collections.amp.alerting.plugins.module_utils.amp import POLL_INTERVAL
+
+    return POLL_INTERVAL
+
+
+def test_existing_workspace_is_unchanged(run):
+    expect_lookup(run, "prod", [workspace(tags={"team": "sre"})])
+    expect_no_logging(run)
+    result = run(alias="prod", tags={"team": "sre"})
+    assert result["changed"] is False
+    assert result["workspace"]["workspace_id"] == WS_ID
+
+
+def test_alias_prefix_matches_are_not_the_workspace(run):
+    # AMP's alias filter is a prefix match: "prod-eu" is not "prod".
+    run.stub.add_response("list_workspaces", {"workspaces": [summary(workspace(alias="prod-eu"))]}, {"alias": "prod"})
+    result = run(alias="prod", state="absent")
+    assert result["changed"] is False
+
+
+def test_check_mode_create_calls_no_write_api(run):
+    expect_lookup(run, "prod", [])
+    result = run(alias="prod", _ansible_check_mode=True, _ansible_diff=True)
+    assert result["changed"] is True
+    assert result["diff"]["before"] == {}
+    assert result["diff"]["after"]["alias"] == "prod"
+
+
+def test_rename_and_retag_with_diff(run):
+    current = workspace(tags={"team": "sre", "old": "x"})
+    run.stub.add_response("describe_workspace", {"workspace": current}, {"workspaceId": WS_ID})
+    expect_no_logging(run)
+    run.stub.add_response("update_workspace_alias", {}, {"workspaceId": WS_ID, "alias": "prod-eu"})
+    run.stub.add_response("untag_resource", {}, {"resourceArn": current["arn"], "tagKeys": ["old"]})
+    run.stub.add_response("tag_resource", {}, {"resourceArn": current["arn"], "tags": {"env": "prod"}})
+    renamed = workspace(alias="prod-eu", tags={"team": "sre", "env": "prod"})
+    run.stub.add_response("describe_workspace", {"workspace": renamed}, {"workspaceId": WS_ID})
+
+    result = run(workspace_id=WS_ID, alias="prod-eu", tags={"team": "sre", "env": "prod"}, _ansible_diff=True)
+
+    assert result["changed"] is True
+    assert result["diff"]["before"]["alias"] == "prod"
+    assert result["diff"]["after"]["alias"] == "prod-eu"
+    assert result["diff"]["after"]["tags"] == {"team": "sre", "env": "prod"}
+
+
+def test_conflict_while_updating_is_waited_out(run):
+    run.stub.add_response("describe_workspace", {"workspace": workspace()}, {"workspaceId": WS_ID})
+    expect_no_logging(run)
+    run.stub.add_client_error("update_workspace_alias", "ConflictException", "busy", 409)
+    run.stub.add_response("describe_workspace", {"workspace": workspace(status="UPDATING")}, {"workspaceId": WS_ID})
+    run.stub.add_response("update_workspace_alias", {}, {"workspaceId": WS_ID, "alias": "other"})
+    run.stub.add_response("describe_workspace", {"workspace": workspace(alias="other")}, {"workspaceId": WS_ID})
+    result = run(workspace_id=WS_ID, alias="other")
+    assert result["changed"] is True
+    assert result["workspace"]["alias"] == "other"
+
+
+def test_throttling_is_retried(run):
+    run.stub.add_client_error("list_workspaces", "ThrottlingException", "slow down", 429)
+    run.stub.add_response("list_workspaces", {"workspaces": []}, {"alias": "prod"})
+    result = run(alias="prod", state="absent")
+    assert result["changed"] is False
+    assert len(run.sleeps) == 1  # one backoff, then the answer
+
+
+def test_alias_matching_several_workspaces_fails_naming_them(run):
+    other = "ws-22222222-2222-2222-2222-222222222222"
+    expect_lookup(run, "prod", [workspace(), workspace(workspace_id=other)])
+    result = run(alias="prod", state="absent")
+    assert result["failed"] is True
+    assert WS_ID in result["msg"] and other in result["msg"]
+    assert "workspace_id" in result["msg"]
+
+
+def test_creation_failed_is_reported(run):
+    expect_lookup(run, "prod", [])
+    run.stub.add_response("create_workspace", {"workspaceId": WS_ID, "arn": workspace()["arn"], "status": {"statusCode": "CREATING"}})
+    run.stub.add_response("describe_workspace", {"workspace": workspace(status="CREATION_FAILED")}, {"workspaceId": WS_ID})
+    result = run(alias="prod")
+    assert result["failed"] is True
+    assert "CREATION_FAILED" in result["msg"] and WS_ID in result["msg"]
+
+
+def test_timeout_names_the_last_status(run):
+    expect_lookup(run, "prod", [])
+    run.stub.add_response("create_workspace", {"workspaceId": WS_ID, "arn": workspace()["arn"], "status": {"statusCode": "CREATING"}})
+    run.stub.add_response("describe_workspace", {"workspace": workspace(status="CREATING")}, {"workspaceId": WS_ID})
+    result = run(alias="prod", wait_timeout=0)
+    assert result["failed"] is True
+    assert "timed out after 0s" in result["msg"] and "last status seen: CREATING" in result["msg"]
+
+
+def test_kms_key_cannot_change(run):
+    expect_lookup(run, "prod", [workspace(kmsKeyArn=KMS)])
+    expect_no_logging(run)
+    other_key = KMS.replace("1234abcd", "9999abcd")
+    result = run(alias="prod", kms_key_arn=other_key)
+    assert result["failed"] is True
+    assert result["msg"].startswith("kms_key_arn:") and "cannot change" in result["msg"]
+
+
+def test_logging_created_and_waited_for(run):
+    expect_lookup(run, "prod", [workspace()])
+    expect_no_logging(run)
+    run.stub.add_response("create_logging_configuration", {"status": {"statusCode": "CREATING"}},
+                          {"workspaceId": WS_ID, "logGroupArn": LOG_GROUP})
+    run.stub.add_response("describe_logging_configuration", {"loggingConfiguration": {
+        "status": {"statusCode": "ACTIVE"}, "logGroupArn": LOG_GROUP, "workspace": WS_ID,
+        "createdAt": "2026-11-24T00:00:00Z", "modifiedAt": "2026-11-24T00:00:00Z"}}, {"workspaceId": WS_ID})
+    run.stub.add_response("describe_workspace", {"workspace": workspace()}, {"workspaceId": WS_ID})
+    result = run(alias="prod", log_group_arn=LOG_GROUP)
+    assert result["changed"] is True
+    assert result["workspace"]["logging"] == {"log_group_arn": LOG_GROUP, "status": "ACTIVE"}
+
+
+def test_absent_deletes_and_waits_until_gone(run):
+    expect_lookup(run, "prod", [workspace()])
+    run.stub.add_response("delete_workspace", {}, {"workspaceId": WS_ID})
+    run.stub.add_response("describe_workspace", {"workspace": workspace(status="DELETING")}, {"workspaceId": WS_ID})
+    run.not_found("describe_workspace", {"workspaceId": WS_ID})
+    result = run(alias="prod", state="absent", _ansible_diff=True)
+    assert result["changed"] is True
+    assert result["workspace"] == {}
+    assert result["diff"]["before"]["alias"] == "prod"
+
+
+def test_absent_in_check_mode_deletes_nothing(run):
+    expect_lookup(run, "prod", [workspace()])
+    result = run(alias="prod", state="absent", _ansible_check_mode=True)
+    assert result["changed"] is True
+
+
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        ({"alias": ""}, "alias:"),
+        ({"alias": "x" * 101}, "alias:"),
+        ({"alias": "prod", "log_group_arn": LOG_GROUP[:-2]}, "log_group_arn:"),
+        ({"alias": "prod", "kms_key_arn": "alias/my-key"}, "kms_key_arn:"),
+        ({"alias": "prod", "wait_timeout": -1}, "wait_timeout:"),
+        ({}, "alias:"),
+    ],
+    ids=["empty-alias", "long-alias", "log-group-without-suffix", "kms-not-an-arn", "negative-timeout", "no-identity"],
+)
+def test_bad_input_fails_before_any_aws_call(run, args, field):
+    result = run(**args)  # the stubber has no responses: any AWS call would fail the test differently
+    assert result["failed"] is True
+    assert result["msg"].startswith(field), result["msg"]
