@@ -10,9 +10,7 @@ if TESTS_DIR not in sys.path:
     sys.path.insert(0, TESTS_DIR)
 
 from sandbox.control import Sandbox  # noqa: E402
-
-# Short enough to keep the suite fast, long enough that CREATING/UPDATING are observable.
-TEST_AMP_DELAY = 0.3
+from support import TEST_AMP_DELAY  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ LOG_GROUP = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/prometheus/it:*"
 
 
 def run_module(args, check=False, diff=False):
-    """One ad-hoc run of the module; returns (result dict, full stdout)."""
+    """One ad-hoc run of the module, as `ansible localhost -m ...` would; returns its result dict."""
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
                ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
     argv = [ANSIBLE, "localhost", "-c", "local", "-m", "amp.alerting.amp_workspace", "-a", json.dumps(args)]
@@ -24,8 +24,7 @@ def run_module(args, check=False, diff=False):
         output = json.loads(proc.stdout)
     except json.JSONDecodeError:
         pytest.fail(f"ansible printed no JSON (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    result = output["plays"][0]["tasks"][0]["hosts"]["localhost"]
-    return result, proc.stdout
+    return output["plays"][0]["tasks"][0]["hosts"]["localhost"]
 
 
 def amp_state(aws_client):
@@ -49,56 +48,56 @@ def write_calls(sandbox):
 def test_lifecycle_check_create_rerun_update_delete(sandbox, aws_client):
     args = {"alias": "it-prod", "tags": {"team": "sre"}}
 
-    result, _ = run_module(args, check=True)
+    result = run_module(args, check=True)
     assert result["changed"] is True
     assert amp_state(aws_client) == []  # check mode created nothing
     assert write_calls(sandbox) == []
 
-    result, _ = run_module(args)
+    result = run_module(args)
     assert result["changed"] is True
     workspace = result["workspace"]
     assert workspace["status"] == "ACTIVE" and workspace["alias"] == "it-prod"
     assert workspace["remote_write_url"] == workspace["prometheus_endpoint"] + "api/v1/remote_write"
 
     sandbox.clear_requests()
-    result, _ = run_module(args)
+    result = run_module(args)
     assert result["changed"] is False
     assert write_calls(sandbox) == []
 
-    result, stdout = run_module(dict(args, tags={"team": "sre", "env": "prod"}, log_group_arn=LOG_GROUP), diff=True)
+    result = run_module(dict(args, tags={"team": "sre", "env": "prod"}, log_group_arn=LOG_GROUP), diff=True)
     assert result["changed"] is True
     assert result["diff"]["before"]["tags"] == {"team": "sre"}
     assert result["diff"]["after"]["tags"] == {"team": "sre", "env": "prod"}
     assert result["workspace"]["logging"] == {"log_group_arn": LOG_GROUP, "status": "ACTIVE"}
     assert amp_state(aws_client) == [(workspace["workspace_id"], "it-prod", "ACTIVE", {"team": "sre", "env": "prod"}, None, LOG_GROUP)]
 
-    result, _ = run_module({"workspace_id": workspace["workspace_id"], "alias": "it-prod-renamed"})
+    result = run_module({"workspace_id": workspace["workspace_id"], "alias": "it-prod-renamed"})
     assert result["changed"] is True and result["workspace"]["alias"] == "it-prod-renamed"
 
-    result, _ = run_module({"alias": "it-prod-renamed", "log_group_arn": ""})
+    result = run_module({"alias": "it-prod-renamed", "log_group_arn": ""})
     assert result["changed"] is True and result["workspace"]["logging"] is None
 
-    result, _ = run_module({"alias": "it-prod-renamed", "state": "absent"}, check=True)
+    result = run_module({"alias": "it-prod-renamed", "state": "absent"}, check=True)
     assert result["changed"] is True and len(amp_state(aws_client)) == 1
 
-    result, _ = run_module({"alias": "it-prod-renamed", "state": "absent"})
+    result = run_module({"alias": "it-prod-renamed", "state": "absent"})
     assert result["changed"] is True
     assert amp_state(aws_client) == []
-    result, _ = run_module({"alias": "it-prod-renamed", "state": "absent"})
+    result = run_module({"alias": "it-prod-renamed", "state": "absent"})
     assert result["changed"] is False
 
 
 def test_throttling_and_server_errors_are_retried(sandbox, aws_client):
     sandbox.inject_fault("ListWorkspaces", kind="throttle", count=2)
     sandbox.inject_fault("CreateWorkspace", kind="server_error", count=1)
-    result, _ = run_module({"alias": "it-faults"})
+    result = run_module({"alias": "it-faults"})
     assert result["changed"] is True and result["workspace"]["status"] == "ACTIVE"
     assert len(amp_state(aws_client)) == 1  # retried, not duplicated
 
 
 def test_creation_failed_is_reported(sandbox):
     sandbox.inject_fault("CreateWorkspace", kind="creation_failed")
-    result, _ = run_module({"alias": "it-doomed"})
+    result = run_module({"alias": "it-doomed"})
     assert result["failed"] is True
     assert "CREATION_FAILED" in result["msg"]
 
@@ -124,7 +123,7 @@ def test_bad_input_fails_naming_the_field_and_changes_nothing(sandbox, aws_clien
     before = amp_state(aws_client)
     sandbox.clear_requests()
 
-    result, _ = run_module(args)
+    result = run_module(args)
 
     assert result["failed"] is True
     assert field in result["msg"], result["msg"]

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 
-from conftest import TEST_AMP_DELAY
+from support import TEST_AMP_DELAY
 
 GOOD_RULES = b"""groups:
   - name: pods

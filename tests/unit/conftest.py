@@ -1,68 +1,11 @@
-"""Helpers for module unit tests: run a module's main() with a stubbed boto3 amp client."""
+"""Fixtures for module unit tests."""
 
-import json
-from datetime import datetime, timezone
-
-import boto3
 import pytest
-from ansible.module_utils.testing import patch_module_args
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from botocore.stub import Stubber
 
-from ansible_collections.amp.alerting.plugins.module_utils import amp as amp_utils
-
-ACCOUNT = "123456789012"
-REGION = "eu-west-1"
-NOW = datetime(2026, 11, 24, tzinfo=timezone.utc)
-
-
-def workspace(workspace_id="ws-11111111-1111-1111-1111-111111111111", alias="prod", status="ACTIVE", **extra):
-    data = {
-        "workspaceId": workspace_id,
-        "alias": alias,
-        "arn": f"arn:aws:aps:{REGION}:{ACCOUNT}:workspace/{workspace_id}",
-        "status": {"statusCode": status},
-        "prometheusEndpoint": f"https://aps-workspaces.{REGION}.amazonaws.com/workspaces/{workspace_id}/",
-        "createdAt": NOW,
-        "tags": {},
-    }
-    data.update(extra)
-    return data
-
-
-def summary(ws):
-    """What ListWorkspaces returns for a workspace."""
-    return {k: ws[k] for k in ("workspaceId", "alias", "arn", "status", "createdAt", "tags")}
-
-
-class ModuleRun:
-    """Runs one module invocation; ``stub`` lists the AWS calls it must make, in order."""
-
-    def __init__(self, monkeypatch, capsys, module):
-        self.module = module
-        self.capsys = capsys
-        client = boto3.client("amp", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-        self.stub = Stubber(client)
-        wrapped = RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff(catch_extra_error_codes=amp_utils.AMP_RETRY_CODES))
-        self.sleeps = []
-        monkeypatch.setattr(module, "amp_client", lambda _module: wrapped)
-        # Polling and backoff sleeps are recorded, not slept.
-        monkeypatch.setattr(amp_utils.time, "sleep", self.sleeps.append)
-
-    def __call__(self, **args):
-        args.setdefault("region", REGION)
-        self.stub.activate()
-        with patch_module_args(args), pytest.raises(SystemExit):
-            self.module.main()
-        self.stub.assert_no_pending_responses()
-        self.stub.deactivate()
-        return json.loads(self.capsys.readouterr().out)
-
-    def not_found(self, operation, params=None):
-        self.stub.add_client_error(operation, "ResourceNotFoundException", "not found", 404, expected_params=params)
+from support.amp_stubs import ModuleRun
 
 
 @pytest.fixture
 def run_module(monkeypatch, capsys):
+    """run_module(module) -> a ModuleRun: stub the AWS calls on .stub, then call it with module args."""
     return lambda module: ModuleRun(monkeypatch, capsys, module)

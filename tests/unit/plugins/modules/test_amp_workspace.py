@@ -4,7 +4,7 @@ import pytest
 
 from ansible_collections.amp.alerting.plugins.modules import amp_workspace
 
-from conftest import ACCOUNT, REGION, summary, workspace  # tests/unit/conftest.py
+from support.amp_stubs import ACCOUNT, REGION, summary, workspace
 
 WS_ID = "ws-11111111-1111-1111-1111-111111111111"
 LOG_GROUP = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/prometheus/prod:*"
