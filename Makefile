@@ -18,7 +18,7 @@ ANSIBLE_TEST_PIP = $(shell $(BIN)/python -c 'from ansible_test._internal.python_
   from ansible_test._internal.host_configs import NativePythonConfig as P; print(g(P(version="3.11"))["pip"].replace(".", "_"))')
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup demo test test-python sanity docs-check sandbox-up sandbox-env sandbox-down clean
+.PHONY: help setup demo test test-python molecule sanity docs-check sandbox-up sandbox-env sandbox-down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -44,13 +44,17 @@ demo: setup ## run the main job on the local sandbox (no AWS account needed)
 	$(BIN)/ansible-playbook -i inventories/sandbox tests/demo/workspace.yml; \
 	echo "==> stopping the sandbox"
 
-test: setup ## run every test: sandbox, unit, integration, ansible-doc and ansible-test sanity
+test: setup ## run every test: sandbox, unit, integration, molecule, ansible-doc and ansible-test sanity
 	$(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory molecule
 	$(MAKE) --no-print-directory docs-check
 	$(MAKE) --no-print-directory sanity
 
 test-python: setup ## the pytest suites only
 	$(BIN)/python -m pytest
+
+molecule: setup ## molecule scenarios (extensions/molecule), each on its own sandbox
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test --all
 
 docs-check: setup ## every module's documentation renders with ansible-doc
 	@modules=$$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$$//'); \
