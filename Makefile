@@ -54,7 +54,10 @@ test-python: setup ## the pytest suites only
 	$(BIN)/python -m pytest
 
 molecule: setup ## molecule scenarios (extensions/molecule), each on its own sandbox
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test --all
+	@for scenario in $$(ls extensions/molecule/*/molecule.yml | xargs -n1 dirname | xargs -n1 basename); do \
+	  echo "==> molecule test -s $$scenario"; \
+	  PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test -s $$scenario; \
+	done
 
 docs-check: setup ## every module's documentation renders with ansible-doc
 	@modules=$$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$$//'); \

@@ -139,6 +139,22 @@ def retry_on_conflict(call, describe, what, timeout=CONFLICT_TIMEOUT):
             time.sleep(POLL_INTERVAL)
 
 
+def workspace_view(workspace):
+    """A described workspace as the modules return it: snake_case, with the URLs users need."""
+    view = {
+        "workspace_id": workspace["workspaceId"],
+        "arn": workspace["arn"],
+        "alias": workspace.get("alias"),
+        "status": status_of(workspace)[0],
+        "kms_key_arn": workspace.get("kmsKeyArn"),
+        "tags": workspace.get("tags") or {},
+        "created_at": str(workspace.get("createdAt", "")),
+    }
+    if workspace.get("prometheusEndpoint"):
+        view.update(endpoints(workspace["prometheusEndpoint"]))
+    return view
+
+
 def endpoints(prometheus_endpoint):
     """The URLs users paste into a Prometheus agent / Grafana, from AMP's prometheusEndpoint."""
     base = prometheus_endpoint if prometheus_endpoint.endswith("/") else prometheus_endpoint + "/"

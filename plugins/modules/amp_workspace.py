@@ -164,11 +164,11 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_or_none
 from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_workspace
-from ansible_collections.amp.alerting.plugins.module_utils.amp import endpoints
 from ansible_collections.amp.alerting.plugins.module_utils.amp import find_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import retry_on_conflict
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_for
+from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
 
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 LOG_GROUP_ARN = re.compile(r"^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[\w./#-]+:\*$")
@@ -201,23 +201,11 @@ def describe_logging(client, workspace_id):
 
 
 def summarize(workspace, logging):
-    """The module's view of a workspace: snake_case, with the URLs users need."""
+    """The module's view of a workspace, with its logging configuration."""
     if not workspace:
         return {}
-    result = {
-        "workspace_id": workspace["workspaceId"],
-        "arn": workspace["arn"],
-        "alias": workspace.get("alias"),
-        "status": status_of(workspace)[0],
-        "kms_key_arn": workspace.get("kmsKeyArn"),
-        "tags": workspace.get("tags") or {},
-        "created_at": str(workspace.get("createdAt", "")),
-        "logging": None,
-    }
-    if workspace.get("prometheusEndpoint"):
-        result.update(endpoints(workspace["prometheusEndpoint"]))
-    if logging:
-        result["logging"] = {"log_group_arn": logging["logGroupArn"], "status": status_of(logging)[0]}
+    result = workspace_view(workspace)
+    result["logging"] = {"log_group_arn": logging["logGroupArn"], "status": status_of(logging)[0]} if logging else None
     return result
 
 

@@ -1,4 +1,4 @@
-"""amp.alerting.amp_workspace run by Ansible against the sandbox, as a user runs it."""
+"""amp.alerting.amp_workspace and amp_workspace_info run by Ansible against the sandbox, as a user runs them."""
 
 import json
 import os
@@ -12,11 +12,11 @@ ANSIBLE = os.path.join(os.path.dirname(sys.executable), "ansible")
 LOG_GROUP = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/prometheus/it:*"
 
 
-def run_module(args, check=False, diff=False):
+def run_module(args, check=False, diff=False, module="amp.alerting.amp_workspace"):
     """One ad-hoc run of the module, as `ansible localhost -m ...` would; returns its result dict."""
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
                ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
-    argv = [ANSIBLE, "localhost", "-c", "local", "-m", "amp.alerting.amp_workspace", "-a", json.dumps(args)]
+    argv = [ANSIBLE, "localhost", "-c", "local", "-m", module, "-a", json.dumps(args)]
     argv += ["--check"] if check else []
     argv += ["--diff"] if diff else []
     proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
@@ -129,3 +129,19 @@ def test_bad_input_fails_naming_the_field_and_changes_nothing(sandbox, aws_clien
     assert field in result["msg"], result["msg"]
     assert write_calls(sandbox) == []
     assert amp_state(aws_client) == before
+
+
+def test_info_lists_workspaces_with_rules(sandbox, aws_client):
+    sandbox.set_amp_delay(0)
+    amp = aws_client("amp")
+    prod = amp.create_workspace(alias="it-prod-eu")["workspaceId"]
+    amp.create_workspace(alias="it-dev")
+    amp.create_rule_groups_namespace(workspaceId=prod, name="pods", data=b"groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n")
+
+    result = run_module({"alias_prefix": "it-prod", "include_rules": True}, module="amp.alerting.amp_workspace_info")
+
+    assert result["changed"] is False
+    assert [(ws["workspace_id"], ws["alias"]) for ws in result["workspaces"]] == [(prod, "it-prod-eu")]
+    assert result["workspaces"][0]["rule_namespaces"] == [{"name": "pods", "status": "ACTIVE"}]
+    assert result["workspaces"][0]["alertmanager"] is None
+    assert run_module({"alias_prefix": "nothing-"}, module="amp.alerting.amp_workspace_info")["workspaces"] == []

@@ -9,7 +9,8 @@ class (``install()``) with subclasses that add:
   after UPDATE_FAILED the data in effect stays the previous one;
 - ConflictException for a Create of something that exists and for changes while a resource is busy;
 - alertmanager definitions (Create / Describe / Put / Delete);
-- workspaces with ``kmsKeyArn``; logging configurations that are not found until created.
+- workspaces with ``kmsKeyArn``; logging configurations that are not found until created;
+- ListWorkspaces' alias filter matching prefixes, as AMP documents it.
 """
 
 import base64
@@ -24,8 +25,10 @@ import moto.amp.urls
 from moto.amp.exceptions import AmpException, ResourceNotFoundException
 from moto.amp.models import PrometheusServiceBackend, RuleGroupNamespace, Workspace
 from moto.amp.responses import PrometheusServiceResponse
+from moto.amp.utils import PAGINATION_MODEL
 from moto.core.base_backend import BackendDict
 from moto.core.utils import unix_time
+from moto.utilities.paginator import paginate
 
 from .settings import SETTINGS
 from .validation import alertmanager_definition_reason, rule_file_reason
@@ -215,9 +218,12 @@ class SandboxAmpBackend(PrometheusServiceBackend):
         self._settle()
         return super().describe_workspace(workspace_id)
 
-    def list_workspaces(self, alias, **kwargs):
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_workspaces(self, alias):
+        # AMP filters by alias prefix (moto by equality), after stripping blanks.
         self._settle()
-        return super().list_workspaces(alias, **kwargs)
+        prefix = (alias or "").strip()
+        return [ws for ws in self.workspaces.values() if (ws.alias or "").startswith(prefix)]
 
     def update_workspace_alias(self, alias, workspace_id):
         workspace = self.describe_workspace(workspace_id)

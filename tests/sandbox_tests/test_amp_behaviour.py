@@ -117,6 +117,13 @@ def test_second_create_of_a_namespace_conflicts(amp, workspace_id):
     assert amp.describe_rule_groups_namespace(workspaceId=workspace_id, name="pods")["ruleGroupsNamespace"]["data"] == GOOD_RULES
 
 
+def test_list_workspaces_filters_alias_by_prefix(amp):
+    for alias in ("prod-eu", "prod-us", "dev"):
+        amp.create_workspace(alias=alias)
+    assert sorted(ws["alias"] for ws in amp.list_workspaces(alias="prod")["workspaces"]) == ["prod-eu", "prod-us"]
+    assert len(amp.list_workspaces()["workspaces"]) == 3
+
+
 def test_delay_is_configurable(amp, sandbox):
     sandbox.set_amp_delay(0)
     assert amp.create_workspace(alias="instant")["status"]["statusCode"] == "ACTIVE"

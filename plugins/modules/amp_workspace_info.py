@@ -1,0 +1,202 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: amp.alerting contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: amp_workspace_info
+version_added: 0.1.0
+short_description: List Amazon Managed Service for Prometheus (AMP) workspaces
+description:
+  - Lists AMP workspaces, all of them or those named by id or by alias prefix.
+  - Optionally adds, per workspace, its rule groups namespaces (names and statuses) and the status
+    of its alertmanager definition.
+author:
+  - amp.alerting maintainers (@amp-alerting)
+options:
+  workspace_ids:
+    description:
+      - Only these workspaces. Ids that do not exist are left out of the result.
+    type: list
+    elements: str
+  alias_prefix:
+    description:
+      - Only workspaces whose alias starts with this text (AMP's own filter).
+    type: str
+  include_rules:
+    description:
+      - Add each workspace's rule groups namespaces and alertmanager definition status.
+      - Costs one list call and one describe call per workspace.
+    type: bool
+    default: false
+notes:
+  - Read-only; runs the same in check mode.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Every workspace of the region
+  amp.alerting.amp_workspace_info:
+  register: amp_workspaces
+
+- name: The prod workspaces with their rules and alertmanager status
+  amp.alerting.amp_workspace_info:
+    alias_prefix: prod-
+    include_rules: true
+  register: prod_workspaces
+
+- name: Fail when a namespace did not become active
+  ansible.builtin.assert:
+    that: item.rule_namespaces | rejectattr('status', 'equalto', 'ACTIVE') | list | length == 0
+  loop: "{{ prod_workspaces.workspaces }}"
+"""
+
+RETURN = r"""
+workspaces:
+  description: The matching workspaces, sorted by alias then id. Empty when nothing matches.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    workspace_id:
+      description: The workspace id.
+      type: str
+      sample: ws-0123abcd-0123-4567-89ab-0123456789ab
+    arn:
+      description: The workspace ARN.
+      type: str
+    alias:
+      description: The workspace alias.
+      type: str
+    status:
+      description: The workspace status code.
+      type: str
+      sample: ACTIVE
+    prometheus_endpoint:
+      description: The workspace's Prometheus-compatible endpoint.
+      type: str
+    remote_write_url:
+      description: The remote-write URL.
+      type: str
+    query_url:
+      description: The PromQL instant-query URL.
+      type: str
+    alertmanager_url:
+      description: The URL of the workspace alertmanager's alerts API.
+      type: str
+    kms_key_arn:
+      description: The customer-managed KMS key, if any.
+      type: str
+    tags:
+      description: The workspace tags.
+      type: dict
+    created_at:
+      description: When the workspace was created.
+      type: str
+    rule_namespaces:
+      description: The rule groups namespaces (with O(include_rules=true)).
+      returned: when include_rules is true
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: The namespace name.
+          type: str
+        status:
+          description: The namespace status code.
+          type: str
+        status_reason:
+          description: AMP's reason for a failed status.
+          type: str
+    alertmanager:
+      description: The alertmanager definition's status, or null when the workspace has none (with O(include_rules=true)).
+      returned: when include_rules is true
+      type: dict
+      contains:
+        status:
+          description: The definition's status code.
+          type: str
+        status_reason:
+          description: AMP's reason for a failed status.
+          type: str
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.amp.alerting.plugins.module_utils.amp import AMP_RETRY_CODES
+from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
+from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_or_none
+from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_workspace
+from ansible_collections.amp.alerting.plugins.module_utils.amp import list_workspaces
+from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
+from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
+
+
+@AWSRetry.jittered_backoff(catch_extra_error_codes=AMP_RETRY_CODES)
+def list_namespaces(client, workspace_id):
+    paginator = client.get_paginator("list_rule_groups_namespaces")
+    return paginator.paginate(workspaceId=workspace_id).build_full_result().get("ruleGroupsNamespaces", [])
+
+
+def status_view(resource):
+    code, reason = status_of(resource)
+    view = {"status": code}
+    if reason:
+        view["status_reason"] = reason
+    return view
+
+
+def add_rules(client, view):
+    workspace_id = view["workspace_id"]
+    view["rule_namespaces"] = [
+        dict(name=namespace["name"], **status_view(namespace))
+        for namespace in sorted(list_namespaces(client, workspace_id), key=lambda ns: ns["name"])
+    ]
+    definition = describe_or_none(client.describe_alert_manager_definition, workspaceId=workspace_id)
+    view["alertmanager"] = status_view(definition["alertManagerDefinition"]) if definition else None
+
+
+def find_workspaces(client, workspace_ids, alias_prefix):
+    if workspace_ids:
+        found = [describe_workspace(client, workspace_id) for workspace_id in dict.fromkeys(workspace_ids)]
+        found = [ws for ws in found if ws is not None]
+        if alias_prefix:
+            found = [ws for ws in found if (ws.get("alias") or "").startswith(alias_prefix)]
+        return found
+    filters = {"alias": alias_prefix} if alias_prefix else {}
+    # Summaries lack the endpoint and KMS key: describe each one.
+    return [ws for ws in (describe_workspace(client, s["workspaceId"]) for s in list_workspaces(client, **filters)) if ws]
+
+
+def main():
+    argument_spec = dict(
+        workspace_ids=dict(type="list", elements="str"),
+        alias_prefix=dict(type="str"),
+        include_rules=dict(type="bool", default=False),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    client = amp_client(module)
+    try:
+        workspaces = [workspace_view(ws) for ws in find_workspaces(client, module.params["workspace_ids"], module.params["alias_prefix"])]
+        workspaces.sort(key=lambda ws: (ws["alias"] or "", ws["workspace_id"]))
+        if module.params["include_rules"]:
+            for view in workspaces:
+                add_rules(client, view)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+        module.fail_json_aws(exc, msg="Could not list AMP workspaces")
+    module.exit_json(changed=False, workspaces=workspaces)
+
+
+if __name__ == "__main__":
+    main()

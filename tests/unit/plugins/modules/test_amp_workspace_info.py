@@ -1,0 +1,44 @@
+"""amp_workspace_info with boto3 stubbed."""
+
+import pytest
+
+from ansible_collections.amp.alerting.plugins.modules import amp_workspace_info
+
+from support.amp_stubs import summary, workspace
+
+WS_A = "ws-aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
+WS_B = "ws-bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb"
+
+
+@pytest.fixture
+def run(run_module):
+    return run_module(amp_workspace_info)
+
+
+def test_lists_by_alias_prefix_sorted_by_alias(run):
+    b, a = workspace(WS_B, alias="prod-b"), workspace(WS_A, alias="prod-a")
+    run.stub.add_response("list_workspaces", {"workspaces": [summary(b), summary(a)]}, {"alias": "prod-"})
+    run.stub.add_response("describe_workspace", {"workspace": b}, {"workspaceId": WS_B})
+    run.stub.add_response("describe_workspace", {"workspace": a}, {"workspaceId": WS_A})
+    result = run(alias_prefix="prod-")
+    assert result["changed"] is False
+    assert [ws["alias"] for ws in result["workspaces"]] == ["prod-a", "prod-b"]
+    assert result["workspaces"][0]["query_url"].endswith(f"/workspaces/{WS_A}/api/v1/query")
+
+
+def test_unknown_ids_give_an_empty_list(run):
+    run.not_found("describe_workspace", {"workspaceId": WS_A})
+    assert run(workspace_ids=[WS_A])["workspaces"] == []
+
+
+def test_include_rules_reports_namespaces_and_alertmanager_status(run):
+    run.stub.add_response("describe_workspace", {"workspace": workspace(WS_A)}, {"workspaceId": WS_A})
+    run.stub.add_response("list_rule_groups_namespaces", {"ruleGroupsNamespaces": [
+        {"name": "pods", "arn": "arn:aws:aps:eu-west-1:123456789012:rulegroupsnamespace/x/pods",
+         "status": {"statusCode": "UPDATE_FAILED", "statusReason": "parse error"},
+         "createdAt": "2026-11-24T00:00:00Z", "modifiedAt": "2026-11-24T00:00:00Z"}]}, {"workspaceId": WS_A})
+    run.not_found("describe_alert_manager_definition", {"workspaceId": WS_A})
+    result = run(workspace_ids=[WS_A], include_rules=True)
+    ws = result["workspaces"][0]
+    assert ws["rule_namespaces"] == [{"name": "pods", "status": "UPDATE_FAILED", "status_reason": "parse error"}]
+    assert ws["alertmanager"] is None
