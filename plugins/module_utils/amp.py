@@ -10,10 +10,22 @@
 - ``wait_for``: poll a Describe until a resource leaves CREATING/UPDATING/DELETING, failing with
   AMP's statusReason on CREATION_FAILED / UPDATE_FAILED and with the last status on timeout.
 - ``retry_on_conflict``: AMP answers ConflictException while a resource is busy; wait, then retry.
-- ``yaml_diff``: before/after text for ``--diff``.
+- ``converge_document`` / ``remove_document``: the Create-vs-Put flow shared by rule groups
+  namespaces and alertmanager definitions.
+- ``run_validator``: promtool / amtool on the controller, when they are installed.
+- AMP's quotas, named, in one place.
 """
 
+import os
+import shutil
+import subprocess
+import tempfile
 import time
+
+try:
+    import yaml
+except ImportError:  # ansible-core depends on PyYAML; the guard keeps the import sanity test honest
+    yaml = None
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -22,9 +34,19 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 AMP_RETRY_CODES = ["ThrottlingException", "InternalServerException", "ServiceUnavailableException"]
 BUSY_STATUSES = ("CREATING", "UPDATING", "DELETING")
 FAILED_STATUSES = ("CREATION_FAILED", "UPDATE_FAILED")
-POLL_INTERVAL = 2
+POLL_INTERVAL = 2  # seconds between Describe calls while waiting, after a quicker start
+FIRST_POLL_INTERVAL = 0.5  # most changes settle within seconds: look early, then back off
 # How long a ConflictException (resource busy) is waited out before giving up.
 CONFLICT_TIMEOUT = 300
+
+
+# AMP quotas the modules check before uploading (AMP user guide, "service quotas"). Correct them here.
+QUOTA_RULE_NAMESPACE_BYTES = 1024 * 1024  # rules definition file size per namespace
+QUOTA_ALERTMANAGER_DEFINITION_BYTES = 1024 * 1024  # alertmanager definition file size
+QUOTA_REPEAT_INTERVAL_SECONDS = 5 * 24 * 3600  # AMP caps repeat_interval at 5 days
+QUOTA_ACTIVE_ALERTS = 1000  # per alertmanager
+QUOTA_ALERT_PAYLOAD_BYTES = 20 * 1024 * 1024  # all active alerts of an alertmanager
+VALIDATOR_TIMEOUT = 60
 
 
 class AmpError(Exception):
@@ -33,6 +55,14 @@ class AmpError(Exception):
 
 def amp_client(module):
     return module.client("amp", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=AMP_RETRY_CODES))
+
+
+def poll_delays():
+    """0.5 s, 1 s, then every POLL_INTERVAL seconds."""
+    delay = FIRST_POLL_INTERVAL
+    while True:
+        yield delay
+        delay = min(delay * 2, POLL_INTERVAL)
 
 
 def status_of(resource):
@@ -104,6 +134,7 @@ def wait_for(describe, what, timeout, gone_ok=False):
     """
     deadline = time.monotonic() + timeout
     last = None
+    delays = poll_delays()
     while True:
         resource = describe()
         if resource is None:
@@ -120,12 +151,13 @@ def wait_for(describe, what, timeout, gone_ok=False):
             return resource
         if time.monotonic() >= deadline:
             raise AmpError(f"timed out after {timeout}s waiting for {what}; last status seen: {last}")
-        time.sleep(POLL_INTERVAL)
+        time.sleep(next(delays))
 
 
 def retry_on_conflict(call, describe, what, timeout=CONFLICT_TIMEOUT):
     """Run a write ``call()``; on ConflictException (resource busy) wait until it settles and retry."""
     deadline = time.monotonic() + timeout
+    delays = poll_delays()
     while True:
         try:
             return call()
@@ -136,7 +168,7 @@ def retry_on_conflict(call, describe, what, timeout=CONFLICT_TIMEOUT):
                 raise AmpError(f"AMP refused the change to {what} (status {status}): {exc}") from exc
             if time.monotonic() >= deadline:
                 raise AmpError(f"{what} stayed {status} for {timeout}s; AMP refused the change: {exc}") from exc
-            time.sleep(POLL_INTERVAL)
+            time.sleep(next(delays))
 
 
 def workspace_view(workspace):
@@ -164,3 +196,129 @@ def endpoints(prometheus_endpoint):
         "query_url": base + "api/v1/query",
         "alertmanager_url": base + "alertmanager/api/v2/alerts",
     }
+
+
+class _ReadableDumper(yaml.SafeDumper if yaml else object):
+    """Multi-line strings as YAML literal blocks: rule files and templates stay readable in diffs."""
+
+
+def _represent_str(dumper, value):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+if yaml:
+    _ReadableDumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(document):
+    """YAML text for upload and diffs: key order kept, Unicode as is, long lines unwrapped."""
+    return yaml.dump(document, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=4096)
+
+
+def workspace_options():
+    """Argument spec entries for modules that act inside a workspace."""
+    return dict(workspace_id=dict(type="str"), workspace_alias=dict(type="str"))
+
+
+WORKSPACE_MUTUALLY_EXCLUSIVE = [("workspace_id", "workspace_alias")]
+WORKSPACE_REQUIRED_ONE_OF = [("workspace_id", "workspace_alias")]
+
+
+def settle(describe, what, timeout):
+    """Poll until the resource is not CREATING/UPDATING/DELETING; return it (None if it is gone)."""
+    deadline = time.monotonic() + timeout
+    delays = poll_delays()
+    while True:
+        resource = describe()
+        code = status_of(resource)[0]
+        if resource is None or code not in BUSY_STATUSES:
+            return resource
+        if time.monotonic() >= deadline:
+            raise AmpError(f"timed out after {timeout}s waiting for {what} to settle; last status seen: {code}")
+        time.sleep(next(delays))
+
+
+class AmpDocument:
+    """One AMP resource whose content is a YAML document: a rule groups namespace or an
+    alertmanager definition. Subclasses say how to describe, create, put and delete it."""
+
+    what = "document"
+
+    def describe(self):
+        """The resource dict (with ``data`` bytes and ``status``), or None when it does not exist."""
+        raise NotImplementedError
+
+    def create(self, data):
+        raise NotImplementedError
+
+    def put(self, data):
+        raise NotImplementedError
+
+    def delete(self):
+        raise NotImplementedError
+
+
+def converge_document(doc, desired, same, check_mode, wait, timeout):
+    """Make ``doc`` hold ``desired`` (bytes); ``same(current_bytes)`` compares semantically.
+
+    Create only when Describe says not found; Put otherwise. A resource left in CREATION_FAILED or
+    UPDATE_FAILED is written again even when its data looks the same, so the failure is reported
+    rather than hidden. Returns (changed, resource before, resource after); after is None in check
+    mode and when not waiting.
+    """
+    current = settle(doc.describe, doc.what, timeout) if wait else doc.describe()
+    if current is not None and status_of(current)[0] == "DELETING":
+        raise AmpError(f"{doc.what} is being deleted; run again once it is gone")
+    if current is not None and status_of(current)[0] not in FAILED_STATUSES and same(current.get("data") or b""):
+        return False, current, current
+    if check_mode:
+        return True, current, None
+    if current is None:
+        retry_on_conflict(lambda: doc.create(desired), doc.describe, doc.what)
+    else:
+        retry_on_conflict(lambda: doc.put(desired), doc.describe, doc.what)
+    after = wait_for(doc.describe, doc.what, timeout) if wait else None
+    return True, current, after
+
+
+def remove_document(doc, check_mode, wait, timeout):
+    """Delete ``doc`` if it exists; returns (changed, resource before)."""
+    current = doc.describe()
+    if current is None:
+        return False, None
+    if status_of(current)[0] != "DELETING":
+        if check_mode:
+            return True, current
+        try:
+            retry_on_conflict(doc.delete, doc.describe, doc.what)
+        except is_boto3_error_code("ResourceNotFoundException"):
+            return True, current
+    if wait and not check_mode:
+        wait_for(doc.describe, doc.what, timeout, gone_ok=True)
+    return True, current
+
+
+def run_validator(tool, args, files):
+    """Run promtool / amtool on ``files`` (name -> text) in a private directory.
+
+    Returns None when the files pass or the tool is not installed, else the tool's complaint.
+    """
+    binary = shutil.which(tool)
+    if not binary:
+        return None
+    with tempfile.TemporaryDirectory(prefix="amp-alerting-") as tmp:
+        for name, text in files.items():
+            with open(os.path.join(tmp, os.path.basename(name)), "w", encoding="utf-8") as handle:
+                handle.write(text)
+        try:
+            proc = subprocess.run([binary] + list(args), cwd=tmp, capture_output=True, text=True,
+                                  timeout=VALIDATOR_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            return f"{tool} did not finish within {VALIDATOR_TIMEOUT}s"
+    if proc.returncode == 0:
+        return None
+    lines = [ln.strip() for ln in (proc.stdout + "\n" + proc.stderr).splitlines() if ln.strip()]
+    noise = ("Checking", "FAILED:", "amtool: error", "SUCCESS", "Found:", "- ")
+    useful = [ln for ln in lines if not ln.startswith(noise)]
+    return f"{tool}: " + " ".join(useful or lines)

@@ -1,48 +1,23 @@
 """amp.alerting.amp_workspace and amp_workspace_info run by Ansible against the sandbox, as a user runs them."""
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ANSIBLE = os.path.join(os.path.dirname(sys.executable), "ansible")
+from support.ansible_run import amp_snapshot, amp_write_calls
+from support.ansible_run import run_module as run_any
+
 LOG_GROUP = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/prometheus/it:*"
 
 
-def run_module(args, check=False, diff=False, module="amp.alerting.amp_workspace"):
-    """One ad-hoc run of the module, as `ansible localhost -m ...` would; returns its result dict."""
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
-               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
-    argv = [ANSIBLE, "localhost", "-c", "local", "-m", module, "-a", json.dumps(args)]
-    argv += ["--check"] if check else []
-    argv += ["--diff"] if diff else []
-    proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
-    try:
-        output = json.loads(proc.stdout)
-    except json.JSONDecodeError:
-        pytest.fail(f"ansible printed no JSON (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return output["plays"][0]["tasks"][0]["hosts"]["localhost"]
+def run_module(args, check=False, diff=False, module="amp_workspace"):
+    return run_any(module, args, check=check, diff=diff)
 
 
 def amp_state(aws_client):
-    """Everything the sandbox holds for AMP, as comparable data."""
-    amp = aws_client("amp")
-    state = []
-    for summary in sorted(amp.list_workspaces()["workspaces"], key=lambda w: w["workspaceId"]):
-        ws = amp.describe_workspace(workspaceId=summary["workspaceId"])["workspace"]
-        try:
-            logging = amp.describe_logging_configuration(workspaceId=ws["workspaceId"])["loggingConfiguration"]["logGroupArn"]
-        except amp.exceptions.ResourceNotFoundException:
-            logging = None
-        state.append((ws["workspaceId"], ws.get("alias"), ws["status"]["statusCode"], ws.get("tags"), ws.get("kmsKeyArn"), logging))
-    return state
+    return [entry["workspace"] for entry in amp_snapshot(aws_client("amp"))]
 
 
 def write_calls(sandbox):
-    return [r for r in sandbox.requests() if r["service"] == "amp" and not r["operation"].startswith(("Describe", "List"))]
+    return amp_write_calls(sandbox)
 
 
 def test_lifecycle_check_create_rerun_update_delete(sandbox, aws_client):
@@ -138,10 +113,10 @@ def test_info_lists_workspaces_with_rules(sandbox, aws_client):
     amp.create_workspace(alias="it-dev")
     amp.create_rule_groups_namespace(workspaceId=prod, name="pods", data=b"groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n")
 
-    result = run_module({"alias_prefix": "it-prod", "include_rules": True}, module="amp.alerting.amp_workspace_info")
+    result = run_module({"alias_prefix": "it-prod", "include_rules": True}, module="amp_workspace_info")
 
     assert result["changed"] is False
     assert [(ws["workspace_id"], ws["alias"]) for ws in result["workspaces"]] == [(prod, "it-prod-eu")]
     assert result["workspaces"][0]["rule_namespaces"] == [{"name": "pods", "status": "ACTIVE"}]
     assert result["workspaces"][0]["alertmanager"] is None
-    assert run_module({"alias_prefix": "nothing-"}, module="amp.alerting.amp_workspace_info")["workspaces"] == []
+    assert run_module({"alias_prefix": "nothing-"}, module="amp_workspace_info")["workspaces"] == []

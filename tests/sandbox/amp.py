@@ -108,13 +108,16 @@ def _decode(data_b64):
     return base64.b64decode(data_b64 or "")
 
 
-def _change_document(lifecycle, target, new_data, reason_fn, first):
+def _change_document(lifecycle, target, new_data, reason_fn, first, operation):
     """Start a Create (first=True) or Put of a validated document on ``target``.
 
     The data in effect (``target.data``) changes only when the new document is valid: after
-    UPDATE_FAILED the previous document stays, as in AMP.
+    UPDATE_FAILED the previous document stays, as in AMP. A failure injected for ``operation``
+    (the gateway's ``creation_failed`` / ``update_failed`` faults) stands in for AMP refusing it.
     """
     reason = reason_fn(_decode(new_data))
+    if SETTINGS.take_async_failure(operation):
+        reason = f"injected {operation} failure (sandbox fault injection)"
     if first:
         target.data = new_data
         lifecycle.start("CREATING", "CREATION_FAILED" if reason else "ACTIVE", reason)
@@ -250,7 +253,7 @@ class SandboxAmpBackend(PrometheusServiceBackend):
         )
         workspace.rule_group_namespaces[name] = namespace
         self.tag_resource(namespace.arn, tags)
-        _change_document(namespace.lifecycle, namespace, data, rule_file_reason, first=True)
+        _change_document(namespace.lifecycle, namespace, data, rule_file_reason, True, "CreateRuleGroupsNamespace")
         return namespace
 
     def describe_rule_groups_namespace(self, name, workspace_id):
@@ -260,7 +263,7 @@ class SandboxAmpBackend(PrometheusServiceBackend):
     def put_rule_groups_namespace(self, data, name, workspace_id):
         namespace = self.describe_rule_groups_namespace(name=name, workspace_id=workspace_id)
         _require_idle(namespace.lifecycle, name, "AWS::APS::RuleGroupsNamespace")
-        _change_document(namespace.lifecycle, namespace, data, rule_file_reason, first=False)
+        _change_document(namespace.lifecycle, namespace, data, rule_file_reason, False, "PutRuleGroupsNamespace")
         return namespace
 
     def delete_rule_groups_namespace(self, name, workspace_id):
@@ -288,7 +291,8 @@ class SandboxAmpBackend(PrometheusServiceBackend):
             )
         definition = AlertManagerDefinition()
         workspace.alertmanager = definition
-        _change_document(definition.lifecycle, definition, data, alertmanager_definition_reason, first=True)
+        _change_document(definition.lifecycle, definition, data, alertmanager_definition_reason, True,
+                         "CreateAlertManagerDefinition")
         return definition
 
     def describe_alert_manager_definition(self, workspace_id):
@@ -297,7 +301,8 @@ class SandboxAmpBackend(PrometheusServiceBackend):
     def put_alert_manager_definition(self, workspace_id, data):
         definition = self._definition(workspace_id)
         _require_idle(definition.lifecycle, workspace_id, "AWS::APS::AlertManagerDefinition")
-        _change_document(definition.lifecycle, definition, data, alertmanager_definition_reason, first=False)
+        _change_document(definition.lifecycle, definition, data, alertmanager_definition_reason, False,
+                         "PutAlertManagerDefinition")
         return definition
 
     def delete_alert_manager_definition(self, workspace_id):

@@ -168,6 +168,18 @@ def test_update_failed_keeps_previous_rules_in_effect(amp, workspace_id):
     assert (described["status"], described["data"]) == ({"statusCode": "ACTIVE"}, OTHER_GOOD_RULES)
 
 
+def test_injected_update_failure_keeps_previous_rules(amp, workspace_id, sandbox):
+    amp.create_rule_groups_namespace(workspaceId=workspace_id, name="pods", data=GOOD_RULES)
+    settle()
+    sandbox.inject_fault("PutRuleGroupsNamespace", kind="update_failed")
+    amp.put_rule_groups_namespace(workspaceId=workspace_id, name="pods", data=OTHER_GOOD_RULES)
+    settle()
+    described = amp.describe_rule_groups_namespace(workspaceId=workspace_id, name="pods")["ruleGroupsNamespace"]
+    assert described["status"] == {"statusCode": "UPDATE_FAILED",
+                                   "statusReason": "injected PutRuleGroupsNamespace failure (sandbox fault injection)"}
+    assert described["data"] == GOOD_RULES
+
+
 SNS_OK = {"topic_arn": TOPIC, "sigv4": {"region": "us-east-1"}}
 
 

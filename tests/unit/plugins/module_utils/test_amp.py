@@ -25,7 +25,7 @@ def conflict():
 def test_wait_returns_the_active_resource(no_sleep):
     active = {"status": {"statusCode": "ACTIVE"}}
     assert amp.wait_for(sequence({"status": {"statusCode": "UPDATING"}}, active), "namespace x", 60) is active
-    assert no_sleep == [amp.POLL_INTERVAL]
+    assert no_sleep == [amp.FIRST_POLL_INTERVAL]
 
 
 def test_update_failed_carries_amps_reason():
@@ -53,7 +53,7 @@ def test_conflict_is_retried_while_busy(no_sleep):
         return "ok"
 
     assert amp.retry_on_conflict(put, sequence({"status": {"statusCode": "UPDATING"}}), "namespace x") == "ok"
-    assert len(calls) == 2 and no_sleep == [amp.POLL_INTERVAL]
+    assert len(calls) == 2 and no_sleep == [amp.FIRST_POLL_INTERVAL]
 
 
 def test_conflict_on_an_idle_resource_is_reported_at_once():

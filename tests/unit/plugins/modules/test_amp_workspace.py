@@ -2,6 +2,7 @@
 
 import pytest
 
+from ansible_collections.amp.alerting.plugins.module_utils.amp import FIRST_POLL_INTERVAL
 from ansible_collections.amp.alerting.plugins.modules import amp_workspace
 
 from support.amp_stubs import ACCOUNT, REGION, summary, workspace
@@ -45,13 +46,7 @@ def test_create_waits_until_active_and_returns_urls(run):
     assert ws["remote_write_url"].endswith(f"/workspaces/{WS_ID}/api/v1/remote_write")
     assert ws["query_url"].endswith(f"/workspaces/{WS_ID}/api/v1/query")
     assert ws["tags"] == {"team": "sre"}
-    assert run.sleeps == [amp_workspace_poll()]
-
-
-def amp_workspace_poll():
-    from ansible_collections.amp.alerting.plugins.module_utils.amp import POLL_INTERVAL
-
-    return POLL_INTERVAL
+    assert run.sleeps == [FIRST_POLL_INTERVAL]
 
 
 def test_existing_workspace_is_unchanged(run):

@@ -1,0 +1,191 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: amp.alerting contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""AMP alertmanager definitions: validation before upload, rendering of AMP's document, comparison.
+
+AMP's document is YAML with ``alertmanager_config`` (a string holding a normal Alertmanager
+configuration) and optional ``template_files`` (file name -> template text), which the
+configuration references by name under ``templates``. AMP accepts SNS receivers only, in the
+workspace's account, signed with SigV4; it rejects ``api_url`` and ``http_config``.
+"""
+
+import fnmatch
+import re
+
+try:
+    import yaml
+except ImportError:  # ansible-core depends on PyYAML; the guard keeps the import sanity test honest
+    yaml = None
+
+from ansible_collections.amp.alerting.plugins.module_utils.amp import QUOTA_ALERTMANAGER_DEFINITION_BYTES
+from ansible_collections.amp.alerting.plugins.module_utils.amp import QUOTA_REPEAT_INTERVAL_SECONDS
+from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp import dump_yaml
+from ansible_collections.amp.alerting.plugins.module_utils.amp import run_validator
+from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import is_duration
+
+CONFIG_KEYS = {"global", "route", "receivers", "inhibit_rules", "templates", "time_intervals", "mute_time_intervals"}
+ROUTE_DURATIONS = ("group_wait", "group_interval", "repeat_interval")
+SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):(?P<name>[A-Za-z0-9_.-]{1,256})$")
+FORBIDDEN_SNS_KEYS = ("api_url", "http_config")
+DURATION_SECONDS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
+
+
+def duration_seconds(text):
+    total = 0.0
+    for amount, unit in re.findall(r"([0-9]+)(ms|y|w|d|h|m|s)", text):
+        total += int(amount) * DURATION_SECONDS[unit]
+    return total
+
+
+def _check_route(route, path, receivers_known, warnings):
+    if not isinstance(route, dict):
+        raise AmpError(f"{path}: must be a mapping")
+    receiver = route.get("receiver")
+    if path == "route" and not receiver:
+        raise AmpError("route.receiver: the top-level route needs a receiver")
+    if receiver is not None and receiver not in receivers_known:
+        known = ", ".join(sorted(receivers_known)) or "none"
+        raise AmpError(f"{path}.receiver: receiver {receiver!r} is not defined in receivers (defined: {known})")
+    for field in ROUTE_DURATIONS:
+        if field in route:
+            value = route[field]
+            if not is_duration(value):
+                raise AmpError(f"{path}.{field}: {value!r} is not a duration (e.g. 30s, 5m, 4h)")
+            if field == "repeat_interval" and duration_seconds(value) > QUOTA_REPEAT_INTERVAL_SECONDS:
+                warnings.append(f"{path}.repeat_interval: {value} is over AMP's 5-day cap; AMP repeats notifications every 5 days at most")
+    for key in ("group_by", "matchers"):
+        if key in route and not isinstance(route[key], list):
+            raise AmpError(f"{path}.{key}: must be a list")
+    for index, child in enumerate(route.get("routes") or []):
+        _check_route(child, f"{path}.routes[{index}]", receivers_known, warnings)
+
+
+def _check_receivers(receivers, account_id):
+    if not isinstance(receivers, list) or not receivers:
+        raise AmpError("receivers: a non-empty list of receivers is required")
+    names = set()
+    for index, receiver in enumerate(receivers):
+        if not isinstance(receiver, dict) or not isinstance(receiver.get("name"), str) or not receiver["name"]:
+            raise AmpError(f"receivers[{index}]: every receiver needs a name")
+        name = receiver["name"]
+        where = f"receivers[{name}]"
+        if name in names:
+            raise AmpError(f"{where}: receiver names must be unique")
+        names.add(name)
+        unsupported = sorted(set(receiver) - {"name", "sns_configs"})
+        if unsupported:
+            raise AmpError(f"{where}: {', '.join(unsupported)} not supported; AMP delivers to SNS only (sns_configs)")
+        sns_configs = receiver.get("sns_configs") or []
+        if not isinstance(sns_configs, list):
+            raise AmpError(f"{where}.sns_configs: must be a list")
+        for s_index, sns in enumerate(sns_configs):
+            _check_sns(sns, f"{where}.sns_configs[{s_index}]", account_id)
+    return names
+
+
+def _check_sns(sns, where, account_id):
+    if not isinstance(sns, dict):
+        raise AmpError(f"{where}: must be a mapping")
+    for key in FORBIDDEN_SNS_KEYS:
+        if key in sns:
+            raise AmpError(f"{where}.{key}: not allowed by AMP, which sets the SNS endpoint itself")
+    topic_arn = sns.get("topic_arn")
+    if not topic_arn:
+        raise AmpError(f"{where}.topic_arn: required (AMP publishes to an SNS topic)")
+    if isinstance(topic_arn, str) and topic_arn.endswith(".fifo"):
+        raise AmpError(f"{where}.topic_arn: {topic_arn} is a FIFO topic; AMP publishes to Standard topics only")
+    match = SNS_TOPIC_ARN.match(topic_arn) if isinstance(topic_arn, str) else None
+    if not match:
+        raise AmpError(f"{where}.topic_arn: {topic_arn!r} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)")
+    if account_id and match.group("account") != account_id:
+        raise AmpError(f"{where}.topic_arn: topic is in account {match.group('account')}, the workspace in {account_id}; "
+                       "AMP publishes only to topics in the workspace's account")
+    sigv4 = sns.get("sigv4")
+    if not isinstance(sigv4, dict) or not sigv4.get("region"):
+        raise AmpError(f"{where}.sigv4.region: required by AMP")
+    if sigv4["region"] != match.group("region"):
+        raise AmpError(f"{where}.sigv4.region: {sigv4['region']} differs from the topic's region {match.group('region')}")
+
+
+def check_config(config, template_files, account_id=None):
+    """Raise AmpError naming the field when AMP would refuse the configuration; return warnings."""
+    if not isinstance(config, dict):
+        raise AmpError("config: must be a mapping (an Alertmanager configuration)")
+    unknown = sorted(set(config) - CONFIG_KEYS)
+    if unknown:
+        raise AmpError(f"config: unknown field(s) {', '.join(map(str, unknown))}")
+    if not isinstance(template_files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in template_files.items()):
+        raise AmpError("template_files: must map file names to template text")
+    names = _check_receivers(config.get("receivers"), account_id)
+    warnings = []
+    _check_route(config.get("route"), "route", names, warnings)
+    templates = config.get("templates") or []
+    if not isinstance(templates, list):
+        raise AmpError("config.templates: must be a list of template file names")
+    for pattern in templates:
+        if not any(fnmatch.fnmatchcase(name, str(pattern)) for name in template_files):
+            raise AmpError(f"config.templates: {pattern!r} matches none of template_files ({', '.join(sorted(template_files)) or 'none given'})")
+    if "inhibit_rules" in config and not isinstance(config["inhibit_rules"], list):
+        raise AmpError("config.inhibit_rules: must be a list")
+    return warnings
+
+
+def prepare_definition(config=None, template_files=None, definition=None, account_id=None):
+    """Validate and render AMP's alertmanager document.
+
+    Either ``config`` (dict) with ``template_files``, or ``definition`` (AMP's whole YAML document,
+    uploaded byte for byte). Returns (bytes, comparable form, warnings).
+    """
+    if yaml is None:
+        raise AmpError("PyYAML is required")
+    if definition is not None:
+        try:
+            document = yaml.safe_load(definition)
+        except yaml.YAMLError as exc:
+            raise AmpError(f"definition: not valid YAML: {' '.join(str(exc).split())}") from exc
+        if not isinstance(document, dict) or not isinstance(document.get("alertmanager_config"), str):
+            raise AmpError("definition: must be a mapping whose 'alertmanager_config' is a string (use 'alertmanager_config: |')")
+        unknown = sorted(set(document) - {"alertmanager_config", "template_files"})
+        if unknown:
+            raise AmpError(f"definition: unknown top-level field(s) {', '.join(map(str, unknown))}")
+        try:
+            config = yaml.safe_load(document["alertmanager_config"])
+        except yaml.YAMLError as exc:
+            raise AmpError(f"definition.alertmanager_config: not valid YAML: {' '.join(str(exc).split())}") from exc
+        template_files = document.get("template_files") or {}
+        config_text, text = document["alertmanager_config"], definition
+    else:
+        template_files = template_files or {}
+        config_text = dump_yaml(config) if isinstance(config, dict) else ""
+        document = {"alertmanager_config": config_text}
+        if template_files:
+            document["template_files"] = template_files
+        text = None
+    warnings = check_config(config, template_files, account_id)
+    if text is None:
+        text = dump_yaml(document)
+    body = text.encode("utf-8")
+    if len(body) > QUOTA_ALERTMANAGER_DEFINITION_BYTES:
+        raise AmpError(f"definition: {len(body)} bytes is over AMP's limit of {QUOTA_ALERTMANAGER_DEFINITION_BYTES} bytes")
+    files = dict(template_files)
+    files["alertmanager.yml"] = config_text
+    complaint = run_validator("amtool", ["check-config", "alertmanager.yml"], files)
+    if complaint:
+        raise AmpError(f"config: {complaint}")
+    return body, comparable(config, template_files), warnings
+
+
+def comparable(config, template_files):
+    return {"config": config, "template_files": template_files or {}}
+
+
+def parse_definition(data):
+    """The comparable form of an uploaded document, or None when it cannot be read."""
+    try:
+        document = yaml.safe_load(data.decode("utf-8") if isinstance(data, bytes) else data)
+        return comparable(yaml.safe_load(document["alertmanager_config"]), document.get("template_files"))
+    except (AttributeError, KeyError, TypeError, UnicodeDecodeError, yaml.YAMLError):
+        return None

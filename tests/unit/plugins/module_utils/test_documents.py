@@ -1,0 +1,154 @@
+"""Validation of rule files and alertmanager definitions before upload: each error names the field."""
+
+import shutil
+
+import pytest
+import yaml
+
+from ansible_collections.amp.alerting.plugins.module_utils import amp_alertmanager_config as am
+from ansible_collections.amp.alerting.plugins.module_utils import amp_rules
+from ansible_collections.amp.alerting.plugins.module_utils.amp import QUOTA_RULE_NAMESPACE_BYTES
+from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
+
+ALERT = {"alert": "PodHighMemoryUsage", "expr": 'sum(container_memory_usage_bytes{container!="POD"}) by (pod) > 600000000',
+         "for": "1m", "labels": {"severity": "error"},
+         "annotations": {"summary": "Pod {{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value }}"}}
+TOPIC = "arn:aws:sns:eu-west-1:123456789012:amp-alerts"
+SNS = {"topic_arn": TOPIC, "sigv4": {"region": "eu-west-1"}}
+
+
+def group(*rules, **extra):
+    return dict({"name": "pods", "rules": list(rules)}, **extra)
+
+
+def test_structured_rules_render_prometheus_templates_byte_for_byte():
+    body, document = amp_rules.prepare_rules(groups=[group(ALERT)])
+    assert b"summary: Pod {{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value }}\n" in body
+    assert yaml.safe_load(body) == document == {"groups": [group(ALERT)]}
+
+
+def test_data_is_uploaded_as_given_and_compared_semantically():
+    text = "# owned by the SRE team\ngroups:\n  - name: pods\n    rules:\n      - record: job:up:sum\n        expr: sum(up) by (job)\n"
+    body, document = amp_rules.prepare_rules(data=text)
+    assert body == text.encode()
+    reformatted = b"groups: [{name: pods, rules: [{record: 'job:up:sum', expr: 'sum(up) by (job)'}]}]"
+    assert amp_rules.same_rules(reformatted, document)
+    assert not amp_rules.same_rules(reformatted.replace(b"job)", b"instance)"), document)
+
+
+@pytest.mark.parametrize(
+    "groups, message",
+    [
+        ([group(dict(ALERT, expr="sum(up"))], "group 'pods', rule 1 (alert 'PodHighMemoryUsage'): expr does not parse as PromQL"),
+        ([group(dict(ALERT, **{"for": "5 minutes"}))], "rule 1 (alert 'PodHighMemoryUsage'): for '5 minutes' is not a Prometheus duration"),
+        ([group(dict(ALERT, keep_firing_for="1x"))], "keep_firing_for '1x'"),
+        ([group(ALERT), group(ALERT)], "group 'pods': group names must be unique"),
+        ([group(dict(ALERT, record="x"))], "exactly one of 'alert' or 'record'"),
+        ([group({"expr": "up"})], "exactly one of 'alert' or 'record'"),
+        ([group({"record": "bad name", "expr": "up"})], "record 'bad name' is not a valid metric name"),
+        ([group({"record": "ok", "expr": "up", "annotations": {}})], "annotations not allowed in a recording rule"),
+        ([group(dict(ALERT, labels={"team-name": "sre"}))], "labels name 'team-name' is not a valid label name"),
+        ([group(dict(ALERT, labels={"severity": ["a"]}))], "labels.severity must be a string"),
+        ([group(ALERT, interval="fast")], "group 'pods': interval 'fast'"),
+        ([group(ALERT, owner="sre")], "group 'pods': field(s) owner not allowed"),
+        ([group()], "group 'pods': 'rules' must be a non-empty list"),
+        ([{"rules": [ALERT]}], "groups[1]: every group needs a 'name'"),
+        ([], "groups: must be a non-empty list"),
+        ([group(dict(ALERT, expr=""))], "field 'expr' must be set"),
+    ],
+)
+def test_bad_rules_are_refused_naming_group_and_rule(groups, message):
+    with pytest.raises(AmpError) as excinfo:
+        amp_rules.prepare_rules(groups=groups)
+    assert message in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ("groups: [unclosed", "data: not valid YAML"),
+        ("groups: []\nextra: 1\n", "only 'groups' is allowed at the top level, found extra"),
+        ("- name: pods\n", "rules: the rule file must be a mapping"),
+    ],
+)
+def test_bad_rule_files_are_refused(data, message):
+    with pytest.raises(AmpError) as excinfo:
+        amp_rules.prepare_rules(data=data)
+    assert message in str(excinfo.value)
+
+
+def test_rule_file_size_limit():
+    many = [dict(ALERT, alert=f"Alert{i}", annotations={"description": "x" * 2000}) for i in range(QUOTA_RULE_NAMESPACE_BYTES // 2000 + 1)]
+    with pytest.raises(AmpError, match="over AMP's rule file limit"):
+        amp_rules.prepare_rules(groups=[group(*many)])
+
+
+def config(**changes):
+    base = {"route": {"receiver": "sns", "group_by": ["alertname"]}, "receivers": [{"name": "sns", "sns_configs": [dict(SNS)]}]}
+    base.update(changes)
+    return base
+
+
+def test_alertmanager_document_has_amps_shape():
+    body, wanted, warnings = am.prepare_definition(config(templates=["slack.tmpl"]), {"slack.tmpl": '{{ define "x" }}{{ .Status }}{{ end }}'},
+                                                   account_id="123456789012")
+    document = yaml.safe_load(body)
+    assert set(document) == {"alertmanager_config", "template_files"}
+    assert isinstance(document["alertmanager_config"], str)
+    assert body.startswith(b"alertmanager_config: |\n")
+    assert am.parse_definition(body) == wanted
+    assert warnings == []
+
+
+def test_repeat_interval_over_five_days_warns():
+    warnings = am.prepare_definition(config(route={"receiver": "sns", "repeat_interval": "6d"}), {})[2]
+    assert warnings == ["route.repeat_interval: 6d is over AMP's 5-day cap; AMP repeats notifications every 5 days at most"]
+
+
+@pytest.mark.parametrize(
+    "cfg, templates, message",
+    [
+        (config(receivers=[{"name": "sns", "webhook_configs": [{"url": "http://x"}]}]), {}, "receivers[sns]: webhook_configs not supported"),
+        (config(receivers=[{"name": "sns", "sns_configs": [dict(SNS, api_url="https://sns")]}]), {}, "receivers[sns].sns_configs[0].api_url: not allowed"),
+        (config(receivers=[{"name": "sns", "sns_configs": [dict(SNS, http_config={})]}]), {}, "sns_configs[0].http_config: not allowed"),
+        (config(receivers=[{"name": "sns", "sns_configs": [{"topic_arn": TOPIC}]}]), {}, "sns_configs[0].sigv4.region: required"),
+        (config(receivers=[{"name": "sns", "sns_configs": [dict(SNS, sigv4={"region": "us-east-1"})]}]), {}, "differs from the topic's region eu-west-1"),
+        (config(receivers=[{"name": "sns", "sns_configs": [dict(SNS, topic_arn=TOPIC + ".fifo")]}]), {}, "FIFO topic"),
+        (config(receivers=[{"name": "sns", "sns_configs": [dict(SNS, topic_arn="amp-alerts")]}]), {}, "is not an SNS topic ARN"),
+        (config(receivers=[{"name": "sns", "sns_configs": [dict(SNS, topic_arn=TOPIC.replace("123456789012", "210987654321"))]}]), {},
+         "topic is in account 210987654321, the workspace in 123456789012"),
+        (config(route={"receiver": "sns", "routes": [{"receiver": "pager"}]}), {}, "route.routes[0].receiver: receiver 'pager' is not defined"),
+        (config(route={"group_by": ["x"]}), {}, "route.receiver: the top-level route needs a receiver"),
+        (config(route={"receiver": "sns", "group_wait": "soon"}), {}, "route.group_wait: 'soon' is not a duration"),
+        (config(templates=["slack.tmpl"]), {}, "config.templates: 'slack.tmpl' matches none of template_files"),
+        (config(receivers=[{"name": "sns"}, {"name": "sns"}]), {}, "receivers[sns]: receiver names must be unique"),
+        (config(smtp={}), {}, "config: unknown field(s) smtp"),
+        (config(receivers=[]), {}, "receivers: a non-empty list"),
+        (config(), {"x.tmpl": 3}, "template_files: must map file names to template text"),
+    ],
+)
+def test_bad_alertmanager_configs_are_refused_naming_the_field(cfg, templates, message):
+    with pytest.raises(AmpError) as excinfo:
+        am.prepare_definition(cfg, templates, account_id="123456789012")
+    assert message in str(excinfo.value)
+
+
+def test_template_syntax_is_checked_with_amtool_when_installed():
+    if not shutil.which("amtool"):
+        pytest.skip("amtool not installed (Debian package prometheus-alertmanager)")
+    with pytest.raises(AmpError, match="amtool"):
+        am.prepare_definition(config(templates=["x.tmpl"]), {"x.tmpl": '{{ define "x" }}unclosed'})
+
+
+@pytest.mark.parametrize(
+    "definition, message",
+    [
+        ("alertmanager_config: [a]\n", "definition: must be a mapping whose 'alertmanager_config' is a string"),
+        ("alertmanager_config: 'route: {'\n", "definition.alertmanager_config: not valid YAML"),
+        ("alertmanager_config: 'route: {receiver: a}'\nextra: 1\n", "definition: unknown top-level field(s) extra"),
+    ],
+)
+def test_bad_whole_definitions_are_refused(definition, message):
+    with pytest.raises(AmpError) as excinfo:
+        am.prepare_definition(definition=definition)
+    assert message in str(excinfo.value)
