@@ -18,7 +18,7 @@ ANSIBLE_TEST_PIP = $(shell $(BIN)/python -c 'from ansible_test._internal.python_
   from ansible_test._internal.host_configs import NativePythonConfig as P; print(g(P(version="3.11"))["pip"].replace(".", "_"))')
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup demo test test-python molecule sanity docs-check sandbox-up sandbox-env sandbox-down clean
+.PHONY: help setup demo test test-python molecule sanity docs-check bench sandbox-up sandbox-env sandbox-down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ test: setup ## run every test: sandbox, unit, integration, molecule, ansible-doc
 
 test-python: setup ## the pytest suites only
 	$(BIN)/python -m pytest
+
+bench: setup ## print the benchmark figures (forwarder cold import, records/s, zip size)
+	$(BIN)/python benchmarks/forwarder.py
 
 molecule: setup ## molecule scenarios (extensions/molecule), each on its own sandbox
 	@for scenario in $$(ls extensions/molecule/*/molecule.yml | xargs -n1 dirname | xargs -n1 basename); do \

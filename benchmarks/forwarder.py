@@ -1,0 +1,76 @@
+"""Figures for the Slack forwarder (files/lambda): cold import, formatting throughput, zip size.
+
+Targets (issue 4): cold import < 60 ms, zip < 40 KB, >= 1,000 records/s formatting.
+Run: .venv/bin/python benchmarks/forwarder.py   (or: make bench)
+"""
+
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LAMBDA_DIR = os.path.join(REPO_ROOT, "files", "lambda")
+FIXTURES = os.path.join(REPO_ROOT, "tests", "fixtures", "forwarder")
+sys.path.insert(0, LAMBDA_DIR)
+
+import slack_forwarder  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def cold_import_ms(runs=15):
+    """Median time to import the handler module in a fresh interpreter (Lambda's init phase)."""
+    code = ("import time; started = time.perf_counter(); import slack_forwarder; "
+            "print((time.perf_counter() - started) * 1000)")
+    env = dict(os.environ, PYTHONPATH=LAMBDA_DIR, PYTHONDONTWRITEBYTECODE="1")
+    samples = [float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                    check=True).stdout) for _run in range(runs)]
+    return statistics.median(samples), min(samples), max(samples)
+
+
+def records_per_second(message, subject, seconds=2.0):
+    """Parse + build the Slack payload + serialise it, as the handler does for each record."""
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        payload = slack_forwarder.build_slack_message(slack_forwarder.parse_notification(message, subject))
+        json.dumps(payload, ensure_ascii=False).encode()
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+def zip_size():
+    """The zip the lambda role deploys: the handler only, fixed timestamps (deterministic)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        info = zipfile.ZipInfo("slack_forwarder.py", date_time=(1980, 1, 1, 0, 0, 0))
+        info.external_attr = 0o644 << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with open(os.path.join(LAMBDA_DIR, "slack_forwarder.py"), "rb") as handle:
+            archive.writestr(info, handle.read())
+    return len(buffer.getvalue())
+
+
+def main():
+    with open(os.path.join(FIXTURES, "default_text_firing.json"), encoding="utf-8") as handle:
+        text = json.load(handle)
+    with open(os.path.join(FIXTURES, "json_template_nasty.json"), encoding="utf-8") as handle:
+        templated = json.load(handle)
+    big = json.dumps({"status": "firing", "firingCount": 200, "resolvedCount": 0, "alerts": [
+        {"status": "firing", "labels": {"alertname": "DiskFull", "severity": "warning", "device": f"sd{index}"},
+         "annotations": {"summary": f"disk {index} full"}, "startsAt": "2026-11-24T10:00:00Z",
+         "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://p/g", "fingerprint": str(index)}
+        for index in range(200)]})
+    median, low, high = cold_import_ms()
+    print(f"cold import of slack_forwarder: median {median:.1f} ms (min {low:.1f}, max {high:.1f}; target < 60 ms)")
+    for label, message, subject in (("default text, 2 alerts", text["Message"], text["Subject"]),
+                                    ("JSON template, 2 alerts", templated["Message"], templated["Subject"]),
+                                    ("JSON, 200 alerts", big, "[FIRING:200] DiskFull")):
+        print(f"formatting ({label}): {records_per_second(message, subject):,.0f} records/s (target >= 1,000)")
+    print(f"zip size: {zip_size():,} bytes (target < 40,960)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""Fixtures for the Slack forwarder (files/lambda): a fresh module per test, a Slack sink."""
+
+import pytest
+
+from support import load_forwarder
+from support.slack_sink import SlackSink
+
+
+@pytest.fixture
+def forwarder(monkeypatch):
+    for name in ("SLACK_WEBHOOK_URL", "SLACK_WEBHOOK_SSM_PARAMETER", "SLACK_CHANNEL", "SLACK_USERNAME",
+                 "SLACK_ICON_EMOJI", "SLACK_ICON_URL", "SLACK_TIMEOUT_SECONDS", "SLACK_MAX_ATTEMPTS"):
+        monkeypatch.delenv(name, raising=False)
+    return load_forwarder()
+
+
+@pytest.fixture
+def slack():
+    with SlackSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def webhook_env(monkeypatch, slack):
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.url)
+    return slack.url
