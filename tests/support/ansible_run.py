@@ -74,3 +74,59 @@ def amp_snapshot(amp):
 def amp_write_calls(sandbox):
     """The AMP calls in the sandbox's request log that could change something."""
     return [r for r in sandbox.requests() if r["service"] == "amp" and not r["operation"].startswith(("Describe", "List"))]
+
+
+class PlaybookRun:
+    """The outcome of one ansible-playbook run, read from the ansible.posix.json callback."""
+
+    def __init__(self, proc):
+        self.returncode = proc.returncode
+        self.stderr = proc.stderr
+        self.stdout = proc.stdout
+        try:
+            self.output = json.loads(proc.stdout)
+        except json.JSONDecodeError:
+            self.output = None
+
+    def __repr__(self):
+        return (f"<PlaybookRun rc={self.returncode} failure={self.failure()!r}>\n"
+                f"stderr: {self.stderr[-3000:]}")
+
+    @property
+    def stats(self):
+        return self.output["stats"] if self.output else {}
+
+    def total(self, key):
+        return sum(host.get(key, 0) for host in self.stats.values())
+
+    def task_results(self):
+        """(play, task name, host, result) for every task result."""
+        for play in (self.output or {}).get("plays", []):
+            for task in play["tasks"]:
+                for host, result in task["hosts"].items():
+                    yield play["play"]["name"], task["task"]["name"], host, result
+
+    def changed_tasks(self):
+        return [(name, host) for _play, name, host, result in self.task_results() if result.get("changed")]
+
+    def failure(self):
+        """The first failed task's message, or None."""
+        for _play, name, host, result in self.task_results():
+            if result.get("failed"):
+                return f"{host}: {name}: {result.get('msg')}"
+        return None
+
+
+def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False, env=None, limit=None, timeout=900):
+    """ansible-playbook PLAYBOOK -i INVENTORY as a user runs it (from the checkout, with ansible.cfg)."""
+    run_env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+                   ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_FORCE_COLOR="0")
+    run_env.update(env or {})
+    argv = [PLAYBOOK, "-i", inventory, playbook]
+    if extra_vars:
+        argv += ["-e", json.dumps(extra_vars)]
+    argv += ["--check"] if check else []
+    argv += ["--diff"] if diff else []
+    argv += ["--limit", limit] if limit else []
+    proc = subprocess.run(argv, cwd=REPO, env=run_env, capture_output=True, text=True, timeout=timeout, check=False)
+    return PlaybookRun(proc)

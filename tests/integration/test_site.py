@@ -1,0 +1,185 @@
+"""site.yml and playbooks/teardown.yml against the sandbox, as a user runs them."""
+
+import json
+import os
+import shutil
+
+import pytest
+import yaml
+
+from support.ansible_run import REPO, run_playbook
+
+INVENTORY = os.path.join(REPO, "tests", "integration", "inventories", "site")
+SITE = os.path.join(REPO, "site.yml")
+TEARDOWN = os.path.join(REPO, "playbooks", "teardown.yml")
+WEBHOOK = "https://hooks.slack.example/services/T0/B0/it-secret-token"
+REGIONS = {"it-dev": "eu-west-1", "it-prod": "us-east-1"}
+READ_PREFIXES = ("Describe", "List", "Get")
+
+
+@pytest.fixture
+def deploy_env(sandbox, monkeypatch):
+    monkeypatch.setenv("TEST_SLACK_WEBHOOK_URL", WEBHOOK)
+    return sandbox
+
+
+def write_calls(sandbox):
+    return [f"{r['service']}:{r['operation']}" for r in sandbox.requests()
+            if not str(r.get("operation", "")).startswith(READ_PREFIXES)]
+
+
+def ok(run):
+    assert run.returncode == 0, run
+    return run
+
+
+def client(aws_client, service, host):
+    import boto3
+    return boto3.client(service, region_name=REGIONS[host])
+
+
+def workspace_of(host):
+    amp = client(None, "amp", host)
+    matches = [w for w in amp.list_workspaces(alias=host)["workspaces"] if w.get("alias") == host]
+    assert len(matches) == 1, matches
+    return amp, matches[0]["workspaceId"]
+
+
+def test_site_converges_then_is_idempotent_and_checks_clean(deploy_env):
+    sandbox = deploy_env
+    sandbox.clear_requests()
+    predicted = ok(run_playbook(SITE, INVENTORY, check=True))
+    assert predicted.total("changed") > 0
+    assert write_calls(sandbox) == [], "check mode on an empty account wrote to AWS"
+
+    first = ok(run_playbook(SITE, INVENTORY))
+    assert first.total("changed") >= 20
+    assert WEBHOOK not in first.stdout and "it-secret-token" not in first.stdout + first.stderr
+
+    sandbox.clear_requests()
+    second = ok(run_playbook(SITE, INVENTORY))
+    assert second.total("changed") == 0, second.changed_tasks()
+    assert write_calls(sandbox) == [], "a no-change re-run wrote to AWS"
+
+    again_check = ok(run_playbook(SITE, INVENTORY, check=True))
+    assert again_check.total("changed") == 0, again_check.changed_tasks()
+
+
+def test_site_deploys_what_the_inventory_says(deploy_env):
+    ok(run_playbook(SITE, INVENTORY))
+    for host in REGIONS:
+        amp, workspace_id = workspace_of(host)
+        workspace_arn = amp.describe_workspace(workspaceId=workspace_id)["workspace"]["arn"]
+        rules = amp.describe_rule_groups_namespace(workspaceId=workspace_id, name="amp-alerting")["ruleGroupsNamespace"]
+        rules = yaml.safe_load(rules["data"])
+        by_alert = {rule["alert"]: rule for group in rules["groups"] for rule in group["rules"]}
+        # Prometheus templates reach AMP byte for byte
+        assert by_alert["PodHighMemoryUsage"]["annotations"]["summary"] == \
+            "Pod {{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanize1024 }}B of memory"
+        definition = yaml.safe_load(amp.describe_alert_manager_definition(workspaceId=workspace_id)
+                                    ["alertManagerDefinition"]["data"])
+        config = yaml.safe_load(definition["alertmanager_config"])
+        assert "sns.default.message" in definition["template_files"]["amp_alerting_sns.tmpl"]
+        assert config["templates"] == ["amp_alerting_sns.tmpl"]
+        topic_arn = config["receivers"][0]["sns_configs"][0]["topic_arn"]
+        assert topic_arn.endswith(f":amp-{host}-alerts") and f":{REGIONS[host]}:" in topic_arn
+        assert config["receivers"][0]["sns_configs"][0]["attributes"]["severity"] == "{{ .CommonLabels.severity }}"
+
+        # the topic lets only this workspace's alertmanager publish
+        sns = client(None, "sns", host)
+        policy = json.loads(sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]["Policy"])
+        aps = next(s for s in policy["Statement"] if s.get("Principal") == {"Service": "aps.amazonaws.com"})
+        assert sorted(aps["Action"]) == ["sns:GetTopicAttributes", "sns:Publish"]
+        assert aps["Condition"]["ArnEquals"]["aws:SourceArn"] == workspace_arn
+        assert aps["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+
+        # the forwarder: configuration, dead-letter queue, subscription with the unversioned ARN
+        function = client(None, "lambda", host).get_function(FunctionName=f"amp-{host}-slack-forwarder")["Configuration"]
+        assert function["Runtime"] == "python3.12"
+        assert function["Handler"] == "slack_forwarder.forward_alerts_to_slack"
+        assert function["Environment"]["Variables"] == {"SLACK_WEBHOOK_SSM_PARAMETER": f"/amp-alerting/{host}/slack-webhook"}
+        assert function["DeadLetterConfig"]["TargetArn"].endswith(f":amp-{host}-slack-forwarder-dlq")
+        subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+        assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("lambda", function["FunctionArn"])]
+        assert not function["FunctionArn"].endswith(":1")
+
+        # the webhook is a SecureString holding the inventory's URL
+        parameter = client(None, "ssm", host).get_parameter(Name=f"/amp-alerting/{host}/slack-webhook",
+                                                            WithDecryption=True)["Parameter"]
+        assert (parameter["Type"], parameter["Value"]) == ("SecureString", WEBHOOK)
+
+        # least privilege for the function; the IAM policies scoped to the workspace
+        iam = client(None, "iam", host)
+        inline = iam.get_role_policy(RoleName=f"amp-{host}-slack-forwarder", PolicyName="slack-forwarder")["PolicyDocument"]
+        assert sorted(a for s in inline["Statement"] for a in s["Action"]) == \
+            ["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage", "ssm:GetParameter"]
+        rules_policy = next(p for p in iam.list_policies(Scope="Local", PathPrefix="/amp/")["Policies"]
+                            if p["PolicyName"] == f"amp-{host}-rules")
+        document = iam.get_policy_version(PolicyArn=rules_policy["Arn"], VersionId=rules_policy["DefaultVersionId"])
+        resources = document["PolicyVersion"]["Document"]["Statement"][0]["Resource"]
+        assert resources == [workspace_arn, workspace_arn.replace(":workspace/", ":rulegroupsnamespace/") + "/*"]
+
+    # thresholds: role defaults <- environment <- host, merged per key
+    _amp, prod_id = workspace_of("it-prod")
+    rules = yaml.safe_load(_amp.describe_rule_groups_namespace(workspaceId=prod_id, name="amp-alerting")
+                           ["ruleGroupsNamespace"]["data"])
+    prod = {rule["alert"]: rule for group in rules["groups"] for rule in group["rules"]}
+    assert prod["PodHighMemoryUsage"]["expr"].endswith("> 800000000")
+    assert (prod["PodHighMemoryUsage"]["for"], prod["PodHighMemoryUsage"]["labels"]["severity"]) == ("1m", "critical")
+    assert prod["HostHighCpuUsage"]["expr"].endswith("> 70")
+    assert (prod["HostHighCpuUsage"]["for"], prod["HostHighCpuUsage"]["labels"]["severity"]) == ("2m", "critical")
+    assert prod["HostDiskAlmostFull"]["expr"].endswith("< 10")  # untouched default
+
+
+def test_changing_one_prod_threshold_changes_only_prods_namespace(deploy_env, tmp_path):
+    ok(run_playbook(SITE, INVENTORY))
+    inventory = tmp_path / "inventory"
+    shutil.copytree(INVENTORY, inventory)
+    prod_vars = inventory / "group_vars" / "prod.yml"
+    prod_vars.write_text(prod_vars.read_text().replace("value: 800000000", "value: 900000000"))
+    rerun = ok(run_playbook(SITE, str(inventory)))
+    assert rerun.changed_tasks() == [("amp.alerting.alerting : Rule groups namespace with the inventory's thresholds", "it-prod")]
+    amp, prod_id = workspace_of("it-prod")
+    data = amp.describe_rule_groups_namespace(workspaceId=prod_id, name="amp-alerting")["ruleGroupsNamespace"]["data"]
+    assert b"> 900000000" in data
+
+
+def test_teardown_leaves_nothing_behind(deploy_env):
+    ok(run_playbook(SITE, INVENTORY))
+    ok(run_playbook(TEARDOWN, INVENTORY))
+    for host, region in REGIONS.items():
+        assert client(None, "amp", host).list_workspaces()["workspaces"] == []
+        assert client(None, "sns", host).list_topics()["Topics"] == []
+        assert client(None, "lambda", host).list_functions()["Functions"] == []
+        assert client(None, "sqs", host).list_queues().get("QueueUrls", []) == []
+        assert client(None, "ssm", host).describe_parameters()["Parameters"] == []
+        log_groups = client(None, "logs", host).describe_log_groups()["logGroups"]
+        assert [g["logGroupName"] for g in log_groups] == [], region
+    iam = client(None, "iam", "it-prod")
+    assert iam.list_policies(Scope="Local")["Policies"] == []
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["Path"] == "/amp/"] == []
+    again = ok(run_playbook(TEARDOWN, INVENTORY))
+    assert again.total("changed") == 0, again.changed_tasks()
+
+
+@pytest.mark.parametrize("thresholds, message", [
+    ({"PodHighMemUsage": {"value": 1}}, "alerting_thresholds.PodHighMemUsage names no alert"),
+    ({"PodHighMemoryUsage": {"value": "600MB"}}, "alert 'PodHighMemoryUsage': alerting_thresholds.PodHighMemoryUsage.value must be a number"),
+    ({"PodHighMemoryUsage": {"for": "one minute"}}, "alerting_thresholds.PodHighMemoryUsage.for must be a Prometheus duration"),
+    ({"PodHighMemoryUsage": {"severity": ""}}, "alerting_thresholds.PodHighMemoryUsage.severity must be a non-empty string"),
+], ids=["unknown-alert", "value-not-a-number", "bad-for", "empty-severity"])
+def test_bad_thresholds_fail_before_any_aws_call(deploy_env, thresholds, message):
+    deploy_env.clear_requests()
+    run = run_playbook(SITE, INVENTORY, extra_vars={"alerting_thresholds": thresholds})
+    assert run.returncode != 0
+    assert message in run.failure(), run.failure()
+    assert deploy_env.requests() == []
+
+
+def test_alert_without_threshold_fails_naming_alert_and_variable(deploy_env):
+    deploy_env.clear_requests()
+    alerts = {"QueueBacklog": {"group": "queues", "expr": "sum(queue_depth)"}}
+    run = run_playbook(SITE, INVENTORY, extra_vars={"alerting_alerts": alerts, "alerting_default_thresholds": {},
+                                                    "alerting_thresholds": {}, "alerting_host_thresholds": {}})
+    assert "alert 'QueueBacklog' has no threshold: set alerting_thresholds.QueueBacklog" in run.failure()
+    assert deploy_env.requests() == []
