@@ -53,21 +53,33 @@ test: setup ## run every test: sandbox, unit, integration, molecule, ansible-doc
 test-python: setup ## the pytest suites only
 	$(BIN)/python -m pytest
 
-bench: setup ## print the benchmark figures (forwarder cold import, records/s, zip size)
+bench: setup ## print the benchmark figures (forwarder; site.yml time and API calls)
 	$(BIN)/python benchmarks/forwarder.py
+	$(BIN)/python benchmarks/site.py
 
 molecule: setup ## molecule scenarios (extensions/molecule), each on its own sandbox
 	@for scenario in $$(ls extensions/molecule/*/molecule.yml | xargs -n1 dirname | xargs -n1 basename); do \
 	  echo "==> molecule test -s $$scenario"; \
+	  MOLECULE_SANDBOX_PORT=$$($(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 	  PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test -s $$scenario; \
 	done
 
-docs-check: setup ## every module's documentation renders with ansible-doc
+docs-check: setup ## every module, filter and role renders with ansible-doc
 	@modules=$$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$$//'); \
 	test -n "$$modules"; \
 	for m in $$modules; do \
 	  $(BIN)/ansible-doc -t module amp.alerting.$$m > /dev/null; \
-	  echo "ansible-doc amp.alerting.$$m: ok"; \
+	  echo "ansible-doc -t module amp.alerting.$$m: ok"; \
+	done; \
+	for f in $$(ls plugins/filter/*.yml | xargs -n1 basename | sed 's/\.yml$$//'); do \
+	  $(BIN)/ansible-doc -t filter amp.alerting.$$f > /dev/null; \
+	  echo "ansible-doc -t filter amp.alerting.$$f: ok"; \
+	done; \
+	for r in $$(ls -d roles/*/ | xargs -n1 basename); do \
+	  test -f roles/$$r/meta/argument_specs.yml || { echo "roles/$$r has no meta/argument_specs.yml"; exit 1; }; \
+	  test -f roles/$$r/README.md || { echo "roles/$$r has no README.md"; exit 1; }; \
+	  $(BIN)/ansible-doc -t role amp.alerting.$$r > /dev/null; \
+	  echo "ansible-doc -t role amp.alerting.$$r: ok"; \
 	done
 
 # ansible-test needs the collection under ansible_collections/NAMESPACE/NAME with its dependencies

@@ -29,8 +29,8 @@ options:
     type: path
     required: true
 notes:
-  - Runs wherever the task runs; for Lambda deployment that is the controller (C(delegate_to: localhost)
-    or C(connection: local)).
+  - "Runs wherever the task runs; for Lambda deployment that is the controller (C(delegate_to: localhost)
+    or C(connection: local))."
   - In check mode nothing is written; C(changed) says whether the zip would change.
 """
 

@@ -72,7 +72,7 @@ class Sandbox:
             raise SandboxError(f"no sandbox running in {self.state_dir} (start it with `make sandbox-up`)")
         return state["endpoint"]
 
-    def start(self, follow_pid=None, lifetime=4 * 3600, timeout=60):
+    def start(self, follow_pid=None, lifetime=4 * 3600, timeout=60, port=0):
         """Start the server in the background unless one runs here already; return its endpoint."""
         if self.running:
             return self.endpoint
@@ -82,7 +82,8 @@ class Sandbox:
                 os.unlink(stale)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (TESTS_DIR, env.get("PYTHONPATH")) if p)
-        argv = [sys.executable, "-m", "sandbox", "--state-dir", self.state_dir, "serve", "--lifetime", str(lifetime)]
+        argv = [sys.executable, "-m", "sandbox", "--state-dir", self.state_dir, "serve", "--lifetime", str(lifetime),
+                "--port", str(port)]
         if follow_pid:
             argv += ["--follow-pid", str(follow_pid)]
         with open(self.log_file, "ab") as log:

@@ -1,0 +1,58 @@
+"""The iam role's users mode: one access key per user, created once, its secret stored and never shown."""
+
+import json
+import os
+import stat
+
+import boto3
+
+from support.ansible_run import REPO, run_playbook
+
+INVENTORY = os.path.join(REPO, "inventories", "sandbox")
+PLAYBOOK = os.path.join(REPO, "tests", "integration", "playbooks", "iam_users.yml")
+USERS = [{"name": "amp-it-remote-write", "policies": ["remote_write"]},
+         {"name": "amp-it-grafana", "policies": ["query"]},
+         {"name": "amp-it-ci", "policies": ["rules", "query"]}]
+
+
+def active_keys(iam, user):
+    return [k for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"] if k["Status"] == "Active"]
+
+
+def test_users_get_one_key_created_once_stored_in_ssm(sandbox):
+    iam, ssm = boto3.client("iam"), boto3.client("ssm")
+    runs = [run_playbook(PLAYBOOK, INVENTORY, extra_vars={"iam_users": USERS}) for _run in range(3)]
+    for run in runs:
+        assert run.returncode == 0, run
+    assert runs[2].total("changed") == 0, runs[2].changed_tasks()
+    for user in USERS:
+        (key,) = active_keys(iam, user["name"])
+        stored = json.loads(ssm.get_parameter(Name=f"/amp-alerting/sandbox-amp/access-keys/{user['name']}",
+                                              WithDecryption=True)["Parameter"]["Value"])
+        assert stored["aws_access_key_id"] == key["AccessKeyId"]
+        for run in runs:
+            assert stored["aws_secret_access_key"] not in run.stdout + run.stderr
+        groups = sorted(g["GroupName"] for g in iam.list_groups_for_user(UserName=user["name"])["Groups"])
+        suffix = {"remote_write": "remote-write", "query": "query", "rules": "rules"}
+        assert groups == sorted(f"amp-sandbox-amp-{suffix[p]}" for p in user["policies"])
+
+
+def test_keys_can_go_to_a_0600_file_on_the_controller(sandbox, tmp_path):
+    extra = {"iam_users": USERS[:1], "iam_access_key_store": "file", "iam_access_key_file_dir": str(tmp_path)}
+    run = run_playbook(PLAYBOOK, INVENTORY, extra_vars=extra)
+    assert run.returncode == 0, run
+    path = tmp_path / "sandbox-amp-amp-it-remote-write.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    stored = json.loads(path.read_text())
+    (key,) = active_keys(boto3.client("iam"), "amp-it-remote-write")
+    assert stored["aws_access_key_id"] == key["AccessKeyId"]
+    assert stored["aws_secret_access_key"] not in run.stdout + run.stderr
+
+
+def test_a_user_that_already_has_a_key_gets_no_second_one(sandbox):
+    iam = boto3.client("iam")
+    iam.create_user(UserName="amp-it-remote-write", Path="/amp/")
+    existing = iam.create_access_key(UserName="amp-it-remote-write")["AccessKey"]["AccessKeyId"]
+    run = run_playbook(PLAYBOOK, INVENTORY, extra_vars={"iam_users": USERS[:1]})
+    assert run.returncode == 0, run
+    assert [k["AccessKeyId"] for k in active_keys(iam, "amp-it-remote-write")] == [existing]
