@@ -40,8 +40,10 @@ demo: setup ## run the main job on the local sandbox (no AWS account needed)
 	echo "==> starting the AWS sandbox on 127.0.0.1"; \
 	$(SANDBOX) up --lifetime 1800; \
 	eval "$$($(SANDBOX) env)"; \
-	echo "==> creating an AMP workspace with amp.alerting.amp_workspace"; \
-	$(BIN)/ansible-playbook -i inventories/sandbox tests/demo/workspace.yml; \
+	echo "==> deploying the alerting chain with site.yml (workspace, IAM, SNS, Slack forwarder, rules, alertmanager)"; \
+	$(BIN)/ansible-playbook -i inventories/sandbox site.yml; \
+	echo "==> the same run again: nothing to change"; \
+	$(BIN)/ansible-playbook -i inventories/sandbox site.yml | grep -A1 '^PLAY RECAP'; \
 	echo "==> stopping the sandbox"
 
 test: setup ## run every test: sandbox, unit, integration, molecule, ansible-doc and ansible-test sanity

@@ -1,0 +1,88 @@
+"""amp.alerting.alert_rule_groups and the route filters: inventory thresholds into rule groups."""
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.amp.alerting.plugins.filter.alert_rules import alert_rule_groups
+from ansible_collections.amp.alerting.plugins.filter.alertmanager_routes import route_entry, route_receiver
+
+ALERTS = {
+    "PodHighMemoryUsage": {"group": "pods", "expr": 'sum by (pod) (container_memory_usage_bytes{container!=""})',
+                           "annotations": {"summary": "Pod {{ $labels.pod }} uses {{ $value }}"}},
+    "DiskAlmostFull": {"group": "nodes", "expr": "100 * node_filesystem_avail_bytes / node_filesystem_size_bytes",
+                       "comparison": "<", "labels": {"team": "infra"}},
+}
+THRESHOLDS = {"PodHighMemoryUsage": {"value": 600000000, "for": "1m", "severity": "error"},
+              "DiskAlmostFull": {"value": 7.5, "for": "10m", "severity": "warning"}}
+
+
+def rules_by_alert(groups):
+    return {rule["alert"]: (group["name"], rule) for group in groups for rule in group["rules"]}
+
+
+def test_rules_compare_the_expression_with_the_threshold():
+    groups = alert_rule_groups(ALERTS, THRESHOLDS)
+    assert [group["name"] for group in groups] == ["nodes", "pods"]
+    rules = rules_by_alert(groups)
+    group, memory = rules["PodHighMemoryUsage"]
+    assert group == "pods"
+    assert memory == {"alert": "PodHighMemoryUsage", "for": "1m", "labels": {"severity": "error"},
+                      "expr": 'sum by (pod) (container_memory_usage_bytes{container!=""}) > 600000000',
+                      "annotations": {"summary": "Pod {{ $labels.pod }} uses {{ $value }}"}}
+    _group, disk = rules["DiskAlmostFull"]
+    assert disk["expr"].endswith(" < 7.5")
+    assert disk["labels"] == {"team": "infra", "severity": "warning"}
+
+
+def test_disabled_alert_is_left_out():
+    thresholds = dict(THRESHOLDS, DiskAlmostFull=dict(THRESHOLDS["DiskAlmostFull"], enabled=False))
+    assert list(rules_by_alert(alert_rule_groups(ALERTS, thresholds))) == ["PodHighMemoryUsage"]
+
+
+def test_extra_groups_are_appended_and_checked():
+    extra = [{"name": "recording", "rules": [{"record": "job:up:sum", "expr": "sum by (job) (up)"}]}]
+    assert alert_rule_groups(ALERTS, THRESHOLDS, "alerting_thresholds", extra)[-1] == extra[0]
+    with pytest.raises(AnsibleFilterError, match="group 'recording', rule 1.*expr does not parse as PromQL"):
+        alert_rule_groups(ALERTS, THRESHOLDS, "alerting_thresholds", [{"name": "recording", "rules": [
+            {"record": "job:up:sum", "expr": "sum by (job) (up"}]}])
+
+
+@pytest.mark.parametrize("thresholds, message", [
+    ({"PodHighMemoryUsage": THRESHOLDS["PodHighMemoryUsage"]},
+     "alert 'DiskAlmostFull' has no threshold: set alerting_thresholds.DiskAlmostFull with value, for and severity"),
+    (dict(THRESHOLDS, Typo={"value": 1, "for": "1m", "severity": "x"}), "alerting_thresholds.Typo names no alert"),
+    (dict(THRESHOLDS, DiskAlmostFull={"value": "7.5", "for": "1m", "severity": "x"}),
+     r"alert 'DiskAlmostFull': alerting_thresholds.DiskAlmostFull.value must be a number, got '7.5' \(str\)"),
+    (dict(THRESHOLDS, DiskAlmostFull={"value": True, "for": "1m", "severity": "x"}), "value must be a number"),
+    (dict(THRESHOLDS, DiskAlmostFull={"value": 1, "for": "10 minutes", "severity": "x"}),
+     "alerting_thresholds.DiskAlmostFull.for must be a Prometheus duration"),
+    (dict(THRESHOLDS, DiskAlmostFull={"value": 1, "for": "1m"}), r"alerting_thresholds.DiskAlmostFull.severity is not set"),
+    (dict(THRESHOLDS, DiskAlmostFull={"value": 1, "for": "1m", "severity": "x", "sevrity": "y"}), "unknown key"),
+    (dict(THRESHOLDS, DiskAlmostFull=5), "must be a mapping with value, for and severity"),
+])
+def test_bad_thresholds_name_the_alert_and_the_variable(thresholds, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        alert_rule_groups(ALERTS, thresholds)
+
+
+def test_bad_alert_definitions():
+    with pytest.raises(AnsibleFilterError, match="comparison must be one of"):
+        alert_rule_groups({"A": {"group": "g", "expr": "up", "comparison": "=>"}}, {"A": THRESHOLDS["DiskAlmostFull"]})
+    with pytest.raises(AnsibleFilterError, match="alert 'A': its definition needs 'group' and 'expr'"):
+        alert_rule_groups({"A": {"expr": "up"}}, {"A": THRESHOLDS["DiskAlmostFull"]})
+    with pytest.raises(AnsibleFilterError, match="expr does not parse as PromQL"):
+        alert_rule_groups({"A": {"group": "g", "expr": "rate(x[5m]"}}, {"A": THRESHOLDS["DiskAlmostFull"]})
+
+
+def test_routes_become_routes_and_receivers():
+    route = {"name": "page", "matchers": ['severity="critical"'], "topic_arn": "arn:aws:sns:us-east-1:1:pager",
+             "repeat_interval": "30m", "continue": True}
+    assert route_entry(route) == {"receiver": "page", "matchers": ['severity="critical"'], "repeat_interval": "30m",
+                                  "continue": True}
+    assert route_receiver(route, "us-east-1", {"status": "{{ .Status }}"}) == {"name": "page", "sns_configs": [
+        {"topic_arn": "arn:aws:sns:us-east-1:1:pager", "sigv4": {"region": "us-east-1"},
+         "attributes": {"status": "{{ .Status }}"}}]}
+    with pytest.raises(AnsibleFilterError, match=r"alerting_routes\[page\].matchers"):
+        route_entry(dict(route, matchers="severity=critical"))
+    with pytest.raises(AnsibleFilterError, match=r"alerting_routes\[page\].topic_arn"):
+        route_receiver(dict(route, topic_arn="pager"), "us-east-1")
