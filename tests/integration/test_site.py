@@ -102,6 +102,16 @@ def test_site_deploys_what_the_inventory_says(deploy_env):
         subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
         assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("lambda", function["FunctionArn"])]
         assert not function["FunctionArn"].endswith(":1")
+        # what SNS cannot hand to the function at all goes to a queue only this topic may write to
+        redrive = json.loads(sns.get_subscription_attributes(SubscriptionArn=subscriptions[0]["SubscriptionArn"])
+                             ["Attributes"]["RedrivePolicy"])
+        assert redrive["deadLetterTargetArn"].endswith(f":amp-{host}-slack-forwarder-delivery-dlq")
+        sqs = client(None, "sqs", host)
+        queue_url = sqs.get_queue_url(QueueName=f"amp-{host}-slack-forwarder-delivery-dlq")["QueueUrl"]
+        queue_policy = json.loads(sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["Policy"])
+                                  ["Attributes"]["Policy"])
+        assert queue_policy["Statement"][0]["Principal"] == {"Service": "sns.amazonaws.com"}
+        assert queue_policy["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"] == topic_arn
 
         # the webhook is a SecureString holding the inventory's URL
         parameter = client(None, "ssm", host).get_parameter(Name=f"/amp-alerting/{host}/slack-webhook",
@@ -155,6 +165,8 @@ def test_teardown_leaves_nothing_behind(deploy_env):
         assert client(None, "ssm", host).describe_parameters()["Parameters"] == []
         log_groups = client(None, "logs", host).describe_log_groups()["logGroups"]
         assert [g["logGroupName"] for g in log_groups] == [], region
+        stacks = client(None, "cloudformation", host).list_stacks()["StackSummaries"]
+        assert [st["StackName"] for st in stacks if st["StackStatus"] != "DELETE_COMPLETE"] == []
     iam = client(None, "iam", "it-prod")
     assert iam.list_policies(Scope="Local")["Policies"] == []
     assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["Path"] == "/amp/"] == []

@@ -1,0 +1,39 @@
+"""Sandbox: CloudFormation SNS subscriptions with a RedrivePolicy, in-place topic updates, KMS by ARN."""
+
+import json
+
+TOPIC_TEMPLATE = {"Parameters": {"Key": {"Type": "String"}}, "Resources": {"Topic": {
+    "Type": "AWS::SNS::Topic", "Properties": {"TopicName": "t", "KmsMasterKeyId": {"Ref": "Key"}}}}}
+
+
+def test_subscription_stack_with_redrive_policy(sandbox, aws_client):
+    sns, cfn = aws_client("sns"), aws_client("cloudformation")
+    topic = sns.create_topic(Name="alerts")["TopicArn"]
+    template = {"Resources": {"Subscription": {"Type": "AWS::SNS::Subscription", "Properties": {
+        "TopicArn": topic, "Protocol": "sqs", "Endpoint": "arn:aws:sqs:us-east-1:123456789012:q",
+        "RedrivePolicy": {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq"}}}}}
+    cfn.create_stack(StackName="sub", TemplateBody=json.dumps(template))
+    (subscription,) = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    attributes = sns.get_subscription_attributes(SubscriptionArn=subscription["SubscriptionArn"])["Attributes"]
+    assert json.loads(attributes["RedrivePolicy"]) == {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq"}
+    cfn.delete_stack(StackName="sub")
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+
+
+def test_topic_key_changes_in_place_keeping_subscriptions(sandbox, aws_client):
+    sns, cfn = aws_client("sns"), aws_client("cloudformation")
+    cfn.create_stack(StackName="topic", TemplateBody=json.dumps(TOPIC_TEMPLATE),
+                     Parameters=[{"ParameterKey": "Key", "ParameterValue": "alias/one"}])
+    topic = sns.list_topics()["Topics"][0]["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:123456789012:q")
+    cfn.update_stack(StackName="topic", TemplateBody=json.dumps(TOPIC_TEMPLATE),
+                     Parameters=[{"ParameterKey": "Key", "ParameterValue": "alias/two"}])
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"] == "alias/two"
+    assert len(sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]) == 1
+
+
+def test_kms_key_deletion_by_arn(sandbox, aws_client):
+    kms = aws_client("kms")
+    arn = kms.create_key()["KeyMetadata"]["Arn"]
+    kms.schedule_key_deletion(KeyId=arn, PendingWindowInDays=7)
+    assert kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
