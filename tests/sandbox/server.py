@@ -20,7 +20,7 @@ os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
 
 from werkzeug.serving import make_server  # noqa: E402
 
-from . import amp, awslambda, iam, kms, sns  # noqa: E402
+from . import amp, awslambda, cloudformation, iam, kms, sns  # noqa: E402
 from .gateway import SandboxGateway  # noqa: E402
 
 
@@ -30,6 +30,7 @@ def build_app():
     iam.install()
     sns.install()
     kms.install()
+    cloudformation.install()
     from moto.moto_api._internal import moto_api_backend
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 

@@ -37,3 +37,18 @@ def test_kms_key_deletion_by_arn(sandbox, aws_client):
     arn = kms.create_key()["KeyMetadata"]["Arn"]
     kms.schedule_key_deletion(KeyId=arn, PendingWindowInDays=7)
     assert kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+
+
+def test_change_set_without_changes_fails_as_on_aws(sandbox, aws_client):
+    # amazon.aws.cloudformation's check mode relies on this to report "no change"
+    cfn = aws_client("cloudformation")
+    parameters = [{"ParameterKey": "Key", "ParameterValue": "alias/one"}]
+    cfn.create_stack(StackName="topic", TemplateBody=json.dumps(TOPIC_TEMPLATE), Parameters=parameters)
+    same = cfn.create_change_set(StackName="topic", ChangeSetName="same", TemplateBody=json.dumps(TOPIC_TEMPLATE),
+                                 Parameters=parameters)
+    described = cfn.describe_change_set(ChangeSetName=same["Id"])
+    assert described["Status"] == "FAILED"
+    assert "didn't contain changes" in described["StatusReason"]
+    other = cfn.create_change_set(StackName="topic", ChangeSetName="other", TemplateBody=json.dumps(TOPIC_TEMPLATE),
+                                  Parameters=[{"ParameterKey": "Key", "ParameterValue": "alias/two"}])
+    assert cfn.describe_change_set(ChangeSetName=other["Id"])["Status"] == "CREATE_COMPLETE"

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 import boto3
 import pytest
+from ansible.module_utils import _internal as module_utils_internal
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
@@ -47,6 +48,10 @@ class ModuleRun:
         wrapped = RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff(catch_extra_error_codes=amp_utils.AMP_RETRY_CODES))
         self.sleeps = []
         monkeypatch.setattr(module, "amp_client", lambda _module: wrapped)
+        # Modules run on a target, never in the controller process. Once a test module imports
+        # controller code (the filter plugins do), ansible-core sends module warnings to the
+        # controller's Display instead of the module result; keep the module's view.
+        monkeypatch.setattr(module_utils_internal, "is_controller", False)
         # Polling and backoff sleeps are recorded, not slept.
         monkeypatch.setattr(amp_utils.time, "sleep", self.sleeps.append)
 
