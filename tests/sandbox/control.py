@@ -177,5 +177,9 @@ class Sandbox:
     def set_amp_delay(self, seconds):
         return self.call("POST", "/_sandbox/settings", {"amp_delay": seconds})
 
+    def lambda_invocations(self):
+        """Every Lambda attempt the sandbox ran for SNS deliveries."""
+        return self.call("GET", "/_sandbox/lambda")
+
     def reset(self):
         return self.call("POST", "/_sandbox/reset", {})

@@ -11,6 +11,7 @@ Control API (JSON, under ``/_sandbox/``):
   DELETE /_sandbox/faults          -> clear them
   GET|POST /_sandbox/settings      {"amp_delay": 0.2}
   POST   /_sandbox/reset           -> moto's state, faults, request log and settings back to start
+  GET    /_sandbox/lambda          -> the Lambda invocations SNS caused (attempt, outcome, error, output)
 """
 
 import io
@@ -26,6 +27,7 @@ import botocore.session
 from moto.core.routing import get_service_router
 from moto.core.request import Request
 
+from .lambda_runner import INVOCATIONS
 from .settings import SETTINGS
 
 LOG = logging.getLogger("sandbox")
@@ -162,7 +164,10 @@ class SandboxGateway:
             if method == "POST" and "amp_delay" in payload:
                 SETTINGS.amp_delay = float(payload["amp_delay"])
             return 200, SETTINGS.as_dict()
+        if path == "/_sandbox/lambda":
+            return 200, INVOCATIONS.list()
         if path == "/_sandbox/reset" and method == "POST":
+            INVOCATIONS.clear()
             self.reset_moto()
             with self.lock:
                 self.faults.clear()

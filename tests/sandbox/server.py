@@ -20,8 +20,9 @@ os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
 
 from werkzeug.serving import make_server  # noqa: E402
 
-from . import amp, awslambda, cloudformation, iam, kms, sns  # noqa: E402
+from . import amp, awslambda, cloudformation, iam, kms, lambda_runner, sns  # noqa: E402
 from .gateway import SandboxGateway  # noqa: E402
+from .settings import SETTINGS  # noqa: E402
 
 
 def build_app():
@@ -31,6 +32,7 @@ def build_app():
     sns.install()
     kms.install()
     cloudformation.install()
+    lambda_runner.install()
     from moto.moto_api._internal import moto_api_backend
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
@@ -85,6 +87,8 @@ def serve(state_file, host="127.0.0.1", port=0, follow_pid=None, lifetime=4 * 36
     # moto builds SQS queue URLs and similar from MOTO_PORT.
     os.environ["MOTO_PORT"] = str(port)
     state = {"endpoint": f"http://{host}:{port}", "host": host, "port": port, "pid": os.getpid()}
+    # functions the sandbox runs (SNS -> Lambda) call back into it
+    SETTINGS.endpoint = state["endpoint"]
     tmp = f"{state_file}.tmp"
     with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(state, handle)

@@ -16,6 +16,8 @@ class SandboxSettings:
         # operation name -> number of coming calls whose asynchronous outcome is forced to fail
         # (e.g. CreateWorkspace -> CREATION_FAILED, which AMP reports without a reason).
         self.async_failures = {}
+        # The server's own address, for the Lambda functions it runs.
+        self.endpoint = ""
 
     def take_async_failure(self, operation):
         with self.lock:

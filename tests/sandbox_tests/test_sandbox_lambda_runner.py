@@ -1,0 +1,88 @@
+"""Sandbox: SNS runs the deployed Lambda zip locally, retries like async Lambda, then dead-letters."""
+
+import json
+import time
+
+import pytest
+
+from sandbox.lambda_runner import encode_zip
+
+HANDLER = '''
+import json, os, urllib.request
+def handle(event, context):
+    record = event["Records"][0]["Sns"]
+    if "fail" in record["Message"]:
+        raise RuntimeError("asked to fail: " + record["Message"])
+    with open(os.environ["OUT_FILE"], "a") as handle:
+        handle.write(json.dumps({"message": record["Message"], "subject": record["Subject"],
+                                 "attributes": record["MessageAttributes"],
+                                 "remaining_ms": context.get_remaining_time_in_millis(),
+                                 "endpoint": os.environ["AWS_ENDPOINT_URL"]}) + "\\n")
+'''
+
+
+@pytest.fixture
+def wired(sandbox, aws_client, tmp_path, monkeypatch):
+    """A topic, a function subscribed with permission, its DLQ, and the subscription's redrive queue."""
+    sns, lam, sqs, iam = aws_client("sns"), aws_client("lambda"), aws_client("sqs"), aws_client("iam")
+    role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    queues = {name: sqs.create_queue(QueueName=name)["QueueUrl"] for name in ("fn-dlq", "delivery-dlq")}
+    arns = {name: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            for name, url in queues.items()}
+    out_file = tmp_path / "calls.jsonl"
+    function = lam.create_function(FunctionName="fn", Runtime="python3.12", Role=role, Handler="handler.handle",
+                                   Code={"ZipFile": __import__("base64").b64decode(encode_zip({"handler.py": HANDLER}))},
+                                   Timeout=5, Environment={"Variables": {"OUT_FILE": str(out_file)}},
+                                   DeadLetterConfig={"TargetArn": arns["fn-dlq"]})
+    topic = sns.create_topic(Name="alerts")["TopicArn"]
+    lam.add_permission(FunctionName="fn", StatementId="sns", Action="lambda:InvokeFunction",
+                       Principal="sns.amazonaws.com", SourceArn=topic)
+    subscription = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function["FunctionArn"],
+                                 ReturnSubscriptionArn=True)["SubscriptionArn"]
+    sns.set_subscription_attributes(SubscriptionArn=subscription, AttributeName="RedrivePolicy",
+                                    AttributeValue=json.dumps({"deadLetterTargetArn": arns["delivery-dlq"]}))
+    return {"sns": sns, "lambda": lam, "sqs": sqs, "topic": topic, "queues": queues, "out": out_file}
+
+
+def wait_for(predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def messages(sqs, url):
+    return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                               WaitTimeSeconds=1).get("Messages", [])
+
+
+def test_publish_runs_the_function_with_the_sns_event(wired):
+    wired["sns"].publish(TopicArn=wired["topic"], Message="hello", Subject="[FIRING:1] X",
+                         MessageAttributes={"severity": {"DataType": "String", "StringValue": "critical"}})
+    call = json.loads(wait_for(lambda: wired["out"].exists() and wired["out"].read_text()).splitlines()[0])
+    assert (call["message"], call["subject"]) == ("hello", "[FIRING:1] X")
+    assert call["attributes"] == {"severity": {"Type": "String", "Value": "critical"}}
+    assert 0 < call["remaining_ms"] <= 5000
+    assert call["endpoint"].startswith("http://127.0.0.1:")
+
+
+def test_failing_function_is_retried_twice_then_dead_lettered(wired, sandbox):
+    wired["sns"].publish(TopicArn=wired["topic"], Message="please fail")
+    dead = wait_for(lambda: messages(wired["sqs"], wired["queues"]["fn-dlq"]), timeout=40)
+    event = json.loads(dead[0]["Body"])
+    assert event["Records"][0]["Sns"]["Message"] == "please fail"
+    assert "asked to fail" in dead[0]["MessageAttributes"]["ErrorMessage"]["StringValue"]
+    attempts = [entry for entry in sandbox.lambda_invocations() if entry["outcome"] == "failed"]
+    assert [entry["attempt"] for entry in attempts] == [1, 2, 3]
+
+
+def test_without_permission_sns_redrives_to_the_subscription_queue(wired, sandbox):
+    wired["lambda"].remove_permission(FunctionName="fn", StatementId="sns")
+    wired["sns"].publish(TopicArn=wired["topic"], Message="nobody may run me")
+    redriven = wait_for(lambda: messages(wired["sqs"], wired["queues"]["delivery-dlq"]))
+    assert json.loads(redriven[0]["Body"])["Message"] == "nobody may run me"
+    assert not wired["out"].exists()
