@@ -322,3 +322,35 @@ def run_validator(tool, args, files):
     noise = ("Checking", "FAILED:", "amtool: error", "SUCCESS", "Found:", "- ")
     useful = [ln for ln in lines if not ln.startswith(noise)]
     return f"{tool}: " + " ".join(useful or lines)
+
+
+def signed_workspace_request(module, url, method="GET", payload=None, timeout=30):
+    """Call a workspace's data-plane API (alertmanager, query) with a SigV4 signature (service aps).
+
+    Returns (HTTP status, body text). Uses the module's credentials (keys, profile or the usual chain).
+    """
+    import json  # pylint: disable=import-outside-toplevel
+
+    import boto3  # pylint: disable=import-outside-toplevel
+    from botocore.auth import SigV4Auth  # pylint: disable=import-outside-toplevel
+    from botocore.awsrequest import AWSRequest  # pylint: disable=import-outside-toplevel
+    from ansible.module_utils.urls import open_url  # pylint: disable=import-outside-toplevel
+    from ansible.module_utils.six.moves.urllib.error import HTTPError  # pylint: disable=import-outside-toplevel
+    from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info  # pylint: disable=import-outside-toplevel
+
+    region, _endpoint_url, connect = get_aws_connection_info(module)
+    session = boto3.session.Session(
+        aws_access_key_id=connect.get("aws_access_key_id"), aws_secret_access_key=connect.get("aws_secret_access_key"),
+        aws_session_token=connect.get("aws_session_token"), profile_name=connect.get("profile_name"), region_name=region)
+    credentials = session.get_credentials()
+    if credentials is None:
+        raise AmpError("no AWS credentials found to sign the request to the workspace")
+    body = json.dumps(payload).encode("utf-8") if payload is not None else None
+    request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": "application/json"})
+    SigV4Auth(credentials.get_frozen_credentials(), "aps", region).add_auth(request)
+    try:
+        response = open_url(url, data=body, headers=dict(request.headers.items()), method=method, timeout=timeout,
+                            validate_certs=connect.get("verify") is not False)
+        return response.getcode(), response.read().decode("utf-8", "replace")
+    except HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")

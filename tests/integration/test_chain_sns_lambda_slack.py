@@ -68,3 +68,38 @@ def test_published_alert_reaches_slack_and_failures_end_in_the_dead_letter_queue
         assert len(slack.received) == 2
         # the webhook URL is in no function output
         assert not [entry for entry in sandbox.lambda_invocations() if slack.url in (entry.get("output") or "")]
+
+
+# (No Jinja braces: extra vars given with -e are templated by Ansible.)
+NASTY = 'quote " backslash \\ newline\nnext\ttab é 日本語 🔥 $labels.pod $1 &lt;b&gt;'
+
+
+def test_test_alert_playbook_reaches_slack_with_values_intact(sandbox, monkeypatch):
+    """playbooks/test_alert.yml → the workspace's real Alertmanager (with the forwarder's template) →
+    SNS → the deployed forwarder → Slack, firing then resolved."""
+    from support.alertmanager import missing_binaries
+
+    if missing_binaries("prometheus-alertmanager"):
+        import pytest
+        pytest.skip("needs prometheus-alertmanager: apt-get install prometheus-alertmanager")
+    test_alert = os.path.join(REPO, "playbooks", "test_alert.yml")
+    with SlackSink() as slack:
+        monkeypatch.setenv("SANDBOX_SLACK_WEBHOOK_URL", slack.url)
+        deployed = run_playbook(SITE, INVENTORY)
+        assert deployed.returncode == 0, deployed
+        extra = {"test_alert_labels": {"detail": NASTY}, "test_alert_annotations": {"description": NASTY}}
+        sent = run_playbook(test_alert, INVENTORY, extra_vars=extra)
+        assert sent.returncode == 0, sent
+        (firing,) = wait_for(lambda: list(slack.received), timeout=60)
+        assert firing["blocks"][0]["text"]["text"] == ":fire: FIRING: AmpAlertingTestAlert (1 alert)"
+        shown = json.dumps(firing, ensure_ascii=False)
+        escaped = NASTY.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert json.dumps(escaped, ensure_ascii=False)[1:-1] in shown  # label field and description, intact
+        section = firing["blocks"][2]
+        assert section["text"]["text"].endswith("\n" + escaped)
+        assert {"type": "mrkdwn", "text": f"*detail*\n{escaped}"} in section["fields"]
+
+        resolved_run = run_playbook(test_alert, INVENTORY, extra_vars=dict(extra, test_alert_state="resolved"))
+        assert resolved_run.returncode == 0, resolved_run
+        resolved = wait_for(lambda: slack.received[1] if len(slack.received) > 1 else None, timeout=60)
+        assert resolved["blocks"][0]["text"]["text"] == ":white_check_mark: RESOLVED: AmpAlertingTestAlert (1 alert)"

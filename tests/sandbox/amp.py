@@ -172,6 +172,9 @@ class SandboxWorkspace(Workspace):
         result.pop("statusReason", None)  # AMP gives workspaces no statusReason
         if self.kms_key_arn:
             result["kmsKeyArn"] = self.kms_key_arn
+        if SETTINGS.endpoint:
+            # the data plane (remote_write, query, alertmanager API) is served by the sandbox itself
+            result["prometheusEndpoint"] = f"{SETTINGS.endpoint}/workspaces/{self.workspace_id}/"
         return result
 
 

@@ -12,8 +12,13 @@ Control API (JSON, under ``/_sandbox/``):
   GET|POST /_sandbox/settings      {"amp_delay": 0.2}
   POST   /_sandbox/reset           -> moto's state, faults, request log and settings back to start
   GET    /_sandbox/lambda          -> the Lambda invocations SNS caused (attempt, outcome, error, output)
+
+Workspace data plane (a workspace's prometheusEndpoint points here; SigV4 headers are accepted):
+  *      /workspaces/<id>/alertmanager/api/<path>  -> that workspace's real Alertmanager (see dataplane.py)
+  *      /workspaces/<id>/api/v1/<path>            -> 501 for now (Prometheus comes with issue 6)
 """
 
+import base64
 import io
 import json
 import logging
@@ -27,6 +32,7 @@ import botocore.session
 from moto.core.routing import get_service_router
 from moto.core.request import Request
 
+from .dataplane import DATA_PLANE, DataPlaneUnavailable
 from .lambda_runner import INVOCATIONS
 from .settings import SETTINGS
 
@@ -168,6 +174,7 @@ class SandboxGateway:
             return 200, INVOCATIONS.list()
         if path == "/_sandbox/reset" and method == "POST":
             INVOCATIONS.clear()
+            DATA_PLANE.stop_all()
             self.reset_moto()
             with self.lock:
                 self.faults.clear()
@@ -175,6 +182,28 @@ class SandboxGateway:
             SETTINGS.reset()
             return 200, {"reset": True}
         return 404, {"error": f"no sandbox control endpoint {method} {path}"}
+
+    # -- workspace data plane --------------------------------------------------------------------
+
+    def call_workspace(self, environ, match, body):
+        workspace_id, rest = match.group(1), match.group(2)
+        workspace = _find_workspace(workspace_id)
+        if workspace is None:
+            return 404, "application/json", json.dumps({"message": f"workspace {workspace_id} not found"}).encode()
+        if not rest.startswith("alertmanager/"):
+            return 501, "application/json", json.dumps(
+                {"message": f"/{rest} is not served by the sandbox yet (only alertmanager/api/)"}).encode()
+        definition = workspace.alertmanager
+        if definition is None or not definition.data or definition.lifecycle.settle() in ("CREATING", "CREATION_FAILED"):
+            return 404, "application/json", json.dumps(
+                {"message": f"workspace {workspace_id} has no active alertmanager definition"}).encode()
+        try:
+            manager = DATA_PLANE.alertmanager_for(workspace_id, base64.b64decode(definition.data))
+        except DataPlaneUnavailable as exc:
+            return 503, "application/json", json.dumps({"message": str(exc)}).encode()
+        query = environ.get("QUERY_STRING")
+        target = "/" + rest[len("alertmanager/"):] + (f"?{query}" if query else "")
+        return DATA_PLANE.proxy(manager, environ["REQUEST_METHOD"], target, body, environ.get("CONTENT_TYPE"))
 
     # -- WSGI ------------------------------------------------------------------------------------
 
@@ -188,6 +217,13 @@ class SandboxGateway:
             status, result = self.call_control(environ["REQUEST_METHOD"], path, body)
             start_response(f"{status} X", [("Content-Type", "application/json")])
             return [json.dumps(result, default=str).encode()]
+
+        workspace_call = _WORKSPACE_PATH.match(path)
+        if workspace_call:
+            status, content_type, payload = self.call_workspace(environ, workspace_call, body)
+            self._record("aps-workspaces", f"{environ['REQUEST_METHOD']} {workspace_call.group(2)}", status)
+            start_response(f"{status} X", [("Content-Type", content_type), ("Content-Length", str(len(payload)))])
+            return [payload]
 
         service, operation = self._identify(environ, body)
         kind = self._take_fault(service, operation) if operation else None
@@ -215,3 +251,18 @@ class SandboxGateway:
         with self.lock:
             self.requests.append(entry)
         LOG.info("%s.%s -> %s%s", service, operation, status, f" (injected {fault})" if fault else "")
+
+
+# The data plane only: the control plane (…/alertmanager/definition, …/logging, …) is moto's.
+_WORKSPACE_PATH = re.compile(r"^/workspaces/(ws-[0-9a-f-]+)/(alertmanager/api/.*|api/v1/.*)$")
+
+
+def _find_workspace(workspace_id):
+    from moto.amp.models import amp_backends  # pylint: disable=import-outside-toplevel
+
+    for account in list(amp_backends.keys()):
+        for region in list(amp_backends[account].keys()):
+            workspace = amp_backends[account][region].workspaces.get(workspace_id)
+            if workspace is not None:
+                return workspace
+    return None

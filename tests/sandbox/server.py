@@ -21,6 +21,7 @@ os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
 from werkzeug.serving import make_server  # noqa: E402
 
 from . import amp, awslambda, cloudformation, iam, kms, lambda_runner, sns  # noqa: E402
+from .dataplane import DATA_PLANE  # noqa: E402
 from .gateway import SandboxGateway  # noqa: E402
 from .settings import SETTINGS  # noqa: E402
 
@@ -104,6 +105,7 @@ def serve(state_file, host="127.0.0.1", port=0, follow_pid=None, lifetime=4 * 36
     try:
         server.serve_forever()
     finally:
+        DATA_PLANE.stop_all()
         server.server_close()
         try:
             os.unlink(state_file)

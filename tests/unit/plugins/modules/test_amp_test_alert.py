@@ -1,0 +1,63 @@
+"""amp_test_alert with boto3 stubbed and the signed HTTP call recorded."""
+
+import pytest
+
+from ansible_collections.amp.alerting.plugins.modules import amp_test_alert
+
+from support.amp_stubs import summary, workspace
+
+WS = "ws-aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
+
+
+@pytest.fixture
+def run(run_module, monkeypatch):
+    module_run = run_module(amp_test_alert)
+    module_run.posts = []
+    module_run.answer = (200, "")
+
+    def fake_request(_module, url, method="GET", payload=None, timeout=30):
+        module_run.posts.append((method, url, payload))
+        return module_run.answer
+
+    monkeypatch.setattr(amp_test_alert, "signed_workspace_request", fake_request)
+    return module_run
+
+
+def test_posts_one_alert_to_the_workspace_alertmanager(run):
+    run.stub.add_response("describe_workspace", {"workspace": workspace(WS)}, {"workspaceId": WS})
+    result = run(workspace_id=WS, labels={"team": "sre"}, annotations={"runbook_url": "https://r"})
+    assert result["changed"] is True
+    ((method, url, payload),) = run.posts
+    assert method == "POST" and url.endswith(f"/workspaces/{WS}/alertmanager/api/v2/alerts")
+    (alert,) = payload
+    assert alert["labels"] == {"alertname": "AmpAlertingTestAlert", "severity": "info", "team": "sre"}
+    assert alert["annotations"]["runbook_url"] == "https://r"
+    assert "Test alert from amp.alerting" in alert["annotations"]["summary"]
+    assert alert["endsAt"] > alert["startsAt"]
+
+
+def test_resolved_ends_now(run):
+    run.stub.add_response("describe_workspace", {"workspace": workspace(WS)}, {"workspaceId": WS})
+    alert = run(workspace_id=WS, state="resolved")["alert"]
+    assert alert["endsAt"] > alert["startsAt"] and alert["endsAt"][:16] == alert["startsAt"][:16]
+
+
+def test_check_mode_sends_nothing(run):
+    ws = workspace(WS, alias="prod")
+    run.stub.add_response("list_workspaces", {"workspaces": [summary(ws)]}, {"alias": "prod"})
+    run.stub.add_response("describe_workspace", {"workspace": ws}, {"workspaceId": WS})
+    result = run(workspace_alias="prod", _ansible_check_mode=True)
+    assert result["changed"] is True and run.posts == []
+
+
+def test_alertmanager_refusal_is_reported(run):
+    run.answer = (400, '{"message": "no alertmanager definition"}')
+    run.stub.add_response("describe_workspace", {"workspace": workspace(WS)}, {"workspaceId": WS})
+    result = run(workspace_id=WS)
+    assert result["failed"] and "answered HTTP 400" in result["msg"] and "no alertmanager definition" in result["msg"]
+
+
+def test_unknown_alias_fails_naming_it(run):
+    run.stub.add_response("list_workspaces", {"workspaces": []}, {"alias": "nope"})
+    result = run(workspace_alias="nope")
+    assert result["failed"] and "workspace_alias 'nope' matches no AMP workspace" in result["msg"]
