@@ -36,15 +36,7 @@ $(COLLECTION_LINK):
 setup: $(STAMP) $(COLLECTION_LINK) ## create .venv with the pinned tools and link this checkout as amp.alerting
 
 demo: setup ## run the main job on the local sandbox (no AWS account needed)
-	@trap '$(SANDBOX) down' EXIT; \
-	echo "==> starting the AWS sandbox on 127.0.0.1"; \
-	$(SANDBOX) up --lifetime 1800; \
-	eval "$$($(SANDBOX) env)"; \
-	echo "==> deploying the alerting chain with site.yml (workspace, IAM, SNS, Slack forwarder, rules, alertmanager)"; \
-	$(BIN)/ansible-playbook -i inventories/sandbox site.yml; \
-	echo "==> the same run again: nothing to change"; \
-	$(BIN)/ansible-playbook -i inventories/sandbox site.yml | grep -A1 '^PLAY RECAP'; \
-	echo "==> stopping the sandbox"
+	PYTHONPATH=tests $(BIN)/python -m demo
 
 test: setup ## run every test: sandbox, unit, integration, molecule, ansible-doc and ansible-test sanity
 	$(MAKE) --no-print-directory test-python

@@ -1,0 +1,1 @@
+"""The README's first command (make demo): the alerting chain on the local sandbox."""

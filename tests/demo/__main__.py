@@ -1,0 +1,107 @@
+"""make demo: deploy the whole chain on the sandbox, send a test alert, show what Slack receives.
+
+Steps: start the AWS sandbox and a local Slack stand-in; run site.yml twice (the second run changes
+nothing); send a test alert through the workspace's real Alertmanager → SNS → the deployed forwarder
+→ Slack, and print the message as a person reads it; resolve it; stop everything.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO_ROOT = os.path.dirname(TESTS_DIR)
+sys.path.insert(0, TESTS_DIR)
+
+from sandbox.control import Sandbox  # noqa: E402  pylint: disable=wrong-import-position
+from support.slack_sink import SlackSink  # noqa: E402  pylint: disable=wrong-import-position
+
+EMOJI = {":fire:": "🔥", ":white_check_mark:": "✅", ":red_circle:": "🔴", ":large_orange_circle:": "🟠",
+         ":large_blue_circle:": "🔵", ":white_circle:": "⚪", ":warning:": "⚠️"}
+
+
+def plain(text):
+    """Slack mrkdwn as a terminal shows it: emoji, links as 'label (url)', dates as written, entities undone."""
+    text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]*)>", r"\1", text)
+    text = re.sub(r"<([^|>]+)\|([^>]+)>", r"\2 (\1)", text)
+    for code, emoji in EMOJI.items():
+        text = text.replace(code, emoji)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def render(payload):
+    lines = []
+    for block in payload.get("blocks", []):
+        kind = block["type"]
+        if kind == "header":
+            lines.append(f"  ┃ {plain(block['text']['text'])}")
+        elif kind == "divider":
+            lines.append("  ┃ " + "─" * 60)
+        elif kind == "section":
+            lines += [f"  ┃ {line}" for line in plain(block["text"]["text"]).replace("*", "").splitlines()]
+            fields = [plain(field["text"]).replace("*", "").split("\n", 1) for field in block.get("fields", [])]
+            lines += [f"  ┃   {name}: {value}" for name, value in (f if len(f) == 2 else (f[0], "") for f in fields)]
+        elif kind == "context":
+            lines.append("  ┃   " + " · ".join(plain(element["text"]) for element in block["elements"]))
+    return "\n".join(lines)
+
+
+def step(message):
+    print(f"\n==> {message}", flush=True)
+
+
+def playbook(args, env, show=("PLAY RECAP", "changed=")):
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook")] + args, cwd=REPO_ROOT,
+                          env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        print(proc.stdout[-5000:], proc.stderr[-2000:])
+        raise SystemExit(f"ansible-playbook {' '.join(args)} failed")
+    return proc.stdout
+
+
+def wait_for_message(slack, count, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(slack.received) >= count:
+            return slack.received[count - 1]
+        time.sleep(0.2)
+    raise SystemExit(f"no Slack message after {timeout}s")
+
+
+def main():
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="amp-demo-") as workdir, SlackSink() as slack:
+        step("starting the AWS sandbox on 127.0.0.1 and a Slack stand-in")
+        sandbox = Sandbox(os.path.join(workdir, "sandbox"))
+        sandbox.start(follow_pid=os.getpid(), lifetime=1800)
+        try:
+            env = dict(os.environ, **sandbox.env(), SANDBOX_SLACK_WEBHOOK_URL=slack.url, ANSIBLE_FORCE_COLOR="0",
+                       AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_CONFIG_FILE=os.devnull)
+            print(f"    sandbox {sandbox.endpoint}, Slack stand-in {slack.url}")
+            step("ansible-playbook site.yml -i inventories/sandbox  (workspace, IAM, SNS, Slack forwarder, rules, alertmanager)")
+            output = playbook(["site.yml", "-i", "inventories/sandbox"], env)
+            summary = output[output.index("TASK [Summary]"):output.index("PLAY RECAP")] if "TASK [Summary]" in output else ""
+            print("\n".join(line for line in summary.splitlines()[1:] if line.strip()))
+            print(output[output.index("PLAY RECAP"):].strip())
+            step("the same run again: nothing to change")
+            output = playbook(["site.yml", "-i", "inventories/sandbox"], env)
+            print(output[output.index("PLAY RECAP"):].strip())
+            step("ansible-playbook playbooks/test_alert.yml: a test alert through the workspace's alertmanager")
+            playbook(["playbooks/test_alert.yml", "-i", "inventories/sandbox"], env)
+            print("    Alertmanager → SNS → Lambda (the deployed zip) → Slack; what the channel shows:\n")
+            print(render(wait_for_message(slack, 1)))
+            step("resolving it")
+            playbook(["playbooks/test_alert.yml", "-i", "inventories/sandbox", "-e", "test_alert_state=resolved"], env)
+            print(render(wait_for_message(slack, 2)))
+            step(f"done in {time.monotonic() - started:.0f}s; stopping the sandbox")
+        finally:
+            sandbox.stop()
+    print(json.dumps({"slack_messages": len(slack.received)}))
+
+
+if __name__ == "__main__":
+    main()
