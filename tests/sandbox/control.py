@@ -177,6 +177,10 @@ class Sandbox:
     def set_amp_delay(self, seconds):
         return self.call("POST", "/_sandbox/settings", {"amp_delay": seconds})
 
+    def set_data_plane(self, enabled):
+        """Switch the per-workspace Prometheus / Alertmanager loop on or off (dataplane.py)."""
+        return self.call("POST", "/_sandbox/settings", {"data_plane": bool(enabled)})
+
     def lambda_invocations(self):
         """Every Lambda attempt the sandbox ran for SNS deliveries."""
         return self.call("GET", "/_sandbox/lambda")

@@ -1,18 +1,25 @@
-"""The workspaces' data plane in the sandbox: a real Alertmanager per workspace.
+"""The workspaces' data plane in the sandbox: a real Alertmanager and a real Prometheus per workspace.
 
-When a workspace's alertmanager API is used (``<prometheusEndpoint>alertmanager/api/v2/...``), the
-sandbox makes sure that workspace has a real Alertmanager (Debian's prometheus-alertmanager, 0.25,
-bound to 127.0.0.1) running the definition in effect, then proxies the call to it. The uploaded
-definition stays as AMP requires; only the copy Alertmanager loads gets, in every sns_config, the
-sandbox as ``api_url`` and static SigV4 keys, so it publishes to the sandbox's SNS. A changed
-definition is reloaded (``/-/reload``); a deleted one stops the process.
+A workspace's ``prometheusEndpoint`` points at the sandbox. Its data-plane paths are served by real
+binaries bound to 127.0.0.1:
 
-Still to come (issue 6): Prometheus evaluating the uploaded rule namespaces and receiving remote
-writes.
+- ``…/alertmanager/api/…``: Debian's prometheus-alertmanager (0.25, as AMP runs) with the definition in
+  effect. Only the copy it loads gets, in every sns_config, the sandbox as ``api_url`` and static SigV4
+  keys, so it publishes to the sandbox's SNS; the uploaded definition stays as AMP requires.
+- ``…/api/v1/remote_write`` and ``…/api/v1/…`` (query, rules, …): Debian's prometheus (2.42) with
+  the remote-write receiver on, evaluating the workspace's rule groups namespaces in effect every
+  second and sending alerts to that Alertmanager.
+
+Alertmanagers start on first use. With the data plane switched on (``SANDBOX_DATA_PLANE=1`` or
+``POST /_sandbox/settings {"data_plane": true}``) a background loop also keeps, every second, each
+active workspace's Prometheus and Alertmanager in step with its uploads (reloading on change), so
+rules are evaluated without anyone asking. Off by default: most tests do not need the processes.
 """
 
+import base64
 import concurrent.futures
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -31,6 +38,11 @@ from .settings import SETTINGS
 
 LOG = logging.getLogger("sandbox.dataplane")
 ALERTMANAGER_BINARY = "prometheus-alertmanager"
+PROMETHEUS_BINARY = "prometheus"
+EVALUATION_INTERVAL = "1s"
+SYNC_INTERVAL = 1.0
+# Statuses in which a document's data is in effect (UPDATING / UPDATE_FAILED keep the previous one).
+IN_EFFECT = ("ACTIVE", "UPDATING", "UPDATE_FAILED")
 _PR_SET_PDEATHSIG = 1
 # PR_SET_PDEATHSIG fires when the *thread* that started the child ends; request threads are short-lived,
 # so children are started from this one long-lived thread.
@@ -53,6 +65,90 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+def _tail(path, lines=20):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:])
+    except FileNotFoundError:
+        return ""
+
+
+def _post(url):
+    with urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"), timeout=10):
+        pass
+
+
+def _stop(process):
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class _Server:
+    """One binary for one workspace, in its own directory, restarted or reloaded as its files change."""
+
+    binary = ""
+    log_name = ""
+
+    def __init__(self, workspace_id):
+        self.workspace_id = workspace_id
+        self.workdir = tempfile.mkdtemp(prefix=f"sandbox-{self.log_name}-{workspace_id}-")
+        self.port = None
+        self.process = None
+        self.applied = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def running(self):
+        return self.process is not None and self.process.poll() is None
+
+    def arguments(self):
+        raise NotImplementedError
+
+    def write_files(self, wanted):
+        raise NotImplementedError
+
+    def apply(self, wanted, digest):
+        if digest == self.applied and self.running:
+            return
+        self.write_files(wanted)
+        if self.running:
+            _post(self.url + "/-/reload")
+        else:
+            self._start()
+        self.applied = digest
+
+    def _start(self, timeout=30):
+        if shutil.which(self.binary) is None:
+            raise DataPlaneUnavailable(f"{self.binary} is not installed (apt-get install {self.binary})")
+        self.port = _free_port()
+        log_path = os.path.join(self.workdir, f"{self.log_name}.log")
+        with open(log_path, "ab") as log:
+            self.process = _SPAWNER.submit(subprocess.Popen, [self.binary] + self.arguments(), stdout=log,
+                                           stderr=subprocess.STDOUT, preexec_fn=_die_with_parent).result()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise DataPlaneUnavailable(f"{self.log_name} for {self.workspace_id} exited: {_tail(log_path)}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1):
+                    LOG.info("%s for %s on %s", self.log_name, self.workspace_id, self.url)
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise DataPlaneUnavailable(f"{self.log_name} for {self.workspace_id} not ready: {_tail(log_path)}")
+
+    def stop(self):
+        _stop(self.process)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
 def alertmanager_files(definition_bytes, sandbox_endpoint, template_dir):
     """(config text, {template file name: text}) that a local Alertmanager can run for this definition."""
     document = yaml.safe_load(definition_bytes.decode("utf-8"))
@@ -67,117 +163,163 @@ def alertmanager_files(definition_bytes, sandbox_endpoint, template_dir):
     return yaml.safe_dump(config, sort_keys=False), templates
 
 
-class WorkspaceAlertmanager:
-    def __init__(self, workspace_id):
-        self.workspace_id = workspace_id
-        self.workdir = tempfile.mkdtemp(prefix=f"sandbox-am-{workspace_id}-")
-        self.port = None
-        self.process = None
-        self.applied = None
+class WorkspaceAlertmanager(_Server):
+    binary = ALERTMANAGER_BINARY
+    log_name = "alertmanager"
 
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
+    def arguments(self):
+        return [f"--config.file={os.path.join(self.workdir, 'alertmanager.yml')}",
+                f"--storage.path={os.path.join(self.workdir, 'data')}",
+                f"--web.listen-address=127.0.0.1:{self.port}", f"--web.external-url={self.url}",
+                "--cluster.listen-address="]
 
-    def apply(self, definition_bytes):
-        digest = hashlib.sha256(definition_bytes).hexdigest()
-        if digest == self.applied and self.running:
-            return
+    def write_files(self, wanted):
         template_dir = os.path.join(self.workdir, "templates")
         shutil.rmtree(template_dir, ignore_errors=True)
         os.makedirs(template_dir)
-        config, templates = alertmanager_files(definition_bytes, SETTINGS.endpoint, template_dir)
+        config, templates = alertmanager_files(wanted, SETTINGS.endpoint, template_dir)
         for name, text in templates.items():
             with open(os.path.join(template_dir, name), "w", encoding="utf-8") as handle:
                 handle.write(text)
         with open(os.path.join(self.workdir, "alertmanager.yml"), "w", encoding="utf-8") as handle:
             handle.write(config)
-        if self.running:
-            self._post("/-/reload")
-        else:
-            self._start()
-        self.applied = digest
 
-    @property
-    def running(self):
-        return self.process is not None and self.process.poll() is None
 
-    def _start(self, timeout=20):
-        if shutil.which(ALERTMANAGER_BINARY) is None:
-            raise DataPlaneUnavailable(f"{ALERTMANAGER_BINARY} is not installed (apt-get install prometheus-alertmanager)")
-        self.port = _free_port()
-        with open(os.path.join(self.workdir, "alertmanager.log"), "ab") as log:
-            self.process = _SPAWNER.submit(
-                subprocess.Popen,
-                [ALERTMANAGER_BINARY, f"--config.file={os.path.join(self.workdir, 'alertmanager.yml')}",
-                 f"--storage.path={os.path.join(self.workdir, 'data')}",
-                 f"--web.listen-address=127.0.0.1:{self.port}", f"--web.external-url={self.url}",
-                 "--cluster.listen-address="],
-                stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent).result()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise DataPlaneUnavailable(f"alertmanager for {self.workspace_id} exited: {self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1):
-                    LOG.info("alertmanager for %s on %s", self.workspace_id, self.url)
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise DataPlaneUnavailable(f"alertmanager for {self.workspace_id} not ready: {self.log_tail()}")
+class WorkspacePrometheus(_Server):
+    binary = PROMETHEUS_BINARY
+    log_name = "prometheus"
 
-    def _post(self, path):
-        request = urllib.request.Request(self.url + path, data=b"", method="POST")
-        with urllib.request.urlopen(request, timeout=10):
-            pass
+    def arguments(self):
+        return [f"--config.file={os.path.join(self.workdir, 'prometheus.yml')}",
+                f"--storage.tsdb.path={os.path.join(self.workdir, 'data')}",
+                f"--web.listen-address=127.0.0.1:{self.port}", "--web.enable-lifecycle",
+                "--web.enable-remote-write-receiver", "--storage.tsdb.retention.time=1d"]
 
-    def log_tail(self, lines=20):
-        try:
-            with open(os.path.join(self.workdir, "alertmanager.log"), encoding="utf-8", errors="replace") as handle:
-                return "".join(handle.readlines()[-lines:])
-        except FileNotFoundError:
-            return ""
+    def write_files(self, wanted):
+        namespaces, alertmanager_address = wanted
+        rules_dir = os.path.join(self.workdir, "rules")
+        shutil.rmtree(rules_dir, ignore_errors=True)
+        os.makedirs(rules_dir)
+        for name, data in namespaces.items():
+            with open(os.path.join(rules_dir, f"{name}.yml"), "wb") as handle:
+                handle.write(data)
+        config = {"global": {"evaluation_interval": EVALUATION_INTERVAL},
+                  "rule_files": [os.path.join(rules_dir, "*.yml")]}
+        if alertmanager_address:
+            config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager_address]}]}]}
+        with open(os.path.join(self.workdir, "prometheus.yml"), "w", encoding="utf-8") as handle:
+            yaml.safe_dump(config, handle)
 
-    def stop(self):
-        if self.running:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+
+def _digest(value):
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=lambda b: b.hex()).encode()).hexdigest()
+
+
+def _all_workspaces():
+    from moto.amp.models import amp_backends  # pylint: disable=import-outside-toplevel
+
+    for account in list(amp_backends.keys()):
+        for region in list(amp_backends[account].keys()):
+            yield from list(amp_backends[account][region].workspaces.values())
+
+
+def find_workspace(workspace_id):
+    return next((ws for ws in _all_workspaces() if ws.workspace_id == workspace_id), None)
+
+
+def definition_in_effect(workspace):
+    definition = workspace.alertmanager
+    if definition is None or not definition.data or definition.lifecycle.settle() not in IN_EFFECT:
+        return None
+    return base64.b64decode(definition.data)
+
+
+def namespaces_in_effect(workspace):
+    return {name: base64.b64decode(namespace.data)
+            for name, namespace in list(workspace.rule_group_namespaces.items())
+            if namespace.data and namespace.lifecycle.settle() in IN_EFFECT}
 
 
 class DataPlane:
     def __init__(self):
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.alertmanagers = {}
+        self.prometheuses = {}
+        self._loop = None
 
-    def alertmanager_for(self, workspace_id, definition_bytes):
-        """The running Alertmanager of a workspace, with the definition in effect applied."""
+    def _server(self, table, kind, workspace_id):
+        if workspace_id not in table:
+            table[workspace_id] = kind(workspace_id)
+        return table[workspace_id]
+
+    def alertmanager_for(self, workspace):
+        """The workspace's running Alertmanager with the definition in effect, or None without one."""
+        definition = definition_in_effect(workspace)
+        if definition is None:
+            return None
         with self.lock:
-            manager = self.alertmanagers.get(workspace_id)
-            if manager is None:
-                manager = self.alertmanagers[workspace_id] = WorkspaceAlertmanager(workspace_id)
-            manager.apply(definition_bytes)
+            manager = self._server(self.alertmanagers, WorkspaceAlertmanager, workspace.workspace_id)
+            manager.apply(definition, _digest(definition))
             return manager
+
+    def prometheus_for(self, workspace):
+        """The workspace's running Prometheus with its rule namespaces in effect."""
+        with self.lock:
+            manager = self.alertmanager_for(workspace)
+            wanted = (namespaces_in_effect(workspace), manager.url.split("://", 1)[1] if manager else None)
+            prometheus = self._server(self.prometheuses, WorkspacePrometheus, workspace.workspace_id)
+            prometheus.apply(wanted, _digest(wanted))
+            return prometheus
+
+    def sync(self):
+        """Bring every active workspace's servers in step with its uploads; stop those of gone ones."""
+        active = set()
+        for workspace in _all_workspaces():
+            if workspace.lifecycle.settle() not in ("ACTIVE", "UPDATING"):
+                continue
+            active.add(workspace.workspace_id)
+            try:
+                self.prometheus_for(workspace)
+            except (DataPlaneUnavailable, OSError, ValueError, yaml.YAMLError) as exc:
+                LOG.warning("data plane of %s: %s", workspace.workspace_id, exc)
+        with self.lock:
+            gone = [ws for ws in set(self.prometheuses) | set(self.alertmanagers) if ws not in active]
+        for workspace_id in gone:
+            self.drop(workspace_id)
+
+    def start_loop(self):
+        def loop():
+            while True:
+                time.sleep(SYNC_INTERVAL)
+                if SETTINGS.data_plane:
+                    try:
+                        self.sync()
+                    except Exception:  # pylint: disable=broad-except  # keep the loop alive, say why
+                        LOG.exception("data plane sync failed")
+
+        if self._loop is None:
+            self._loop = threading.Thread(target=loop, name="dataplane-sync", daemon=True)
+            self._loop.start()
 
     def drop(self, workspace_id):
         with self.lock:
-            manager = self.alertmanagers.pop(workspace_id, None)
-        if manager:
-            manager.stop()
+            servers = [table.pop(workspace_id) for table in (self.prometheuses, self.alertmanagers)
+                       if workspace_id in table]
+        for server in servers:
+            server.stop()
 
     def stop_all(self):
         with self.lock:
-            managers, self.alertmanagers = list(self.alertmanagers.values()), {}
-        for manager in managers:
-            manager.stop()
+            servers = list(self.prometheuses.values()) + list(self.alertmanagers.values())
+            self.prometheuses, self.alertmanagers = {}, {}
+        for server in servers:
+            server.stop()
 
-    def proxy(self, manager, method, path, body, content_type):
-        """(status, content type, body) of the same request made to the workspace's Alertmanager."""
-        request = urllib.request.Request(manager.url + path, data=body if method in ("POST", "PUT") else None,
-                                         method=method, headers={"Content-Type": content_type or "application/json"})
+    @staticmethod
+    def proxy(server, method, path, body, headers):
+        """(status, content type, body) of the same request made to the workspace's server."""
+        request = urllib.request.Request(server.url + path, data=body if method in ("POST", "PUT") else None,
+                                         method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=15) as response:
                 return response.status, response.headers.get("Content-Type", "application/json"), response.read()

@@ -9,13 +9,14 @@ Control API (JSON, under ``/_sandbox/``):
                                     "count": 2}
   GET    /_sandbox/faults          -> pending faults
   DELETE /_sandbox/faults          -> clear them
-  GET|POST /_sandbox/settings      {"amp_delay": 0.2}
+  GET|POST /_sandbox/settings      {"amp_delay": 0.2, "data_plane": true}
   POST   /_sandbox/reset           -> moto's state, faults, request log and settings back to start
   GET    /_sandbox/lambda          -> the Lambda invocations SNS caused (attempt, outcome, error, output)
 
 Workspace data plane (a workspace's prometheusEndpoint points here; SigV4 headers are accepted):
   *      /workspaces/<id>/alertmanager/api/<path>  -> that workspace's real Alertmanager (see dataplane.py)
-  *      /workspaces/<id>/api/v1/<path>            -> 501 for now (Prometheus comes with issue 6)
+  *      /workspaces/<id>/api/v1/remote_write      -> that workspace's real Prometheus (remote-write receiver)
+  *      /workspaces/<id>/api/v1/<path>            -> the same Prometheus' API (query, rules, alerts, …)
 """
 
 import base64
@@ -32,7 +33,7 @@ import botocore.session
 from moto.core.routing import get_service_router
 from moto.core.request import Request
 
-from .dataplane import DATA_PLANE, DataPlaneUnavailable
+from .dataplane import DATA_PLANE, DataPlaneUnavailable, find_workspace
 from .lambda_runner import INVOCATIONS
 from .settings import SETTINGS
 
@@ -169,6 +170,8 @@ class SandboxGateway:
         if path == "/_sandbox/settings":
             if method == "POST" and "amp_delay" in payload:
                 SETTINGS.amp_delay = float(payload["amp_delay"])
+            if method == "POST" and "data_plane" in payload:
+                SETTINGS.data_plane = bool(payload["data_plane"])
             return 200, SETTINGS.as_dict()
         if path == "/_sandbox/lambda":
             return 200, INVOCATIONS.list()
@@ -187,23 +190,25 @@ class SandboxGateway:
 
     def call_workspace(self, environ, match, body):
         workspace_id, rest = match.group(1), match.group(2)
-        workspace = _find_workspace(workspace_id)
+        workspace = find_workspace(workspace_id)
         if workspace is None:
             return 404, "application/json", json.dumps({"message": f"workspace {workspace_id} not found"}).encode()
-        if not rest.startswith("alertmanager/"):
-            return 501, "application/json", json.dumps(
-                {"message": f"/{rest} is not served by the sandbox yet (only alertmanager/api/)"}).encode()
-        definition = workspace.alertmanager
-        if definition is None or not definition.data or definition.lifecycle.settle() in ("CREATING", "CREATION_FAILED"):
-            return 404, "application/json", json.dumps(
-                {"message": f"workspace {workspace_id} has no active alertmanager definition"}).encode()
+        query = environ.get("QUERY_STRING")
         try:
-            manager = DATA_PLANE.alertmanager_for(workspace_id, base64.b64decode(definition.data))
+            if rest.startswith("alertmanager/"):
+                server = DATA_PLANE.alertmanager_for(workspace)
+                if server is None:
+                    return 404, "application/json", json.dumps(
+                        {"message": f"workspace {workspace_id} has no active alertmanager definition"}).encode()
+                target = "/" + rest[len("alertmanager/"):]
+            else:
+                server = DATA_PLANE.prometheus_for(workspace)
+                # AMP's remote_write path is Prometheus' remote-write receiver
+                target = "/api/v1/write" if rest == "api/v1/remote_write" else "/" + rest
         except DataPlaneUnavailable as exc:
             return 503, "application/json", json.dumps({"message": str(exc)}).encode()
-        query = environ.get("QUERY_STRING")
-        target = "/" + rest[len("alertmanager/"):] + (f"?{query}" if query else "")
-        return DATA_PLANE.proxy(manager, environ["REQUEST_METHOD"], target, body, environ.get("CONTENT_TYPE"))
+        headers = {name: environ[key] for name, key in _FORWARDED_HEADERS.items() if environ.get(key)}
+        return DATA_PLANE.proxy(server, environ["REQUEST_METHOD"], target + (f"?{query}" if query else ""), body, headers)
 
     # -- WSGI ------------------------------------------------------------------------------------
 
@@ -256,13 +261,10 @@ class SandboxGateway:
 # The data plane only: the control plane (…/alertmanager/definition, …/logging, …) is moto's.
 _WORKSPACE_PATH = re.compile(r"^/workspaces/(ws-[0-9a-f-]+)/(alertmanager/api/.*|api/v1/.*)$")
 
-
-def _find_workspace(workspace_id):
-    from moto.amp.models import amp_backends  # pylint: disable=import-outside-toplevel
-
-    for account in list(amp_backends.keys()):
-        for region in list(amp_backends[account].keys()):
-            workspace = amp_backends[account][region].workspaces.get(workspace_id)
-            if workspace is not None:
-                return workspace
-    return None
+# What a remote-write or API client sends that the real server needs to see (SigV4 headers are not).
+_FORWARDED_HEADERS = {
+    "Content-Type": "CONTENT_TYPE",
+    "Content-Encoding": "HTTP_CONTENT_ENCODING",
+    "X-Prometheus-Remote-Write-Version": "HTTP_X_PROMETHEUS_REMOTE_WRITE_VERSION",
+    "Accept": "HTTP_ACCEPT",
+}

@@ -90,6 +90,7 @@ def serve(state_file, host="127.0.0.1", port=0, follow_pid=None, lifetime=4 * 36
     state = {"endpoint": f"http://{host}:{port}", "host": host, "port": port, "pid": os.getpid()}
     # functions the sandbox runs (SNS -> Lambda) call back into it
     SETTINGS.endpoint = state["endpoint"]
+    DATA_PLANE.start_loop()
     tmp = f"{state_file}.tmp"
     with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(state, handle)

@@ -18,6 +18,8 @@ class SandboxSettings:
         self.async_failures = {}
         # The server's own address, for the Lambda functions it runs.
         self.endpoint = ""
+        # Keep real Prometheus / Alertmanager processes in step with every workspace (dataplane.py).
+        self.data_plane = os.environ.get("SANDBOX_DATA_PLANE", "") not in ("", "0", "false")
 
     def take_async_failure(self, operation):
         with self.lock:
@@ -28,11 +30,12 @@ class SandboxSettings:
             return True
 
     def as_dict(self):
-        return {"amp_delay": self.amp_delay, "async_failures": dict(self.async_failures)}
+        return {"amp_delay": self.amp_delay, "async_failures": dict(self.async_failures), "data_plane": self.data_plane}
 
     def reset(self):
         with self.lock:
             self.async_failures.clear()
+            self.data_plane = os.environ.get("SANDBOX_DATA_PLANE", "") not in ("", "0", "false")
 
 
 SETTINGS = SandboxSettings()

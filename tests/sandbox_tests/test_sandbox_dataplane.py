@@ -47,6 +47,39 @@ def test_alerts_posted_to_the_workspace_reach_its_sns_topic(sandbox, aws_client)
     # the uploaded definition stays as AMP requires: no api_url, no keys
     stored = amp.describe_alert_manager_definition(workspaceId=workspace_id)["alertManagerDefinition"]["data"]
     assert b"api_url" not in stored and b"secret_key" not in stored
-    # what the sandbox does not serve yet says so
-    status, body = post(endpoint + "api/v1/remote_write", {})
-    assert status == 501
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=15) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.skipif(bool(missing_binaries("prometheus")), reason="needs prometheus: apt-get install prometheus")
+def test_workspace_prometheus_evaluates_the_namespaces_in_effect(sandbox, aws_client):
+    amp = aws_client("amp")
+    workspace_id = amp.create_workspace(alias="dp")["workspaceId"]
+    endpoint = amp.describe_workspace(workspaceId=workspace_id)["workspace"]["prometheusEndpoint"]
+    rules = {"groups": [{"name": "g", "rules": [{"alert": "Always", "expr": "vector(1) > 0"}]}]}
+    amp.create_rule_groups_namespace(workspaceId=workspace_id, name="ns", data=yaml.safe_dump(rules).encode())
+    time.sleep(0.5)
+    sandbox.set_data_plane(True)
+    try:
+        deadline = time.monotonic() + 30
+        alerts = []
+        while time.monotonic() < deadline and not alerts:
+            alerts = get(endpoint + "api/v1/alerts")["data"]["alerts"]
+            time.sleep(0.5)
+        assert [alert["labels"]["alertname"] for alert in alerts] == ["Always"]
+        # a Put takes effect: Prometheus reloads the new rule file
+        rules["groups"][0]["rules"][0]["alert"] = "Renamed"
+        amp.put_rule_groups_namespace(workspaceId=workspace_id, name="ns", data=yaml.safe_dump(rules).encode())
+        deadline = time.monotonic() + 30
+        names = []
+        while time.monotonic() < deadline and names != ["Renamed"]:
+            groups = get(endpoint + "api/v1/rules")["data"]["groups"]
+            names = [rule["name"] for group in groups for rule in group["rules"]]
+            time.sleep(0.5)
+        assert names == ["Renamed"]
+        assert get(endpoint + "api/v1/query?query=vector(42)")["data"]["result"][0]["value"][1] == "42"
+    finally:
+        sandbox.set_data_plane(False)
