@@ -1,8 +1,10 @@
-"""make demo: deploy the whole chain on the sandbox, send a test alert, show what Slack receives.
+"""make demo: deploy the whole chain on the sandbox, feed it metrics, show what Slack receives.
 
-Steps: start the AWS sandbox and a local Slack stand-in; run site.yml twice (the second run changes
-nothing); send a test alert through the workspace's real Alertmanager → SNS → the deployed forwarder
-→ Slack, and print the message as a person reads it; resolve it; stop everything.
+Steps: start the AWS sandbox (with its data plane: a real Prometheus and Alertmanager per workspace)
+and a local Slack stand-in; run site.yml twice (the second run changes nothing); feed metrics as the
+blog's cluster does, a Prometheus agent scraping an exporter and remote-writing with SigV4 to the
+workspace; raise a pod's memory over the inventory's threshold and print the Slack message as a
+person reads it; lower it and print the resolved one; send a test alert the same way; stop everything.
 """
 
 import json
@@ -18,7 +20,12 @@ REPO_ROOT = os.path.dirname(TESTS_DIR)
 sys.path.insert(0, TESTS_DIR)
 
 from sandbox.control import Sandbox  # noqa: E402  pylint: disable=wrong-import-position
+from support.alertmanager import missing_binaries  # noqa: E402  pylint: disable=wrong-import-position
+from support.metrics import MetricsExporter, PrometheusAgent  # noqa: E402  pylint: disable=wrong-import-position
 from support.slack_sink import SlackSink  # noqa: E402  pylint: disable=wrong-import-position
+
+MEMORY = "container_memory_usage_bytes"
+POD = {"namespace": "shop", "pod": "api-7d9f", "container": "api"}
 
 EMOJI = {":fire:": "🔥", ":white_check_mark:": "✅", ":red_circle:": "🔴", ":large_orange_circle:": "🟠",
          ":large_blue_circle:": "🔵", ":white_circle:": "⚪", ":warning:": "⚠️"}
@@ -63,7 +70,7 @@ def playbook(args, env, show=("PLAY RECAP", "changed=")):
     return proc.stdout
 
 
-def wait_for_message(slack, count, timeout=60):
+def wait_for_message(slack, count, timeout=90):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if len(slack.received) >= count:
@@ -72,12 +79,36 @@ def wait_for_message(slack, count, timeout=60):
     raise SystemExit(f"no Slack message after {timeout}s")
 
 
+def metrics_story(slack, output, workdir):
+    """The blog's flow: metrics in, a threshold crossed, Slack told; then resolved."""
+    missing = missing_binaries("prometheus", "prometheus-alertmanager")
+    if missing:
+        print(f"    skipped: needs {', '.join(missing)} (apt-get install prometheus prometheus-alertmanager)")
+        return
+    remote_write_url = re.search(r"remote_write_url: (\S+)", output).group(1)
+    with MetricsExporter() as exporter:
+        exporter.set(MEMORY, POD, 300_000_000)
+        with PrometheusAgent(workdir, exporter.address, remote_write_url, "us-east-1"):
+            print(f"    exporter on {exporter.address}: pod shop/api-7d9f uses 300 MB")
+            print(f"    Prometheus agent scrapes it every second and remote-writes (SigV4) to {remote_write_url}")
+            step("the pod grows to 650 MB: over the sandbox inventory's PodHighMemoryUsage threshold (500000000)")
+            seen = len(slack.received)
+            exporter.set(MEMORY, POD, 650_000_000)
+            print("    workspace Prometheus evaluates the rules site.yml uploaded → Alertmanager → SNS → Lambda → Slack:\n")
+            print(render(wait_for_message(slack, seen + 1)))
+            step("the pod is back to 300 MB")
+            seen = len(slack.received)
+            exporter.set(MEMORY, POD, 300_000_000)
+            print(render(wait_for_message(slack, seen + 1)))
+
+
 def main():
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="amp-demo-") as workdir, SlackSink() as slack:
         step("starting the AWS sandbox on 127.0.0.1 and a Slack stand-in")
         sandbox = Sandbox(os.path.join(workdir, "sandbox"))
         sandbox.start(follow_pid=os.getpid(), lifetime=1800)
+        sandbox.set_data_plane(True)
         try:
             env = dict(os.environ, **sandbox.env(), SANDBOX_SLACK_WEBHOOK_URL=slack.url, ANSIBLE_FORCE_COLOR="0",
                        AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_CONFIG_FILE=os.devnull)
@@ -88,15 +119,14 @@ def main():
             print("\n".join(line for line in summary.splitlines()[1:] if line.strip()))
             print(output[output.index("PLAY RECAP"):].strip())
             step("the same run again: nothing to change")
-            output = playbook(["site.yml", "-i", "inventories/sandbox"], env)
-            print(output[output.index("PLAY RECAP"):].strip())
-            step("ansible-playbook playbooks/test_alert.yml: a test alert through the workspace's alertmanager")
+            again = playbook(["site.yml", "-i", "inventories/sandbox"], env)
+            print(again[again.index("PLAY RECAP"):].strip())
+            step("feeding metrics the way the blog's cluster does")
+            metrics_story(slack, output, workdir)
+            step("ansible-playbook playbooks/test_alert.yml: a synthetic alert, to check the path in seconds")
+            seen = len(slack.received)
             playbook(["playbooks/test_alert.yml", "-i", "inventories/sandbox"], env)
-            print("    Alertmanager → SNS → Lambda (the deployed zip) → Slack; what the channel shows:\n")
-            print(render(wait_for_message(slack, 1)))
-            step("resolving it")
-            playbook(["playbooks/test_alert.yml", "-i", "inventories/sandbox", "-e", "test_alert_state=resolved"], env)
-            print(render(wait_for_message(slack, 2)))
+            print(render(wait_for_message(slack, seen + 1)))
             step(f"done in {time.monotonic() - started:.0f}s; stopping the sandbox")
         finally:
             sandbox.stop()

@@ -192,7 +192,7 @@ class WorkspacePrometheus(_Server):
     def arguments(self):
         return [f"--config.file={os.path.join(self.workdir, 'prometheus.yml')}",
                 f"--storage.tsdb.path={os.path.join(self.workdir, 'data')}",
-                f"--web.listen-address=127.0.0.1:{self.port}", "--web.enable-lifecycle",
+                f"--web.listen-address=127.0.0.1:{self.port}", f"--web.external-url={self.url}", "--web.enable-lifecycle",
                 "--web.enable-remote-write-receiver", "--storage.tsdb.retention.time=1d"]
 
     def write_files(self, wanted):
