@@ -19,7 +19,6 @@ Workspace data plane (a workspace's prometheusEndpoint points here; SigV4 header
   *      /workspaces/<id>/api/v1/<path>            -> the same Prometheus' API (query, rules, alerts, …)
 """
 
-import base64
 import io
 import json
 import logging
