@@ -117,16 +117,23 @@ class PlaybookRun:
         return None
 
 
-def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False, env=None, limit=None, timeout=900):
-    """ansible-playbook PLAYBOOK -i INVENTORY as a user runs it (from the checkout, with ansible.cfg)."""
+def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False, env=None, limit=None, timeout=900,
+                 extra_vars_files=()):
+    """ansible-playbook PLAYBOOK -i INVENTORY as a user runs it (from the checkout, with ansible.cfg).
+
+    No standard input: a playbook that prompts fails instead of waiting, as under AWX.
+    """
     run_env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
                    ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_FORCE_COLOR="0")
     run_env.update(env or {})
     argv = [PLAYBOOK, "-i", inventory, playbook]
+    for path in extra_vars_files:
+        argv += ["-e", "@" + path]
     if extra_vars:
         argv += ["-e", json.dumps(extra_vars)]
     argv += ["--check"] if check else []
     argv += ["--diff"] if diff else []
     argv += ["--limit", limit] if limit else []
-    proc = subprocess.run(argv, cwd=REPO, env=run_env, capture_output=True, text=True, timeout=timeout, check=False)
+    proc = subprocess.run(argv, cwd=REPO, env=run_env, capture_output=True, text=True, timeout=timeout, check=False,
+                          stdin=subprocess.DEVNULL)
     return PlaybookRun(proc)
