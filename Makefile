@@ -18,7 +18,7 @@ ANSIBLE_TEST_PIP = $(shell $(BIN)/python -c 'from ansible_test._internal.python_
   from ansible_test._internal.host_configs import NativePythonConfig as P; print(g(P(version="3.11"))["pip"].replace(".", "_"))')
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup demo test test-python molecule sanity docs-check bench sandbox-up sandbox-env sandbox-down clean
+.PHONY: help setup demo test test-python molecule sanity docs-check lint ee bench sandbox-up sandbox-env sandbox-down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -38,7 +38,8 @@ setup: $(STAMP) $(COLLECTION_LINK) ## create .venv with the pinned tools and lin
 demo: setup ## run the main job on the local sandbox (no AWS account needed)
 	PYTHONPATH=tests $(BIN)/python -m demo
 
-test: setup ## run every test: sandbox, unit, integration, molecule, ansible-doc and ansible-test sanity
+test: setup ## run every test: lint, sandbox, unit, integration, molecule, ansible-doc and ansible-test sanity
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory molecule
 	$(MAKE) --no-print-directory docs-check
@@ -46,6 +47,23 @@ test: setup ## run every test: sandbox, unit, integration, molecule, ansible-doc
 
 test-python: setup ## the pytest suites only
 	$(BIN)/python -m pytest
+
+lint: setup ## ansible-lint (production profile), yamllint, the changelog fragments and CHANGELOG.rst up to date
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/ansible-lint --offline
+	$(BIN)/yamllint --strict .
+	@cd $(CURDIR) && PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	@mkdir -p build && PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/antsibull-changelog generate --output build/CHANGELOG.rst \
+	  --output-format rst && diff -u CHANGELOG.rst build/CHANGELOG.rst \
+	  || { echo "CHANGELOG.rst is not what antsibull-changelog generates: run antsibull-changelog generate"; exit 1; }
+	@echo "lint: ansible-lint (production), yamllint, changelog: ok"
+
+ee: setup ## execution environment build context in build/ee/context (ansible-builder create; build it with podman)
+	@rm -rf build/ee && mkdir -p build/ee
+	$(BIN)/ansible-galaxy collection build --force --output-path build/ee .
+	@cp build/ee/amp-alerting-*.tar.gz build/ee/amp-alerting.tar.gz
+	$(BIN)/ansible-builder create -f execution-environment.yml -c build/ee/context --output-filename Containerfile
+	@echo "build it where a container engine runs: podman build -t amp-alerting-ee build/ee/context"
 
 bench: setup ## print the benchmark figures (forwarder; site.yml time and API calls)
 	$(BIN)/python benchmarks/forwarder.py

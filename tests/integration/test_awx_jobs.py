@@ -168,8 +168,8 @@ def test_deploy_check_run_check_test_alert_and_teardown_as_awx_runs_them(awx_job
 
 def test_bad_survey_overrides_fail_before_any_aws_call(sandbox):
     sandbox.clear_requests()
-    run = run_playbook(SITE, DEV_INVENTORY, extra_vars={"target_environment": "dev",
-                                                         "alerting_threshold_overrides": "HostHighCPU: {value: 90}"})
+    answers = {"target_environment": "dev", "alerting_threshold_overrides": "HostHighCPU: {value: 90}"}
+    run = run_playbook(SITE, DEV_INVENTORY, extra_vars=answers)
     assert run.returncode != 0
     assert "alerting_threshold_overrides must map alert names" in run.failure()
     assert sandbox.requests() == []
