@@ -67,8 +67,9 @@ def test_survey_variables_are_ones_the_playbooks_read():
     documented = yaml.safe_load(open(os.path.join(REPO, "roles", "alerting", "meta", "argument_specs.yml"),
                                      encoding="utf-8"))["argument_specs"]["main"]["options"]
     assert "alerting_threshold_overrides" in documented
-    for job, playbook in (("deploy", SITE), ("teardown", TEARDOWN), ("test_alert", TEST_ALERT)):
-        text = open(playbook if job != "deploy" else os.path.join(REPO, "playbooks", "site.yml"), encoding="utf-8").read()
+    site_playbook = os.path.join(REPO, "playbooks", "site.yml")  # what the root site.yml imports
+    for job, playbook in (("deploy", site_playbook), ("teardown", TEARDOWN), ("test_alert", TEST_ALERT)):
+        text = open(playbook, encoding="utf-8").read()
         for question in load(SURVEYS[job])["spec"]:
             if question["variable"] != "alerting_threshold_overrides":
                 assert question["variable"] in text, (job, question["variable"])
