@@ -95,11 +95,12 @@ def workspaces_with_alias(client, alias):
     return [ws for ws in list_workspaces(client, alias=alias) if ws.get("alias") == alias]
 
 
-def find_workspace(client, workspace_id=None, alias=None):
+def find_workspace(client, workspace_id=None, alias=None, alias_field="workspace_alias"):
     """The workspace named by id, or else by alias; None when there is none.
 
     Raises AmpError when the alias matches several workspaces, naming their ids: acting on one of
-    them at random would be worse than stopping.
+    them at random would be worse than stopping. ``alias_field`` is the module option the alias came
+    from, so the message names it.
     """
     if workspace_id:
         return describe_workspace(client, workspace_id)
@@ -107,7 +108,7 @@ def find_workspace(client, workspace_id=None, alias=None):
     if len(matches) > 1:
         ids = ", ".join(sorted(ws["workspaceId"] for ws in matches))
         raise AmpError(
-            f"workspace_alias '{alias}' matches {len(matches)} workspaces ({ids}); "
+            f"{alias_field} '{alias}' matches {len(matches)} workspaces ({ids}); "
             "AMP aliases are not unique: name the workspace by workspace_id"
         )
     if not matches:

@@ -339,7 +339,7 @@ class WorkspaceManager:
 
     def ensure_present(self):
         params = self.params
-        workspace = find_workspace(self.client, params["workspace_id"], params["alias"])
+        workspace = find_workspace(self.client, params["workspace_id"], params["alias"], alias_field="alias")
         if workspace is None and params["workspace_id"]:
             raise AmpError(f"workspace_id: no workspace {params['workspace_id']} in this account and region; "
                            "omit workspace_id to create one by alias")
@@ -355,7 +355,7 @@ class WorkspaceManager:
 
     def ensure_absent(self):
         params = self.params
-        workspace = find_workspace(self.client, params["workspace_id"], params["alias"])
+        workspace = find_workspace(self.client, params["workspace_id"], params["alias"], alias_field="alias")
         if workspace is None:
             return {}, {}, {}
         workspace_id = workspace["workspaceId"]

@@ -85,7 +85,7 @@ def test_creation_failed_is_reported(sandbox):
         ({"alias": "it-prod", "kms_key_arn": "alias/amp"}, "kms_key_arn:"),
         ({"alias": "it-prod", "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/other"}, "kms_key_arn:"),
         ({"workspace_id": "ws-00000000-0000-0000-0000-000000000000", "alias": "it-prod"}, "workspace_id:"),
-        ({"alias": "it-dup"}, "workspace_alias 'it-dup' matches 2 workspaces"),
+        ({"alias": "it-dup"}, "alias 'it-dup' matches 2 workspaces"),
     ],
     ids=["empty-alias", "log-group-without-suffix", "kms-not-an-arn", "kms-change", "unknown-id", "duplicate-alias"],
 )
@@ -101,7 +101,7 @@ def test_bad_input_fails_naming_the_field_and_changes_nothing(sandbox, aws_clien
     result = run_module(args)
 
     assert result["failed"] is True
-    assert field in result["msg"], result["msg"]
+    assert result["msg"].startswith(field), result["msg"]  # the message leads with the option to fix
     assert write_calls(sandbox) == []
     assert amp_state(aws_client) == before
 
