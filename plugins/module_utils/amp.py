@@ -6,7 +6,7 @@
 """Shared helpers for the amp.alerting modules: one place for AMP's behaviour.
 
 - ``amp_client``: the boto3 ``amp`` client, every call retried on throttling and 5xx.
-- ``describe_workspace`` / ``find_workspace``: lookup by id or by alias (aliases are not unique).
+- ``describe_workspace`` / ``find_workspace`` / ``require_workspace``: lookup by id or by alias (aliases are not unique).
 - ``wait_for``: poll a Describe until a resource leaves CREATING/UPDATING/DELETING, failing with
   AMP's statusReason on CREATION_FAILED / UPDATE_FAILED and with the last status on timeout.
 - ``retry_on_conflict``: AMP answers ConflictException while a resource is busy; wait, then retry.
@@ -117,13 +117,13 @@ def find_workspace(client, workspace_id=None, alias=None, alias_field="workspace
     return describe_workspace(client, matches[0]["workspaceId"])
 
 
-def resolve_workspace_id(client, workspace_id=None, alias=None):
-    """The id of an existing workspace named by id or alias, or AmpError saying why not."""
+def require_workspace(client, workspace_id=None, alias=None):
+    """An existing workspace named by id or alias (workspace_id / workspace_alias), or AmpError saying why not."""
     workspace = find_workspace(client, workspace_id, alias)
     if workspace is None:
         what = f"workspace_id '{workspace_id}'" if workspace_id else f"workspace_alias '{alias}'"
         raise AmpError(f"{what} matches no AMP workspace in this account and region")
-    return workspace["workspaceId"]
+    return workspace
 
 
 def wait_for(describe, what, timeout, gone_ok=False):

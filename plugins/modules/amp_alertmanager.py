@@ -140,7 +140,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import converge_document
 from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_or_none
-from ansible_collections.amp.alerting.plugins.module_utils.amp import find_workspace
+from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import remove_document
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
@@ -212,10 +212,7 @@ def main():
             # Everything that needs no AWS call first; the account check needs the workspace's ARN.
             prepare_definition(params["config"], params["template_files"], params["definition"])
         client = amp_client(module)
-        workspace = find_workspace(client, params["workspace_id"], params["workspace_alias"])
-        if workspace is None:
-            what = f"workspace_id '{params['workspace_id']}'" if params["workspace_id"] else f"workspace_alias '{params['workspace_alias']}'"
-            raise AmpError(f"{what} matches no AMP workspace in this account and region")
+        workspace = require_workspace(client, params["workspace_id"], params["workspace_alias"])
         definition = AlertmanagerDefinition(client, workspace["workspaceId"])
         if present:
             body, wanted, warnings = prepare_definition(params["config"], params["template_files"], params["definition"],

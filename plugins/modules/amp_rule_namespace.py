@@ -153,7 +153,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import converge_document
 from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_or_none
 from ansible_collections.amp.alerting.plugins.module_utils.amp import remove_document
-from ansible_collections.amp.alerting.plugins.module_utils.amp import resolve_workspace_id
+from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import prepare_rules
@@ -272,7 +272,7 @@ def main():
         # Validate before any AWS call: a bad rule file must not cost a round trip.
         prepared = prepare_rules(groups=params["groups"], data=params["data"]) if params["state"] == "present" else None
         client = amp_client(module)
-        workspace_id = resolve_workspace_id(client, params["workspace_id"], params["workspace_alias"])
+        workspace_id = require_workspace(client, params["workspace_id"], params["workspace_alias"])["workspaceId"]
         namespace = RuleNamespace(client, workspace_id, params["name"], params["tags"])
         if params["state"] == "present":
             changed, result, diff = ensure_present(module, client, namespace, *prepared)

@@ -105,7 +105,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_REQUIRED_ONE_OF
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
-from ansible_collections.amp.alerting.plugins.module_utils.amp import find_workspace
+from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import signed_workspace_request
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
@@ -129,10 +129,7 @@ def build_alert(params, now):
 def send_test_alert(module):
     params = module.params
     client = amp_client(module)
-    workspace = find_workspace(client, params["workspace_id"], params["workspace_alias"])
-    if workspace is None:
-        what = f"workspace_id '{params['workspace_id']}'" if params["workspace_id"] else f"workspace_alias '{params['workspace_alias']}'"
-        raise AmpError(f"{what} matches no AMP workspace in this account and region")
+    workspace = require_workspace(client, params["workspace_id"], params["workspace_alias"])
     view = workspace_view(workspace)
     workspace_id, url = view["workspace_id"], view["alertmanager_url"]
     alert = build_alert(params, datetime.datetime.now(datetime.timezone.utc))
