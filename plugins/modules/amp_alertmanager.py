@@ -26,14 +26,6 @@ description:
 author:
   - amp.alerting maintainers (@amp-alerting)
 options:
-  workspace_id:
-    description:
-      - The workspace, by id. Mutually exclusive with O(workspace_alias).
-    type: str
-  workspace_alias:
-    description:
-      - The workspace, by alias. Fails when no workspace or several have this alias.
-    type: str
   config:
     description:
       - The Alertmanager configuration (C(route), C(receivers), C(inhibit_rules), C(templates), ...).
@@ -69,6 +61,7 @@ options:
 notes:
   - Supports check mode (no write API is called) and diff mode (the document before and after).
 extends_documentation_fragment:
+  - amp.alerting.workspace
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

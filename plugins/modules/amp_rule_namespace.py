@@ -25,14 +25,6 @@ description:
 author:
   - amp.alerting maintainers (@amp-alerting)
 options:
-  workspace_id:
-    description:
-      - The workspace, by id. Mutually exclusive with O(workspace_alias).
-    type: str
-  workspace_alias:
-    description:
-      - The workspace, by alias. Fails when no workspace or several have this alias.
-    type: str
   name:
     description:
       - The namespace name.
@@ -70,6 +62,7 @@ options:
 notes:
   - Supports check mode (no write API is called) and diff mode (the rule file before and after).
 extends_documentation_fragment:
+  - amp.alerting.workspace
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

@@ -19,14 +19,6 @@ description:
 author:
   - amp.alerting maintainers (@amp-alerting)
 options:
-  workspace_id:
-    description:
-      - The workspace. Mutually exclusive with I(workspace_alias).
-    type: str
-  workspace_alias:
-    description:
-      - The workspace's alias; fails when it matches no workspace or several.
-    type: str
   alertname:
     description: The C(alertname) label.
     type: str
@@ -59,6 +51,7 @@ notes:
   - In check mode nothing is sent; the result says what would be.
   - Always reports C(changed) when it sends, as an alert was delivered.
 extends_documentation_fragment:
+  - amp.alerting.workspace
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
