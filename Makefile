@@ -45,8 +45,10 @@ test: setup ## run every test: lint, sandbox, unit, integration, molecule, ansib
 	$(MAKE) --no-print-directory docs-check
 	$(MAKE) --no-print-directory sanity
 
-test-python: setup ## the pytest suites only
-	$(BIN)/python -m pytest
+# One pytest worker per core (12.7 → 9 min on 2 cores): most tests wait on ansible-playbook. Each worker has its own sandbox.
+PYTEST_WORKERS ?= auto
+test-python: setup ## the pytest suites only (PYTEST_WORKERS=0 runs them in one process)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=15
 
 lint: setup ## ansible-lint (production profile), yamllint, the changelog fragments and CHANGELOG.rst up to date
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/ansible-lint --offline
