@@ -18,10 +18,10 @@ ANSIBLE_TEST_PIP = $(shell $(BIN)/python -c 'from ansible_test._internal.python_
   from ansible_test._internal.host_configs import NativePythonConfig as P; print(g(P(version="3.11"))["pip"].replace(".", "_"))')
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup demo test test-python molecule sanity docs-check lint ee bench sandbox-up sandbox-env sandbox-down clean
+.PHONY: help system-packages setup demo test test-python molecule sanity docs-check lint ee bench sandbox-up sandbox-env sandbox-down clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt test-requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,10 +35,13 @@ $(COLLECTION_LINK):
 
 setup: $(STAMP) $(COLLECTION_LINK) ## create .venv with the pinned tools and link this checkout as amp.alerting
 
-demo: setup ## run the main job on the local sandbox (no AWS account needed)
+system-packages: ## apt-get install prometheus, prometheus-alertmanager, python3-venv when missing (services not started)
+	@.ci/install-debian-packages
+
+demo: system-packages setup ## run the main job on the local sandbox (no AWS account needed)
 	PYTHONPATH=tests $(BIN)/python -m demo
 
-test: setup ## run every test: lint, sandbox, unit, integration, molecule, ansible-doc and ansible-test sanity
+test: system-packages setup ## run every test: lint, sandbox, unit, integration, molecule, ansible-doc and ansible-test sanity
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory molecule
