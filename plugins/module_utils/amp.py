@@ -5,17 +5,23 @@
 
 """Shared helpers for the amp.alerting modules: one place for AMP's behaviour.
 
+- ``AmpError`` / ``AmpErrorHandler``: one error path, the amazon.aws way (``errors.AWSErrorHandler``).
+  Every AMP call goes through ``amp_call`` / ``amp_describe`` / ``amp_delete`` with its own
+  description, so a failure reads "Failed to describe rule groups namespace x of workspace ws-…: <AWS
+  error>"; modules end with one ``except AmpError as e: module.fail_json_aws_error(e)``.
 - ``amp_client``: the boto3 ``amp`` client, every call retried on throttling and 5xx.
 - ``describe_workspace`` / ``find_workspace`` / ``require_workspace``: lookup by id or by alias (aliases are not unique).
-- ``wait_for``: poll a Describe until a resource leaves CREATING/UPDATING/DELETING, failing with
-  AMP's statusReason on CREATION_FAILED / UPDATE_FAILED and with the last status on timeout.
+- ``wait_for``: poll a Describe until a resource is ACTIVE, settled or gone, failing with AMP's
+  statusReason on CREATION_FAILED / UPDATE_FAILED and with the last status on timeout.
 - ``retry_on_conflict``: AMP answers ConflictException while a resource is busy; wait, then retry.
-- ``converge_document`` / ``remove_document``: the Create-vs-Put flow shared by rule groups
+- ``AmpDocument``: the Create-vs-Put flow (``ensure_ok`` / ``ensure_gone``) shared by rule groups
   namespaces and alertmanager definitions.
 - ``run_validator``: promtool / amtool on the controller, when they are installed.
+- ``signed_workspace_request``: SigV4-signed calls to a workspace's data plane.
 - AMP's quotas, named, in one place.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -27,7 +33,21 @@ try:
 except ImportError:  # ansible-core depends on PyYAML; the guard keeps the import sanity test honest
     yaml = None
 
+try:
+    import boto3
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible.module_utils.six.moves.urllib.error import HTTPError
+from ansible.module_utils.urls import open_url
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 # AMP's own error codes for throttling and server faults, on top of the ones AWSRetry knows.
@@ -49,8 +69,31 @@ QUOTA_ALERT_PAYLOAD_BYTES = 20 * 1024 * 1024  # all active alerts of an alertman
 VALIDATOR_TIMEOUT = 60
 
 
-class AmpError(Exception):
-    """A failure to report to the user; the message is meant to be read as it is."""
+class AmpError(AnsibleAWSError):
+    """A failure to report to the user: our own message, or "Failed to <what>" with the AWS error behind it."""
+
+
+class AmpErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AmpError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("ResourceNotFoundException")
+
+
+def amp_call(method, description, **kwargs):
+    """One AMP call (retried on throttling and 5xx); a failure raises AmpError "Failed to <description>"."""
+    return AmpErrorHandler.common_error_handler(description)(method)(aws_retry=True, **kwargs)
+
+
+def amp_describe(method, description, **kwargs):
+    """A Describe call; None when AMP says the resource does not exist."""
+    return AmpErrorHandler.list_error_handler(description)(method)(aws_retry=True, **kwargs)
+
+
+def amp_delete(method, description, **kwargs):
+    """A Delete call; False when the resource is already gone."""
+    return AmpErrorHandler.deletion_error_handler(description)(method)(aws_retry=True, **kwargs)
 
 
 def amp_client(module):
@@ -71,28 +114,40 @@ def status_of(resource):
     return status.get("statusCode"), status.get("statusReason")
 
 
-def describe_or_none(call, **kwargs):
-    """Run a Describe call, None when AMP says the resource does not exist."""
-    try:
-        return call(aws_retry=True, **kwargs)
-    except is_boto3_error_code("ResourceNotFoundException"):
-        return None
+def status_view(resource):
+    """``status`` and, when AMP gives one, ``status_reason``: what the modules return of a status."""
+    code, reason = status_of(resource)
+    view = {"status": code}
+    if reason:
+        view["status_reason"] = reason
+    return view
+
+
+def text_of(resource):
+    """The ``data`` blob of a described document as text ('' when there is none)."""
+    data = (resource or {}).get("data") or b""
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
 
 
 def describe_workspace(client, workspace_id):
-    result = describe_or_none(client.describe_workspace, workspaceId=workspace_id)
+    result = amp_describe(client.describe_workspace, f"describe workspace {workspace_id}", workspaceId=workspace_id)
     return result["workspace"] if result else None
 
 
 @AWSRetry.jittered_backoff(catch_extra_error_codes=AMP_RETRY_CODES)
-def list_workspaces(client, **filters):
-    """Every workspace summary (all pages); ``alias`` filters by prefix, as AMP does."""
+def _list_workspaces(client, **filters):
     return client.get_paginator("list_workspaces").paginate(**filters).build_full_result().get("workspaces", [])
 
 
+def list_workspaces(client, **filters):
+    """Every workspace summary (all pages); ``alias`` filters by prefix, as AMP does."""
+    what = f"list workspaces with alias prefix {filters['alias']}" if filters.get("alias") else "list workspaces"
+    return AmpErrorHandler.common_error_handler(what)(_list_workspaces)(client, **filters)
+
+
 def workspaces_with_alias(client, alias):
-    """Every workspace whose alias is exactly ``alias`` (AMP's filter matches prefixes)."""
-    return [ws for ws in list_workspaces(client, alias=alias) if ws.get("alias") == alias]
+    """Every workspace whose alias is exactly ``alias`` (AMP's filter matches prefixes), DELETING ones aside."""
+    return [ws for ws in list_workspaces(client, alias=alias) if ws.get("alias") == alias and status_of(ws)[0] != "DELETING"]
 
 
 def find_workspace(client, workspace_id=None, alias=None, alias_field="workspace_alias"):
@@ -104,7 +159,7 @@ def find_workspace(client, workspace_id=None, alias=None, alias_field="workspace
     """
     if workspace_id:
         return describe_workspace(client, workspace_id)
-    matches = [ws for ws in workspaces_with_alias(client, alias) if status_of(ws)[0] != "DELETING"]
+    matches = workspaces_with_alias(client, alias)
     if len(matches) > 1:
         ids = ", ".join(sorted(ws["workspaceId"] for ws in matches))
         raise AmpError(
@@ -126,32 +181,39 @@ def require_workspace(client, workspace_id=None, alias=None):
     return workspace
 
 
-def wait_for(describe, what, timeout, gone_ok=False):
-    """Poll ``describe()`` until the resource settles; return the settled resource.
+WAIT_TARGETS = ("active", "settled", "gone")
 
-    ``describe`` returns the resource dict or None when it does not exist. With ``gone_ok`` the wait
-    is for a deletion: None is success. Raises AmpError on *_FAILED (with AMP's reason), when the
-    resource vanishes unexpectedly, and on timeout (naming the last status seen).
+
+def wait_for(describe, what, timeout, until="active"):
+    """Poll ``describe()`` (the resource dict, or None when it does not exist) until the resource is:
+
+    - ``active``: ACTIVE, returned; *_FAILED raises AmpError with AMP's reason, and so does vanishing;
+    - ``settled``: out of CREATING/UPDATING/DELETING, returned whatever its status (None when gone);
+    - ``gone``: deleted (None); *_FAILED raises.
+
+    On timeout raises AmpError naming the last status seen.
     """
     deadline = time.monotonic() + timeout
-    last = None
     delays = poll_delays()
     while True:
         resource = describe()
-        if resource is None:
-            if gone_ok:
-                return None
-            raise AmpError(f"{what} disappeared while waiting for it to become ACTIVE")
         code, reason = status_of(resource)
-        last = code
-        if code in FAILED_STATUSES:
-            raise AmpError(f"{what} is {code}: {reason or 'AMP gave no statusReason'}")
-        if code not in BUSY_STATUSES and not gone_ok:
-            if code != "ACTIVE" and code is not None:
-                raise AmpError(f"{what} is {code}")
-            return resource
+        if resource is None:
+            if until == "active":
+                raise AmpError(f"{what} disappeared while waiting for it to become ACTIVE")
+            return None
+        if code not in BUSY_STATUSES:
+            if until == "settled":
+                return resource
+            if code in FAILED_STATUSES:
+                raise AmpError(f"{what} is {code}: {reason or 'AMP gave no statusReason'}")
+            if until == "active":
+                if code != "ACTIVE" and code is not None:
+                    raise AmpError(f"{what} is {code}")
+                return resource
         if time.monotonic() >= deadline:
-            raise AmpError(f"timed out after {timeout}s waiting for {what}; last status seen: {last}")
+            goal = {"active": "ACTIVE", "settled": "to settle", "gone": "to be deleted"}[until]
+            raise AmpError(f"timed out after {timeout}s waiting for {what} ({goal}); last status seen: {code}")
         time.sleep(next(delays))
 
 
@@ -162,13 +224,14 @@ def retry_on_conflict(call, describe, what, timeout=CONFLICT_TIMEOUT):
     while True:
         try:
             return call()
-        except is_boto3_error_code("ConflictException") as exc:
+        except is_ansible_aws_error_code("ConflictException") as exc:
             status = status_of(describe())[0]
             if status not in BUSY_STATUSES:
                 # Not a passing state: waiting would not help.
-                raise AmpError(f"AMP refused the change to {what} (status {status}): {exc}") from exc
+                raise AmpError(f"AMP refused the change to {what} (status {status})", exception=exc.exception) from exc
             if time.monotonic() >= deadline:
-                raise AmpError(f"{what} stayed {status} for {timeout}s; AMP refused the change: {exc}") from exc
+                raise AmpError(f"{what} stayed {status} for {timeout}s; AMP refused the change",
+                               exception=exc.exception) from exc
             time.sleep(next(delays))
 
 
@@ -199,6 +262,11 @@ def endpoints(prometheus_endpoint):
     }
 
 
+def workspace_account(workspace):
+    """The account id in a workspace's ARN (arn:PARTITION:aps:REGION:ACCOUNT:workspace/ID)."""
+    return workspace["arn"].split(":")[4]
+
+
 class _ReadableDumper(yaml.SafeDumper if yaml else object):
     """Multi-line strings as YAML literal blocks: rule files and templates stay readable in diffs."""
 
@@ -222,29 +290,34 @@ def workspace_options():
     return dict(workspace_id=dict(type="str"), workspace_alias=dict(type="str"))
 
 
+def wait_options():
+    """Argument spec entries ``wait`` / ``wait_timeout`` (doc fragment amp.alerting.wait)."""
+    return dict(wait=dict(type="bool", default=True), wait_timeout=dict(type="int", default=600))
+
+
 WORKSPACE_MUTUALLY_EXCLUSIVE = [("workspace_id", "workspace_alias")]
 WORKSPACE_REQUIRED_ONE_OF = [("workspace_id", "workspace_alias")]
 
 
-def settle(describe, what, timeout):
-    """Poll until the resource is not CREATING/UPDATING/DELETING; return it (None if it is gone)."""
-    deadline = time.monotonic() + timeout
-    delays = poll_delays()
-    while True:
-        resource = describe()
-        code = status_of(resource)[0]
-        if resource is None or code not in BUSY_STATUSES:
-            return resource
-        if time.monotonic() >= deadline:
-            raise AmpError(f"timed out after {timeout}s waiting for {what} to settle; last status seen: {code}")
-        time.sleep(next(delays))
-
-
 class AmpDocument:
-    """One AMP resource whose content is a YAML document: a rule groups namespace or an
-    alertmanager definition. Subclasses say how to describe, create, put and delete it."""
+    """One AMP resource whose content is a YAML document AMP validates asynchronously: a rule groups
+    namespace or an alertmanager definition.
+
+    Subclasses say how to describe, create, put and delete it (each call with its own description)
+    and what the module returns of it (``fields``). ``ensure_ok`` / ``ensure_gone`` are the shared
+    flow: Create only when Describe says not found, Put otherwise, ConflictException waited out,
+    check mode calling no write API, a diff of the document text.
+    """
 
     what = "document"
+
+    def __init__(self, module, client, workspace_id):
+        self.module = module
+        self.client = client
+        self.workspace_id = workspace_id
+        self.check_mode = module.check_mode
+        self.wait = module.params["wait"]
+        self.wait_timeout = module.params["wait_timeout"]
 
     def describe(self):
         """The resource dict (with ``data`` bytes and ``status``), or None when it does not exist."""
@@ -259,45 +332,56 @@ class AmpDocument:
     def delete(self):
         raise NotImplementedError
 
+    def fields(self, resource, predicted_text):
+        """What the module returns of the resource besides workspace_id and status (resource None: predicted)."""
+        raise NotImplementedError
 
-def converge_document(doc, desired, same, check_mode, wait, timeout):
-    """Make ``doc`` hold ``desired`` (bytes); ``same(current_bytes)`` compares semantically.
+    def sync_tags(self, resource):
+        """Bring the tags of an existing resource in line; True if they changed (or would). None: no tags."""
+        return False
 
-    Create only when Describe says not found; Put otherwise. A resource left in CREATION_FAILED or
-    UPDATE_FAILED is written again even when its data looks the same, so the failure is reported
-    rather than hidden. Returns (changed, resource before, resource after); after is None in check
-    mode and when not waiting.
-    """
-    current = settle(doc.describe, doc.what, timeout) if wait else doc.describe()
-    if current is not None and status_of(current)[0] == "DELETING":
-        raise AmpError(f"{doc.what} is being deleted; run again once it is gone")
-    if current is not None and status_of(current)[0] not in FAILED_STATUSES and same(current.get("data") or b""):
-        return False, current, current
-    if check_mode:
-        return True, current, None
-    if current is None:
-        retry_on_conflict(lambda: doc.create(desired), doc.describe, doc.what)
-    else:
-        retry_on_conflict(lambda: doc.put(desired), doc.describe, doc.what)
-    after = wait_for(doc.describe, doc.what, timeout) if wait else None
-    return True, current, after
+    def view(self, resource, predicted_text):
+        result = {"workspace_id": self.workspace_id}
+        result.update(status_view(resource) if resource is not None else {"status": None})
+        result.update(self.fields(resource, predicted_text))
+        return result
 
+    def diff(self, before, after_text):
+        return {"before": text_of(before), "after": after_text, "before_header": self.what, "after_header": self.what}
 
-def remove_document(doc, check_mode, wait, timeout):
-    """Delete ``doc`` if it exists; returns (changed, resource before)."""
-    current = doc.describe()
-    if current is None:
-        return False, None
-    if status_of(current)[0] != "DELETING":
-        if check_mode:
-            return True, current
-        try:
-            retry_on_conflict(doc.delete, doc.describe, doc.what)
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return True, current
-    if wait and not check_mode:
-        wait_for(doc.describe, doc.what, timeout, gone_ok=True)
-    return True, current
+    def ensure_ok(self, body, same):
+        """Make the document hold ``body`` (bytes); ``same(current_bytes)`` compares semantically.
+
+        A resource left in CREATION_FAILED or UPDATE_FAILED is written again even when its data looks
+        the same, so the failure is reported rather than hidden. Returns (changed, result, diff).
+        """
+        current = wait_for(self.describe, self.what, self.wait_timeout, until="settled") if self.wait else self.describe()
+        code = status_of(current)[0]
+        if code == "DELETING":
+            raise AmpError(f"{self.what} is being deleted; run again once it is gone")
+        text = body.decode("utf-8")
+        if current is not None and code not in FAILED_STATUSES and same(current.get("data") or b""):
+            changed, after = False, current
+        elif self.check_mode:
+            changed, after = True, None
+        else:
+            write = self.create if current is None else self.put
+            retry_on_conflict(lambda: write(body), self.describe, self.what)
+            after = wait_for(self.describe, self.what, self.wait_timeout) if self.wait else self.describe()
+            changed = True
+        tags_changed = current is not None and self.sync_tags(after if after is not None else dict(current))
+        return changed or tags_changed, self.view(after, text), self.diff(current, text if changed else text_of(current))
+
+    def ensure_gone(self):
+        """Delete the document if it exists. Returns (changed, {}, diff)."""
+        current = self.describe()
+        if current is None:
+            return False, {}, self.diff(None, "")
+        if status_of(current)[0] != "DELETING" and not self.check_mode:
+            retry_on_conflict(self.delete, self.describe, self.what)
+        if self.wait and not self.check_mode:
+            wait_for(self.describe, self.what, self.wait_timeout, until="gone")
+        return True, {}, self.diff(current, "")
 
 
 def run_validator(tool, args, files):
@@ -330,15 +414,6 @@ def signed_workspace_request(module, url, method="GET", payload=None, timeout=30
 
     Returns (HTTP status, body text). Uses the module's credentials (keys, profile or the usual chain).
     """
-    import json  # pylint: disable=import-outside-toplevel
-
-    import boto3  # pylint: disable=import-outside-toplevel
-    from botocore.auth import SigV4Auth  # pylint: disable=import-outside-toplevel
-    from botocore.awsrequest import AWSRequest  # pylint: disable=import-outside-toplevel
-    from ansible.module_utils.urls import open_url  # pylint: disable=import-outside-toplevel
-    from ansible.module_utils.six.moves.urllib.error import HTTPError  # pylint: disable=import-outside-toplevel
-    from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info  # pylint: disable=import-outside-toplevel
-
     region, _endpoint_url, connect = get_aws_connection_info(module)
     session = boto3.session.Session(
         aws_access_key_id=connect.get("aws_access_key_id"), aws_secret_access_key=connect.get("aws_secret_access_key"),

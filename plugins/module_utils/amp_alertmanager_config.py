@@ -63,7 +63,7 @@ def _check_route(route, path, receivers_known, warnings):
         _check_route(child, f"{path}.routes[{index}]", receivers_known, warnings)
 
 
-def _check_receivers(receivers, account_id):
+def _check_receivers(receivers):
     if not isinstance(receivers, list) or not receivers:
         raise AmpError("receivers: a non-empty list of receivers is required")
     names = set()
@@ -82,11 +82,11 @@ def _check_receivers(receivers, account_id):
         if not isinstance(sns_configs, list):
             raise AmpError(f"{where}.sns_configs: must be a list")
         for s_index, sns in enumerate(sns_configs):
-            _check_sns(sns, f"{where}.sns_configs[{s_index}]", account_id)
+            _check_sns(sns, f"{where}.sns_configs[{s_index}]")
     return names
 
 
-def _check_sns(sns, where, account_id):
+def _check_sns(sns, where):
     if not isinstance(sns, dict):
         raise AmpError(f"{where}: must be a mapping")
     for key in FORBIDDEN_SNS_KEYS:
@@ -100,9 +100,6 @@ def _check_sns(sns, where, account_id):
     match = SNS_TOPIC_ARN.match(topic_arn) if isinstance(topic_arn, str) else None
     if not match:
         raise AmpError(f"{where}.topic_arn: {topic_arn!r} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)")
-    if account_id and match.group("account") != account_id:
-        raise AmpError(f"{where}.topic_arn: topic is in account {match.group('account')}, the workspace in {account_id}; "
-                       "AMP publishes only to topics in the workspace's account")
     sigv4 = sns.get("sigv4")
     if not isinstance(sigv4, dict) or not sigv4.get("region"):
         raise AmpError(f"{where}.sigv4.region: required by AMP")
@@ -110,7 +107,20 @@ def _check_sns(sns, where, account_id):
         raise AmpError(f"{where}.sigv4.region: {sigv4['region']} differs from the topic's region {match.group('region')}")
 
 
-def check_config(config, template_files, account_id=None):
+def check_topic_accounts(config, account_id):
+    """AMP publishes only to topics in the workspace's account: raise AmpError naming the field otherwise.
+
+    ``config`` is a configuration that ``check_config`` accepted.
+    """
+    for receiver in config["receivers"]:
+        for index, sns in enumerate(receiver.get("sns_configs") or []):
+            account = SNS_TOPIC_ARN.match(sns["topic_arn"]).group("account")
+            if account != account_id:
+                raise AmpError(f"receivers[{receiver['name']}].sns_configs[{index}].topic_arn: topic is in account {account}, "
+                               f"the workspace in {account_id}; AMP publishes only to topics in the workspace's account")
+
+
+def check_config(config, template_files):
     """Raise AmpError naming the field when AMP would refuse the configuration; return warnings."""
     if not isinstance(config, dict):
         raise AmpError("config: must be a mapping (an Alertmanager configuration)")
@@ -119,7 +129,7 @@ def check_config(config, template_files, account_id=None):
         raise AmpError(f"config: unknown field(s) {', '.join(map(str, unknown))}")
     if not isinstance(template_files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in template_files.items()):
         raise AmpError("template_files: must map file names to template text")
-    names = _check_receivers(config.get("receivers"), account_id)
+    names = _check_receivers(config.get("receivers"))
     warnings = []
     _check_route(config.get("route"), "route", names, warnings)
     templates = config.get("templates") or []
@@ -137,7 +147,8 @@ def prepare_definition(config=None, template_files=None, definition=None, accoun
     """Validate and render AMP's alertmanager document.
 
     Either ``config`` (dict) with ``template_files``, or ``definition`` (AMP's whole YAML document,
-    uploaded byte for byte). Returns (bytes, comparable form, warnings).
+    uploaded byte for byte). Returns (bytes, comparable form, warnings). With ``account_id`` (the
+    workspace's account) the topics' account is checked too (``check_topic_accounts``).
     """
     if yaml is None:
         raise AmpError("PyYAML is required")
@@ -164,7 +175,9 @@ def prepare_definition(config=None, template_files=None, definition=None, accoun
         if template_files:
             document["template_files"] = template_files
         text = None
-    warnings = check_config(config, template_files, account_id)
+    warnings = check_config(config, template_files)
+    if account_id:
+        check_topic_accounts(config, account_id)
     if text is None:
         text = dump_yaml(document)
     body = text.encode("utf-8")

@@ -48,20 +48,11 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  wait:
-    description:
-      - Wait until AMP reports the definition C(ACTIVE) (or gone with O(state=absent)).
-    type: bool
-    default: true
-  wait_timeout:
-    description:
-      - Seconds to wait with O(wait=true).
-    type: int
-    default: 600
 notes:
   - Supports check mode (no write API is called) and diff mode (the document before and after).
 extends_documentation_fragment:
   - amp.alerting.workspace
+  - amp.alerting.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -119,66 +110,50 @@ alertmanager:
       type: str
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_REQUIRED_ONE_OF
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpDocument
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
-from ansible_collections.amp.alerting.plugins.module_utils.amp import converge_document
-from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_or_none
+from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_delete
+from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
-from ansible_collections.amp.alerting.plugins.module_utils.amp import remove_document
-from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
+from ansible_collections.amp.alerting.plugins.module_utils.amp import text_of
+from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
+from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_account
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
+from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import check_topic_accounts
 from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import parse_definition
 from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import prepare_definition
 
 
 class AlertmanagerDefinition(AmpDocument):
-    def __init__(self, client, workspace_id):
-        self.client = client
-        self.workspace_id = workspace_id
+    def __init__(self, module, client, workspace_id):
+        super().__init__(module, client, workspace_id)
         self.what = f"alertmanager definition of workspace {workspace_id}"
 
     def describe(self):
-        result = describe_or_none(self.client.describe_alert_manager_definition, workspaceId=self.workspace_id)
+        result = amp_describe(self.client.describe_alert_manager_definition, f"describe {self.what}",
+                              workspaceId=self.workspace_id)
         return result["alertManagerDefinition"] if result else None
 
     def create(self, data):
-        return self.client.create_alert_manager_definition(aws_retry=True, workspaceId=self.workspace_id, data=data)
+        return amp_call(self.client.create_alert_manager_definition, f"create {self.what}",
+                        workspaceId=self.workspace_id, data=data)
 
     def put(self, data):
-        return self.client.put_alert_manager_definition(aws_retry=True, workspaceId=self.workspace_id, data=data)
+        return amp_call(self.client.put_alert_manager_definition, f"put {self.what}",
+                        workspaceId=self.workspace_id, data=data)
 
     def delete(self):
-        return self.client.delete_alert_manager_definition(aws_retry=True, workspaceId=self.workspace_id)
+        return amp_delete(self.client.delete_alert_manager_definition, f"delete {self.what}",
+                          workspaceId=self.workspace_id)
 
-
-def text_of(resource):
-    data = (resource or {}).get("data") or b""
-    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-
-
-def view(resource, workspace_id, predicted_text):
-    if resource is None:
-        return {"workspace_id": workspace_id, "status": None, "definition": predicted_text}
-    code, reason = status_of(resource)
-    result = {"workspace_id": workspace_id, "status": code, "definition": text_of(resource)}
-    if reason:
-        result["status_reason"] = reason
-    return result
-
-
-def workspace_account(workspace):
-    # arn:aws:aps:REGION:ACCOUNT:workspace/ID
-    return workspace["arn"].split(":")[4]
+    def fields(self, resource, predicted_text):
+        return {"definition": predicted_text if resource is None else text_of(resource)}
 
 
 def main():
@@ -187,8 +162,7 @@ def main():
         template_files=dict(type="dict"),
         definition=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=600),
+        **wait_options(),
         **workspace_options(),
     )
     module = AnsibleAWSModule(
@@ -201,39 +175,27 @@ def main():
     params = module.params
     present = params["state"] == "present"
     try:
+        # Validate before any AWS call; only the topics' account needs the workspace's ARN.
         if present:
-            # Everything that needs no AWS call first; the account check needs the workspace's ARN.
-            prepare_definition(params["config"], params["template_files"], params["definition"])
+            body, wanted, warnings = prepare_definition(params["config"], params["template_files"], params["definition"])
         client = amp_client(module)
         workspace = require_workspace(client, params["workspace_id"], params["workspace_alias"])
-        definition = AlertmanagerDefinition(client, workspace["workspaceId"])
+        definition = AlertmanagerDefinition(module, client, workspace["workspaceId"])
         if present:
-            body, wanted, warnings = prepare_definition(params["config"], params["template_files"], params["definition"],
-                                                        account_id=workspace_account(workspace))
+            check_topic_accounts(wanted["config"], workspace_account(workspace))
             for warning in warnings:
                 # The plain AnsibleModule.warn: amazon.aws 10.1.2's wrapper also copies warnings into the
                 # result, which ansible-core 2.19 reports as a deprecation on every run.
                 module._module.warn(warning)  # pylint: disable=protected-access
-            changed, before, after = converge_document(
-                definition, body, lambda current: parse_definition(current) == wanted,
-                module.check_mode, params["wait"], params["wait_timeout"],
-            )
-            if after is None and not module.check_mode:
-                after = definition.describe()
-            result = view(after, definition.workspace_id, body.decode("utf-8"))
-            after_text = body.decode("utf-8") if changed else text_of(before)
+            changed, result, diff = definition.ensure_ok(body, lambda current: parse_definition(current) == wanted)
         else:
-            changed, before = remove_document(definition, module.check_mode, params["wait"], params["wait_timeout"])
-            result, after_text = {}, ""
-    except AmpError as exc:
-        module.fail_json(msg=str(exc))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        module.fail_json_aws(exc, msg="AMP call failed")
+            changed, result, diff = definition.ensure_gone()
+    except AmpError as e:
+        module.fail_json_aws_error(e)
 
     output = dict(changed=changed, alertmanager=result)
     if module._diff:
-        output["diff"] = {"before": text_of(before), "after": after_text,
-                          "before_header": definition.what, "after_header": definition.what}
+        output["diff"] = diff
     module.exit_json(**output)
 
 

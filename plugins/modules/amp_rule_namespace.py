@@ -49,20 +49,11 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  wait:
-    description:
-      - Wait until AMP reports the namespace C(ACTIVE) (or gone with O(state=absent)).
-    type: bool
-    default: true
-  wait_timeout:
-    description:
-      - Seconds to wait with O(wait=true).
-    type: int
-    default: 600
 notes:
   - Supports check mode (no write API is called) and diff mode (the rule file before and after).
 extends_documentation_fragment:
   - amp.alerting.workspace
+  - amp.alerting.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -130,11 +121,6 @@ namespace:
       type: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
@@ -142,103 +128,62 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_REQUIRED_ONE_OF
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpDocument
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
-from ansible_collections.amp.alerting.plugins.module_utils.amp import converge_document
-from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_or_none
-from ansible_collections.amp.alerting.plugins.module_utils.amp import remove_document
+from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_delete
+from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
-from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
+from ansible_collections.amp.alerting.plugins.module_utils.amp import text_of
+from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import prepare_rules
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import same_rules
 
 
 class RuleNamespace(AmpDocument):
-    def __init__(self, client, workspace_id, name, tags):
-        self.client = client
-        self.workspace_id = workspace_id
-        self.name = name
-        self.tags = tags
-        self.what = f"rule groups namespace {name} of workspace {workspace_id}"
+    def __init__(self, module, client, workspace_id):
+        super().__init__(module, client, workspace_id)
+        self.name = module.params["name"]
+        self.tags = module.params["tags"]
+        self.purge_tags = module.params["purge_tags"]
+        self.what = f"rule groups namespace {self.name} of workspace {workspace_id}"
+        self.ids = dict(workspaceId=workspace_id, name=self.name)
 
     def describe(self):
-        result = describe_or_none(self.client.describe_rule_groups_namespace, workspaceId=self.workspace_id, name=self.name)
+        result = amp_describe(self.client.describe_rule_groups_namespace, f"describe {self.what}", **self.ids)
         return result["ruleGroupsNamespace"] if result else None
 
     def create(self, data):
         extra = {"tags": self.tags} if self.tags else {}
-        return self.client.create_rule_groups_namespace(aws_retry=True, workspaceId=self.workspace_id, name=self.name, data=data, **extra)
+        return amp_call(self.client.create_rule_groups_namespace, f"create {self.what}", data=data, **self.ids, **extra)
 
     def put(self, data):
-        return self.client.put_rule_groups_namespace(aws_retry=True, workspaceId=self.workspace_id, name=self.name, data=data)
+        return amp_call(self.client.put_rule_groups_namespace, f"put {self.what}", data=data, **self.ids)
 
     def delete(self):
-        return self.client.delete_rule_groups_namespace(aws_retry=True, workspaceId=self.workspace_id, name=self.name)
+        return amp_delete(self.client.delete_rule_groups_namespace, f"delete {self.what}", **self.ids)
 
+    def fields(self, resource, predicted_text):
+        if resource is None:
+            return {"name": self.name, "data": predicted_text, "tags": self.tags or {}}
+        return {"name": resource["name"], "arn": resource.get("arn"), "data": text_of(resource),
+                "tags": resource.get("tags") or {}}
 
-def text_of(resource):
-    if not resource:
-        return ""
-    data = resource.get("data") or b""
-    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-
-
-def view(resource, workspace_id, fallback_name=None, fallback_data=None, tags=None):
-    if resource is None:
-        return {"name": fallback_name, "workspace_id": workspace_id, "status": None, "data": fallback_data, "tags": tags or {}}
-    code, reason = status_of(resource)
-    result = {
-        "name": resource["name"],
-        "arn": resource.get("arn"),
-        "workspace_id": workspace_id,
-        "status": code,
-        "data": text_of(resource),
-        "tags": resource.get("tags") or {},
-    }
-    if reason:
-        result["status_reason"] = reason
-    return result
-
-
-def sync_tags(module, client, resource):
-    """Bring the namespace's tags in line; True if they changed (or would)."""
-    wanted = module.params["tags"]
-    if wanted is None or resource is None:
-        return False
-    current = resource.get("tags") or {}
-    to_set, to_remove = compare_aws_tags(current, wanted, module.params["purge_tags"])
-    if not (to_set or to_remove):
-        return False
-    if not module.check_mode:
-        if to_remove:
-            client.untag_resource(aws_retry=True, resourceArn=resource["arn"], tagKeys=to_remove)
-        if to_set:
-            client.tag_resource(aws_retry=True, resourceArn=resource["arn"], tags=to_set)
-    resource["tags"] = {k: v for k, v in current.items() if k not in to_remove}
-    resource["tags"].update(to_set)
-    return True
-
-
-def ensure_present(module, client, namespace, body, document):
-    params = module.params
-    changed, before, after = converge_document(
-        namespace, body, lambda current: same_rules(current, document),
-        module.check_mode, params["wait"], params["wait_timeout"],
-    )
-    if after is None and not module.check_mode:
-        after = namespace.describe()
-    created = before is None
-    tags_changed = False if created else sync_tags(module, client, after if after is not None else dict(before))
-    result = view(after, namespace.workspace_id, namespace.name, body.decode("utf-8"), params["tags"])
-    diff = {"before": text_of(before), "after": body.decode("utf-8") if changed else text_of(before),
-            "before_header": namespace.what, "after_header": namespace.what}
-    return changed or tags_changed, result, diff
-
-
-def ensure_absent(module, namespace):
-    changed, before = remove_document(namespace, module.check_mode, module.params["wait"], module.params["wait_timeout"])
-    diff = {"before": text_of(before), "after": "", "before_header": namespace.what, "after_header": namespace.what}
-    return changed, {}, diff
+    def sync_tags(self, resource):
+        if self.tags is None:
+            return False
+        current = resource.get("tags") or {}
+        to_set, to_remove = compare_aws_tags(current, self.tags, self.purge_tags)
+        if not (to_set or to_remove):
+            return False
+        if not self.check_mode:
+            if to_remove:
+                amp_call(self.client.untag_resource, f"untag {self.what}", resourceArn=resource["arn"], tagKeys=to_remove)
+            if to_set:
+                amp_call(self.client.tag_resource, f"tag {self.what}", resourceArn=resource["arn"], tags=to_set)
+        resource["tags"] = {k: v for k, v in current.items() if k not in to_remove}
+        resource["tags"].update(to_set)
+        return True
 
 
 def main():
@@ -249,8 +194,7 @@ def main():
         state=dict(type="str", choices=["present", "absent"], default="present"),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=600),
+        **wait_options(),
         **workspace_options(),
     )
     module = AnsibleAWSModule(
@@ -263,18 +207,17 @@ def main():
     params = module.params
     try:
         # Validate before any AWS call: a bad rule file must not cost a round trip.
-        prepared = prepare_rules(groups=params["groups"], data=params["data"]) if params["state"] == "present" else None
-        client = amp_client(module)
-        workspace_id = require_workspace(client, params["workspace_id"], params["workspace_alias"])["workspaceId"]
-        namespace = RuleNamespace(client, workspace_id, params["name"], params["tags"])
         if params["state"] == "present":
-            changed, result, diff = ensure_present(module, client, namespace, *prepared)
+            body, document = prepare_rules(groups=params["groups"], data=params["data"])
+        client = amp_client(module)
+        workspace = require_workspace(client, params["workspace_id"], params["workspace_alias"])
+        namespace = RuleNamespace(module, client, workspace["workspaceId"])
+        if params["state"] == "present":
+            changed, result, diff = namespace.ensure_ok(body, lambda current: same_rules(current, document))
         else:
-            changed, result, diff = ensure_absent(module, namespace)
-    except AmpError as exc:
-        module.fail_json(msg=str(exc))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        module.fail_json_aws(exc, msg="AMP call failed")
+            changed, result, diff = namespace.ensure_gone()
+    except AmpError as e:
+        module.fail_json_aws_error(e)
 
     output = dict(changed=changed, namespace=result)
     if module._diff:

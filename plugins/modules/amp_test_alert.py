@@ -154,9 +154,10 @@ def main():
     if module.params["duration_minutes"] < 1:
         module.fail_json(msg="duration_minutes: must be at least 1")
     try:
-        module.exit_json(**send_test_alert(module))
-    except AmpError as exc:
-        module.fail_json(msg=str(exc))
+        result = send_test_alert(module)
+    except AmpError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ description:
   - The workspace is identified by O(workspace_id) when given, else by O(alias). AMP aliases are
     not unique; when an alias matches more than one workspace the module fails and names their ids.
   - New workspaces pass through C(CREATING); with O(wait=true) the module returns once the
-    workspace is C(ACTIVE) and fails if it ends in C(CREATION_FAILED).
+    workspace (and its logging configuration) is C(ACTIVE) and fails if it ends in C(CREATION_FAILED).
 author:
   - amp.alerting maintainers (@amp-alerting)
 options:
@@ -48,20 +48,10 @@ options:
         logs. It must end in C(:*) (for example C(arn:aws:logs:us-east-1:123456789012:log-group:amp:*)).
       - An empty string removes the logging configuration. When omitted, logging is left as it is.
     type: str
-  wait:
-    description:
-      - Wait until the workspace (and its logging configuration) is C(ACTIVE), or gone with
-        O(state=absent).
-    type: bool
-    default: true
-  wait_timeout:
-    description:
-      - Seconds to wait with O(wait=true).
-    type: int
-    default: 600
 notes:
   - Supports check mode (no write API is called) and diff mode (alias, tags, KMS key and log group).
 extends_documentation_fragment:
+  - amp.alerting.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -151,23 +141,20 @@ workspace:
 
 import re
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
-from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_or_none
+from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_delete
+from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
 from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import find_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import retry_on_conflict
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_for
+from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
 
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
@@ -196,7 +183,8 @@ def validate(module):
 
 
 def describe_logging(client, workspace_id):
-    result = describe_or_none(client.describe_logging_configuration, workspaceId=workspace_id)
+    result = amp_describe(client.describe_logging_configuration, f"describe the logging configuration of workspace {workspace_id}",
+                          workspaceId=workspace_id)
     return result["loggingConfiguration"] if result else None
 
 
@@ -227,19 +215,19 @@ class WorkspaceManager:
         self.changed = False
         self.params = module.params
 
-    def wait(self, workspace_id, gone_ok=False):
+    def wait(self, workspace_id, until="active"):
         return wait_for(
             lambda: describe_workspace(self.client, workspace_id),
             f"workspace {workspace_id}",
             self.params["wait_timeout"],
-            gone_ok=gone_ok,
+            until=until,
         )
 
-    def write(self, workspace_id, call, **kwargs):
+    def write(self, workspace_id, call, description, delete=False, **kwargs):
         """A write call, retried while the workspace is busy."""
         self.changed = True
         return retry_on_conflict(
-            lambda: call(aws_retry=True, **kwargs),
+            lambda: (amp_delete if delete else amp_call)(call, description, **kwargs),
             lambda: describe_workspace(self.client, workspace_id),
             f"workspace {workspace_id}",
         )
@@ -258,7 +246,7 @@ class WorkspaceManager:
             predicted = {"workspaceId": "", "arn": "", "alias": params["alias"], "status": {"statusCode": "CREATING"},
                          "tags": params["tags"] or {}, "kmsKeyArn": params["kms_key_arn"]}
             return predicted, self.predicted_logging(None)
-        created = self.client.create_workspace(aws_retry=True, **request)
+        created = amp_call(self.client.create_workspace, f"create workspace {params['alias']}", **request)
         workspace_id = created["workspaceId"]
         workspace = self.wait(workspace_id) if params["wait"] else describe_workspace(self.client, workspace_id)
         return workspace, self.ensure_logging(workspace_id, None)
@@ -283,7 +271,8 @@ class WorkspaceManager:
         if params["alias"] and params["alias"] != workspace.get("alias"):
             desired["alias"] = params["alias"]
             if not self.module.check_mode:
-                self.write(workspace_id, self.client.update_workspace_alias, workspaceId=workspace_id, alias=params["alias"])
+                self.write(workspace_id, self.client.update_workspace_alias, f"rename workspace {workspace_id} to {params['alias']}",
+                           workspaceId=workspace_id, alias=params["alias"])
             self.changed = True
 
         if params["tags"] is not None:
@@ -295,9 +284,10 @@ class WorkspaceManager:
                 desired["tags"].update(to_set)
                 if not self.module.check_mode:
                     if to_remove:
-                        self.client.untag_resource(aws_retry=True, resourceArn=workspace["arn"], tagKeys=to_remove)
+                        amp_call(self.client.untag_resource, f"untag workspace {workspace_id}", resourceArn=workspace["arn"],
+                                 tagKeys=to_remove)
                     if to_set:
-                        self.client.tag_resource(aws_retry=True, resourceArn=workspace["arn"], tags=to_set)
+                        amp_call(self.client.tag_resource, f"tag workspace {workspace_id}", resourceArn=workspace["arn"], tags=to_set)
 
         if self.module.check_mode:
             return desired, self.predicted_logging(current_logging)
@@ -324,17 +314,17 @@ class WorkspaceManager:
         wanted = self.params["log_group_arn"]
         if wanted is None or (current and current["logGroupArn"] == wanted) or (wanted == "" and not current):
             return current
+        what = f"the logging configuration of workspace {workspace_id}"
         if wanted == "":
-            self.write(workspace_id, self.client.delete_logging_configuration, workspaceId=workspace_id)
+            self.write(workspace_id, self.client.delete_logging_configuration, f"delete {what}", delete=True,
+                       workspaceId=workspace_id)
             if self.params["wait"]:
-                wait_for(lambda: describe_logging(self.client, workspace_id),
-                         f"logging configuration of workspace {workspace_id}", self.params["wait_timeout"], gone_ok=True)
+                wait_for(lambda: describe_logging(self.client, workspace_id), what, self.params["wait_timeout"], until="gone")
             return None
         call = self.client.update_logging_configuration if current else self.client.create_logging_configuration
-        self.write(workspace_id, call, workspaceId=workspace_id, logGroupArn=wanted)
+        self.write(workspace_id, call, f"{'update' if current else 'create'} {what}", workspaceId=workspace_id, logGroupArn=wanted)
         if self.params["wait"]:
-            return wait_for(lambda: describe_logging(self.client, workspace_id),
-                            f"logging configuration of workspace {workspace_id}", self.params["wait_timeout"])
+            return wait_for(lambda: describe_logging(self.client, workspace_id), what, self.params["wait_timeout"])
         return describe_logging(self.client, workspace_id)
 
     def ensure_present(self):
@@ -364,12 +354,12 @@ class WorkspaceManager:
             self.changed = True
             if self.module.check_mode:
                 return {}, before, {}
-            try:
-                self.write(workspace_id, self.client.delete_workspace, workspaceId=workspace_id)
-            except is_boto3_error_code("ResourceNotFoundException"):
-                return {}, before, {}
+            deleted = self.write(workspace_id, self.client.delete_workspace, f"delete workspace {workspace_id}", delete=True,
+                                 workspaceId=workspace_id)
+            if deleted is False:
+                return {}, before, {}  # gone meanwhile
         if params["wait"] and not self.module.check_mode:
-            self.wait(workspace_id, gone_ok=True)
+            self.wait(workspace_id, until="gone")
         return {}, before, {}
 
 
@@ -382,8 +372,7 @@ def main():
         log_group_arn=dict(type="str"),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=600),
+        **wait_options(),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
@@ -397,10 +386,8 @@ def main():
             workspace, before, after = manager.ensure_present()
         else:
             workspace, before, after = manager.ensure_absent()
-    except AmpError as exc:
-        module.fail_json(msg=str(exc))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        module.fail_json_aws(exc, msg="AMP call failed")
+    except AmpError as e:
+        module.fail_json_aws_error(e)
 
     result = dict(changed=manager.changed, workspace=workspace)
     if module._diff:

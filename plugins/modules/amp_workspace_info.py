@@ -10,7 +10,9 @@ module: amp_workspace_info
 version_added: 0.1.0
 short_description: List Amazon Managed Service for Prometheus (AMP) workspaces
 description:
-  - Lists AMP workspaces, all of them or those named by id or by alias prefix.
+  - Lists AMP workspaces, all of them or those named by ids, by exact alias or by alias prefix.
+  - AMP aliases are not unique. With O(alias) the module fails, naming the workspace ids, when the
+    alias matches more than one workspace, so that a playbook never acts on one of them at random.
   - Optionally adds, per workspace, its rule groups namespaces (names and statuses) and the status
     of its alertmanager definition.
 author:
@@ -21,6 +23,12 @@ options:
       - Only these workspaces. Ids that do not exist are left out of the result.
     type: list
     elements: str
+  alias:
+    description:
+      - The workspace whose alias is exactly this text; an empty list when there is none.
+      - Fails, naming their ids, when several workspaces (other than ones being deleted) have it.
+      - Mutually exclusive with O(workspace_ids) and O(alias_prefix).
+    type: str
   alias_prefix:
     description:
       - Only workspaces whose alias starts with this text (AMP's own filter).
@@ -44,6 +52,11 @@ EXAMPLES = r"""
   amp.alerting.amp_workspace_info:
   register: amp_workspaces
 
+- name: The one workspace of this inventory host (fails when the alias is ambiguous)
+  amp.alerting.amp_workspace_info:
+    alias: "{{ inventory_hostname }}"
+  register: host_workspace
+
 - name: The prod workspaces with their rules and alertmanager status
   amp.alerting.amp_workspace_info:
     alias_prefix: prod-
@@ -58,7 +71,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 workspaces:
-  description: The matching workspaces, sorted by alias then id. Empty when nothing matches.
+  description: The matching workspaces, sorted by alias then id. Empty when nothing matches; at most one with O(alias).
   returned: always
   type: list
   elements: dict
@@ -126,35 +139,26 @@ workspaces:
           type: str
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AMP_RETRY_CODES
+from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpErrorHandler
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
-from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_or_none
+from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
 from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_workspace
+from ansible_collections.amp.alerting.plugins.module_utils.amp import find_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import list_workspaces
-from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
+from ansible_collections.amp.alerting.plugins.module_utils.amp import status_view
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
 
 
+@AmpErrorHandler.list_error_handler("list the rule groups namespaces of a workspace", [])
 @AWSRetry.jittered_backoff(catch_extra_error_codes=AMP_RETRY_CODES)
 def list_namespaces(client, workspace_id):
     paginator = client.get_paginator("list_rule_groups_namespaces")
     return paginator.paginate(workspaceId=workspace_id).build_full_result().get("ruleGroupsNamespaces", [])
-
-
-def status_view(resource):
-    code, reason = status_of(resource)
-    view = {"status": code}
-    if reason:
-        view["status_reason"] = reason
-    return view
 
 
 def add_rules(client, view):
@@ -163,11 +167,15 @@ def add_rules(client, view):
         dict(name=namespace["name"], **status_view(namespace))
         for namespace in sorted(list_namespaces(client, workspace_id), key=lambda ns: ns["name"])
     ]
-    definition = describe_or_none(client.describe_alert_manager_definition, workspaceId=workspace_id)
+    definition = amp_describe(client.describe_alert_manager_definition,
+                              f"describe the alertmanager definition of workspace {workspace_id}", workspaceId=workspace_id)
     view["alertmanager"] = status_view(definition["alertManagerDefinition"]) if definition else None
 
 
-def find_workspaces(client, workspace_ids, alias_prefix):
+def find_workspaces(client, workspace_ids, alias, alias_prefix):
+    if alias is not None:
+        workspace = find_workspace(client, alias=alias, alias_field="alias")
+        return [workspace] if workspace else []
     if workspace_ids:
         found = [describe_workspace(client, workspace_id) for workspace_id in dict.fromkeys(workspace_ids)]
         found = [ws for ws in found if ws is not None]
@@ -182,19 +190,27 @@ def find_workspaces(client, workspace_ids, alias_prefix):
 def main():
     argument_spec = dict(
         workspace_ids=dict(type="list", elements="str"),
+        alias=dict(type="str"),
         alias_prefix=dict(type="str"),
         include_rules=dict(type="bool", default=False),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        mutually_exclusive=[("alias", "workspace_ids"), ("alias", "alias_prefix")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params["alias"] is not None and not params["alias"].strip():
+        module.fail_json(msg="alias: give the workspace alias to look for (not an empty string)")
     client = amp_client(module)
     try:
-        workspaces = [workspace_view(ws) for ws in find_workspaces(client, module.params["workspace_ids"], module.params["alias_prefix"])]
-        workspaces.sort(key=lambda ws: (ws["alias"] or "", ws["workspace_id"]))
-        if module.params["include_rules"]:
+        found = find_workspaces(client, params["workspace_ids"], params["alias"], params["alias_prefix"])
+        workspaces = sorted((workspace_view(ws) for ws in found), key=lambda ws: (ws["alias"] or "", ws["workspace_id"]))
+        if params["include_rules"]:
             for view in workspaces:
                 add_rules(client, view)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        module.fail_json_aws(exc, msg="Could not list AMP workspaces")
+    except AmpError as e:
+        module.fail_json_aws_error(e)
     module.exit_json(changed=False, workspaces=workspaces)
 
 

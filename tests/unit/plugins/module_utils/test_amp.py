@@ -35,7 +35,7 @@ def test_update_failed_carries_amps_reason():
 
 
 def test_wait_for_deletion_ends_when_gone():
-    assert amp.wait_for(sequence({"status": {"statusCode": "DELETING"}}, None), "workspace w", 60, gone_ok=True) is None
+    assert amp.wait_for(sequence({"status": {"statusCode": "DELETING"}}, None), "workspace w", 60, until="gone") is None
 
 
 def test_vanishing_resource_is_an_error():
@@ -46,22 +46,25 @@ def test_vanishing_resource_is_an_error():
 def test_conflict_is_retried_while_busy(no_sleep):
     calls = []
 
-    def put():
+    def put(**_kwargs):
         calls.append(1)
         if len(calls) == 1:
             raise conflict()
         return "ok"
 
-    assert amp.retry_on_conflict(put, sequence({"status": {"statusCode": "UPDATING"}}), "namespace x") == "ok"
+    call = lambda: amp.amp_call(put, "put namespace x")  # noqa: E731  pylint: disable=unnecessary-lambda-assignment
+    assert amp.retry_on_conflict(call, sequence({"status": {"statusCode": "UPDATING"}}), "namespace x") == "ok"
     assert len(calls) == 2 and no_sleep == [amp.FIRST_POLL_INTERVAL]
 
 
 def test_conflict_on_an_idle_resource_is_reported_at_once():
-    def put():
+    def put(**_kwargs):
         raise conflict()
 
-    with pytest.raises(amp.AmpError, match="refused the change to namespace x .status ACTIVE."):
-        amp.retry_on_conflict(put, sequence({"status": {"statusCode": "ACTIVE"}}), "namespace x")
+    with pytest.raises(amp.AmpError, match="refused the change to namespace x .status ACTIVE.") as excinfo:
+        amp.retry_on_conflict(lambda: amp.amp_call(put, "put namespace x"), sequence({"status": {"statusCode": "ACTIVE"}}),
+                              "namespace x")
+    assert excinfo.value.exception.response["Error"]["Code"] == "ConflictException"  # fail_json_aws shows AWS's error
 
 
 def test_endpoints_from_prometheus_endpoint():

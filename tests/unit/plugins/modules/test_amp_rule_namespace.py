@@ -115,3 +115,14 @@ def test_bad_rule_fails_before_any_aws_call(run):
     bad = [{"name": "pods", "rules": [{"alert": "A", "expr": "sum(up"}]}]
     result = run(workspace_alias="prod", name="pods", groups=bad)
     assert result["failed"] is True and "group 'pods', rule 1 (alert 'A'): expr does not parse" in result["msg"]
+
+
+def test_aws_error_of_a_write_names_the_call(run):
+    expect_workspace_by_id(run)
+    run.not_found("describe_rule_groups_namespace", ns_params())
+    run.stub.add_client_error("create_rule_groups_namespace", "ValidationException", "namespace name too long", 400,
+                              expected_params=dict(ns_params(), data=BODY))
+    result = run(workspace_id=WS_ID, name="pods", groups=GROUPS)
+    assert result["failed"] is True
+    assert result["msg"].startswith(f"Failed to create rule groups namespace pods of workspace {WS_ID}: ")
+    assert result["error"]["code"] == "ValidationException" and "too long" in result["msg"]

@@ -42,3 +42,34 @@ def test_include_rules_reports_namespaces_and_alertmanager_status(run):
     ws = result["workspaces"][0]
     assert ws["rule_namespaces"] == [{"name": "pods", "status": "UPDATE_FAILED", "status_reason": "parse error"}]
     assert ws["alertmanager"] is None
+
+
+def test_alias_is_exact_not_a_prefix(run):
+    exact, longer = workspace(WS_A, alias="prod"), workspace(WS_B, alias="prod-eu")
+    run.stub.add_response("list_workspaces", {"workspaces": [summary(longer), summary(exact)]}, {"alias": "prod"})
+    run.stub.add_response("describe_workspace", {"workspace": exact}, {"workspaceId": WS_A})
+    result = run(alias="prod")
+    assert [ws["workspace_id"] for ws in result["workspaces"]] == [WS_A]
+
+
+def test_alias_shared_by_two_workspaces_fails_naming_both(run):
+    one, two = workspace(WS_A, alias="prod"), workspace(WS_B, alias="prod")
+    run.stub.add_response("list_workspaces", {"workspaces": [summary(two), summary(one)]}, {"alias": "prod"})
+    result = run(alias="prod")
+    assert result["failed"] is True
+    assert result["msg"].startswith("alias 'prod' matches 2 workspaces") and WS_A in result["msg"] and WS_B in result["msg"]
+
+
+def test_alias_of_a_workspace_being_deleted_is_not_a_match(run):
+    run.stub.add_response("list_workspaces", {"workspaces": [summary(workspace(WS_A, alias="prod", status="DELETING"))]},
+                          {"alias": "prod"})
+    assert run(alias="prod")["workspaces"] == []
+
+
+def test_aws_errors_name_the_call_and_keep_the_aws_error(run):
+    run.stub.add_client_error("describe_workspace", "AccessDeniedException", "not authorized to perform aps:DescribeWorkspace",
+                              403, expected_params={"workspaceId": WS_A})
+    result = run(workspace_ids=[WS_A])
+    assert result["failed"] is True
+    assert result["msg"].startswith(f"Failed to describe workspace {WS_A}: ")
+    assert "aps:DescribeWorkspace" in result["msg"] and result["error"]["code"] == "AccessDeniedException"
