@@ -195,3 +195,20 @@ def test_alert_without_threshold_fails_naming_alert_and_variable(deploy_env):
                                                     "alerting_thresholds": {}, "alerting_host_thresholds": {}})
     assert "alert 'QueueBacklog' has no threshold: set alerting_thresholds.QueueBacklog" in run.failure()
     assert deploy_env.requests() == []
+
+
+def test_teardown_of_an_ambiguous_alias_deletes_nothing_and_names_both_workspaces(deploy_env):
+    amp = client(None, "amp", "it-dev")
+    ids = sorted(amp.create_workspace(alias="it-dev")["workspaceId"] for _twice in range(2))
+    rules = yaml.safe_dump({"groups": [{"name": "g", "rules": [{"alert": "A", "expr": "up == 0"}]}]}).encode()
+    for workspace_id in ids:
+        amp.create_rule_groups_namespace(workspaceId=workspace_id, name="amp-alerting", data=rules)
+    deploy_env.clear_requests()
+
+    run = run_playbook(TEARDOWN, INVENTORY, limit="it-dev")
+    assert run.returncode != 0
+    assert "alias 'it-dev' matches 2 workspaces" in run.failure() and all(ws in run.failure() for ws in ids), run.failure()
+    assert write_calls(deploy_env) == [], "teardown wrote to AWS before refusing the ambiguous alias"
+    for workspace_id in ids:
+        names = [ns["name"] for ns in amp.list_rule_groups_namespaces(workspaceId=workspace_id)["ruleGroupsNamespaces"]]
+        assert names == ["amp-alerting"], workspace_id
