@@ -10,8 +10,8 @@ module: lambda_package
 version_added: 0.1.0
 short_description: Build a deterministic Lambda deployment zip
 description:
-  - Zips the given files with fixed timestamps, fixed permissions and sorted names, so the same
-    sources always give the same bytes. C(amazon.aws.lambda) compares the zip's SHA-256 with the
+  - Zips the given files and Python packages (directories) with fixed timestamps, fixed permissions
+    and sorted names, so the same sources always give the same bytes. C(amazon.aws.lambda) compares the zip's SHA-256 with the
     deployed code, so an unchanged source means no update, on every controller.
   - The zip is only rewritten when its content changes.
 author:
@@ -19,7 +19,9 @@ author:
 options:
   src:
     description:
-      - Files to put at the root of the zip (each under its base name).
+      - Files and directories to put at the root of the zip, each under its base name.
+      - A directory (a Python package) is added with everything below it, as C(NAME/...), leaving out
+        C(__pycache__) directories and compiled C(.pyc) files.
     type: list
     elements: path
     required: true
@@ -38,7 +40,7 @@ EXAMPLES = r"""
 - name: Package the Slack forwarder
   amp.alerting.lambda_package:
     src:
-      - "{{ role_path }}/../../files/lambda/slack_forwarder.py"
+      - "{{ role_path }}/../../files/lambda/slack_forwarder"
     dest: /tmp/amp-alerting/slack_forwarder.zip
   register: forwarder_zip
   delegate_to: localhost
@@ -65,7 +67,7 @@ files:
   returned: always
   type: list
   elements: str
-  sample: [slack_forwarder.py]
+  sample: [slack_forwarder/__init__.py, slack_forwarder/handler.py]
 """
 
 import base64
@@ -81,10 +83,28 @@ FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o644
 
 
+def entries(paths):
+    """(name in the zip, path on disk) of every file, sorted by name; directories are walked."""
+    found = []
+    for path in paths:
+        root = os.path.basename(os.path.normpath(path))
+        if not os.path.isdir(path):
+            found.append((root, path))
+            continue
+        for folder, subfolders, files in os.walk(path):
+            subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+            relative = os.path.relpath(folder, path)
+            for name in files:
+                if not name.endswith(".pyc"):
+                    inside = name if relative == "." else f"{relative.replace(os.sep, '/')}/{name}"
+                    found.append((f"{root}/{inside}", os.path.join(folder, name)))
+    return sorted(found)
+
+
 def build_zip(paths):
     """The zip's bytes: entries sorted by name, fixed times and modes, deflate compression."""
     buffer = io.BytesIO()
-    names = sorted((os.path.basename(path), path) for path in paths)
+    names = entries(paths)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, path in names:
             info = zipfile.ZipInfo(name, date_time=FIXED_DATE_TIME)
@@ -92,7 +112,7 @@ def build_zip(paths):
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # unix, whatever the controller
             with open(path, "rb") as handle:
-                archive.writestr(info, handle.read())
+                archive.writestr(info, handle.read(), compresslevel=9)
     return buffer.getvalue(), [name for name, _path in names]
 
 
@@ -103,12 +123,12 @@ def main():
         supports_check_mode=True,
     )
     paths, dest = module.params["src"], module.params["dest"]
-    missing = [path for path in paths if not os.path.isfile(path)]
+    missing = [path for path in paths if not os.path.exists(path)]
     if missing:
-        module.fail_json(msg=f"src: not a file: {', '.join(missing)}")
-    basenames = [os.path.basename(path) for path in paths]
+        module.fail_json(msg=f"src: not a file or directory: {', '.join(missing)}")
+    basenames = [os.path.basename(os.path.normpath(path)) for path in paths]
     if len(set(basenames)) != len(basenames):
-        module.fail_json(msg="src: two files have the same name; the zip holds base names only")
+        module.fail_json(msg="src: two entries have the same name; the zip holds base names only")
     content, names = build_zip(paths)
     current = None
     if os.path.exists(dest):

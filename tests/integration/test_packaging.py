@@ -43,7 +43,7 @@ def test_the_tarball_holds_the_product_and_no_development_files(tarball):
     assert set(info["dependencies"]) == {"amazon.aws", "community.aws"}
     for needed in ("playbooks/site.yml", "playbooks/teardown.yml", "playbooks/test_alert.yml", "meta/runtime.yml",
                    "meta/execution-environment.yml", "requirements.txt", "bindep.txt",
-                   "files/lambda/slack_forwarder.py", "files/lambda/amp_alerting_sns.tmpl",
+                   "files/lambda/slack_forwarder/handler.py", "files/lambda/amp_alerting_sns.tmpl",
                    "plugins/module_utils/amp.py", "roles/account/tasks/main.yml", "roles/alerting/meta/argument_specs.yml",
                    "inventories/sandbox/hosts.yml", "changelogs/changelog.yaml", "CHANGELOG.rst"):
         assert needed in names, needed
@@ -91,7 +91,7 @@ def test_site_and_teardown_run_from_the_installed_collection(installed, sandbox,
     definition = boto3.client("amp").describe_alert_manager_definition(workspaceId=workspaces[0]["workspaceId"])
     assert "amp_alerting_sns.tmpl" in yaml.safe_load(definition["alertManagerDefinition"]["data"])["template_files"]
     function = boto3.client("lambda").get_function(FunctionName="amp-sandbox-amp-slack-forwarder")
-    assert function["Configuration"]["Handler"].startswith("slack_forwarder.")
+    assert function["Configuration"]["Handler"] == "slack_forwarder.handler.forward_alerts_to_slack"
 
     again = playbook("amp.alerting.site", inventory, env, workdir)
     assert again.returncode == 0, again

@@ -96,7 +96,7 @@ def test_site_deploys_what_the_inventory_says(deploy_env):
         # the forwarder: configuration, dead-letter queue, subscription with the unversioned ARN
         function = client(None, "lambda", host).get_function(FunctionName=f"amp-{host}-slack-forwarder")["Configuration"]
         assert function["Runtime"] == "python3.12"
-        assert function["Handler"] == "slack_forwarder.forward_alerts_to_slack"
+        assert function["Handler"] == "slack_forwarder.handler.forward_alerts_to_slack"
         assert function["Environment"]["Variables"] == {"SLACK_WEBHOOK_SSM_PARAMETER": f"/amp-alerting/{host}/slack-webhook"}
         assert function["DeadLetterConfig"]["TargetArn"].endswith(f":amp-{host}-slack-forwarder-dlq")
         subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]

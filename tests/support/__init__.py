@@ -1,18 +1,21 @@
 """Test helpers shared by the suites (on sys.path through pytest.ini's pythonpath)."""
 
-import importlib.util
+import importlib
 import os
+import sys
 
 # Short enough to keep the suite fast, long enough that CREATING/UPDATING are observable.
 TEST_AMP_DELAY = 0.3
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FORWARDER_PATH = os.path.join(REPO_ROOT, "files", "lambda", "slack_forwarder.py")
+LAMBDA_DIR = os.path.join(REPO_ROOT, "files", "lambda")
+FORWARDER_PACKAGE = os.path.join(LAMBDA_DIR, "slack_forwarder")
 
 
 def load_forwarder():
-    """A fresh copy of the Lambda module, as a new Lambda container would load it (empty caches)."""
-    spec = importlib.util.spec_from_file_location("slack_forwarder", FORWARDER_PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """A fresh copy of the forwarder package, as a new Lambda container would load it (empty caches)."""
+    for name in [name for name in sys.modules if name == "slack_forwarder" or name.startswith("slack_forwarder.")]:
+        del sys.modules[name]
+    if LAMBDA_DIR not in sys.path:
+        sys.path.insert(0, LAMBDA_DIR)
+    return importlib.import_module("slack_forwarder")

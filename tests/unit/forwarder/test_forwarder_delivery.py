@@ -113,6 +113,21 @@ def test_webhook_from_ssm_is_fetched_once_per_container(forwarder, slack, sandbo
     assert len(ssm_calls) == 1, sandbox.requests()
 
 
+def test_a_revoked_webhook_is_read_again_from_ssm_after_rotation(forwarder, slack, sandbox, aws_client, monkeypatch):
+    from support.slack_sink import SlackSink
+
+    ssm = aws_client("ssm")
+    ssm.put_parameter(Name="/hook", Value=slack.url, Type="SecureString")
+    monkeypatch.setenv("SLACK_WEBHOOK_SSM_PARAMETER", "/hook")
+    slack.answer(404, "no_service")
+    with pytest.raises(forwarder.ForwardError, match="HTTP 404"):
+        forwarder.forward_alerts_to_slack(event(firing_record("m1")), LambdaContext(10))
+    with SlackSink() as rotated:
+        ssm.put_parameter(Name="/hook", Value=rotated.url, Type="SecureString", Overwrite=True)
+        forwarder.forward_alerts_to_slack(event(firing_record("m2")), LambdaContext(10))
+        assert len(rotated.received) == 1 and not slack.received
+
+
 def test_missing_ssm_parameter_raises_naming_the_parameter(forwarder, sandbox, monkeypatch):
     monkeypatch.setenv("SLACK_WEBHOOK_SSM_PARAMETER", "/amp-alerting/nope")
     with pytest.raises(forwarder.ForwardError, match="SSM GetParameter /amp-alerting/nope: HTTP 400 ParameterNotFound"):

@@ -4,13 +4,15 @@ import base64
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import zipfile
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.amp.alerting.plugins.modules import lambda_package
-from support import FORWARDER_PATH
+from support import FORWARDER_PACKAGE
 
 
 def run(monkeypatch, capsys, check=False, **args):  # pylint: disable=unused-argument
@@ -21,7 +23,7 @@ def run(monkeypatch, capsys, check=False, **args):  # pylint: disable=unused-arg
 
 def test_same_source_same_bytes_whatever_the_file_times(monkeypatch, capsys, tmp_path):
     source = tmp_path / "slack_forwarder.py"
-    source.write_bytes(open(FORWARDER_PATH, "rb").read())
+    source.write_bytes(open(os.path.join(FORWARDER_PACKAGE, "handler.py"), "rb").read())
     first = run(monkeypatch, capsys, src=[str(source)], dest=str(tmp_path / "a" / "f.zip"))
     assert first["changed"] and first["files"] == ["slack_forwarder.py"]
     os.utime(source, (1, 1))
@@ -53,3 +55,31 @@ def test_changed_source_changes_the_zip_and_check_mode_writes_nothing(monkeypatc
 def test_missing_source_fails_naming_it(monkeypatch, capsys, tmp_path):
     result = run(monkeypatch, capsys, src=[str(tmp_path / "nope.py")], dest=str(tmp_path / "f.zip"))
     assert result["failed"] and "src: not a file" in result["msg"] and "nope.py" in result["msg"]
+
+
+def test_a_package_directory_is_zipped_under_its_name_without_bytecode(monkeypatch, capsys, tmp_path):
+    package = tmp_path / "src" / "forwarder"
+    (package / "sub").mkdir(parents=True)
+    (package / "__pycache__").mkdir()
+    for name, text in (("__init__.py", ""), ("handler.py", "x = 1\n"), ("sub/parse.py", "y = 2\n"),
+                       ("__pycache__/handler.cpython-311.pyc", "bytecode"), ("stale.pyc", "bytecode")):
+        (package / name).write_text(text)
+    first = run(monkeypatch, capsys, src=[str(package)], dest=str(tmp_path / "f.zip"))
+    assert first["files"] == ["forwarder/__init__.py", "forwarder/handler.py", "forwarder/sub/parse.py"]
+    with zipfile.ZipFile(tmp_path / "f.zip") as archive:
+        assert archive.read("forwarder/sub/parse.py") == b"y = 2\n"
+    (package / "__pycache__" / "other.pyc").write_text("more bytecode")
+    assert not run(monkeypatch, capsys, src=[str(package)], dest=str(tmp_path / "f.zip"))["changed"]
+
+
+def test_the_forwarder_package_imports_from_its_zip(monkeypatch, capsys, tmp_path):
+    """What Lambda does with the zip: extract it, import the handler named in the role."""
+    run(monkeypatch, capsys, src=[FORWARDER_PACKAGE], dest=str(tmp_path / "f.zip"))
+    with zipfile.ZipFile(tmp_path / "f.zip") as archive:
+        archive.extractall(tmp_path / "task")
+    code = ("import json, slack_forwarder.handler as h; "
+            "print(json.dumps(h.forward_alerts_to_slack({'Records': []})))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path / "task", capture_output=True, text=True,
+                          env={"PATH": os.environ["PATH"]}, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[-1]) == {"delivered": 0}

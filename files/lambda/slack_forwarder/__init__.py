@@ -1,0 +1,31 @@
+"""Forward Amazon Managed Service for Prometheus (AMP) alerts from SNS to Slack. Standard library only.
+
+Lambda handler: ``slack_forwarder.handler.forward_alerts_to_slack``.
+
+- ``parsing``: the alerts in one SNS message (our JSON template, AMP's default text, or anything else);
+- ``blocks``: the Slack message (Block Kit within Slack's limits, with a top-level text);
+- ``delivery``: posting to Slack, retried within the function's time budget;
+- ``aws``: SSM GetParameter signed with SigV4 by hand (no boto3: fast cold start);
+- ``handler``: the Lambda entry point, settings, the webhook URL cache, one log line per record.
+
+Environment:
+  SLACK_WEBHOOK_SSM_PARAMETER  name of an SSM SecureString holding the webhook URL (preferred)
+  SLACK_WEBHOOK_URL            the webhook URL itself (simple setups)
+  SLACK_CHANNEL, SLACK_USERNAME, SLACK_ICON_EMOJI, SLACK_ICON_URL   optional (legacy webhooks only)
+  SLACK_TIMEOUT_SECONDS        per-request timeout (default 10)
+  SLACK_MAX_ATTEMPTS           attempts per record (default 8)
+"""
+
+from .aws import sigv4_headers
+from .aws import ssm_get_parameter
+from .blocks import build_slack_message
+from .delivery import ForwardError
+from .delivery import SlackRejected
+from .delivery import deliver
+from .handler import forward_alerts_to_slack
+from .handler import forward_record
+from .handler import webhook_url
+from .parsing import parse_notification
+
+__all__ = ["ForwardError", "SlackRejected", "build_slack_message", "deliver", "forward_alerts_to_slack",
+           "forward_record", "parse_notification", "sigv4_headers", "ssm_get_parameter", "webhook_url"]

@@ -1,0 +1,86 @@
+"""Posting to Slack: one POST, and the retry loop around it, bounded by the function's deadline.
+
+Success is HTTP 200 with body ``ok`` (an incoming webhook's answer). 429 waits for Retry-After, 5xx
+and network errors back off with jitter; other 4xx answers are final (``SlackRejected``). Errors
+never name the URL: it is the webhook's secret.
+"""
+
+import json
+import random
+import time
+import urllib.error
+import urllib.request
+
+BACKOFF_BASE_SECONDS = 0.5
+BACKOFF_CAP_SECONDS = 8.0
+RETRY_AFTER_DEFAULT_SECONDS = 1.0
+
+
+class ForwardError(Exception):
+    """A record could not be delivered. Messages never contain the webhook URL."""
+
+    def __init__(self, message, slack_status=None, attempts=0):
+        super().__init__(message)
+        self.slack_status = slack_status
+        self.attempts = attempts
+
+
+class SlackRejected(ForwardError):
+    """Slack gave a final answer other than success (a 4xx, or 200 without "ok")."""
+
+
+def post_json(url, body, timeout, headers=None):
+    """(status, body text, Retry-After header) for one POST of JSON bytes; network errors become status None."""
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers=dict(headers or {}, **{"Content-Type": "application/json; charset=utf-8"}))
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read(2048).decode("utf-8", "replace"), None
+    except urllib.error.HTTPError as err:
+        text = err.read(2048).decode("utf-8", "replace") if err.fp else ""
+        return err.code, text, err.headers.get("Retry-After") if err.headers else None
+    except urllib.error.URLError as err:
+        return None, f"network error: {type(err.reason).__name__}: {err.reason}", None
+    except (OSError, ValueError) as err:  # timeouts, resets, a malformed answer
+        return None, f"network error: {type(err).__name__}: {err}", None
+
+
+def _retry_after(header):
+    try:
+        return max(0.0, float(header))
+    except (TypeError, ValueError):
+        return RETRY_AFTER_DEFAULT_SECONDS
+
+
+def deliver(url, payload, deadline, timeout=10.0, max_attempts=8, sleep=time.sleep, clock=time.monotonic):
+    """POST a payload to an incoming webhook until Slack says ok, or until retrying is pointless or out of time.
+
+    Returns {"status", "attempts"}; raises ForwardError (never naming the URL) otherwise.
+    """
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    attempt = 0
+    while True:
+        attempt += 1
+        remaining = deadline - clock()
+        status, answer, retry_after = post_json(url, body, max(0.5, min(timeout, remaining)))
+        answer = redact(answer, url).strip()
+        if status == 200 and answer == "ok":
+            return {"status": status, "attempts": attempt}
+        if status == 200 or (status is not None and 400 <= status < 500 and status != 429):
+            raise SlackRejected(f"Slack answered HTTP {status} {answer!r} (attempt {attempt})", status, attempt)
+        if status == 429:
+            wait = _retry_after(retry_after)
+        else:
+            wait = random.uniform(0.5, 1.0) * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+        last = f"HTTP {status} {answer!r}" if status else answer
+        if attempt >= max_attempts:
+            raise ForwardError(f"gave up after {attempt} attempts; last answer: {last}", status, attempt)
+        if clock() + wait >= deadline:
+            raise ForwardError(f"out of time after {attempt} attempts (next try in {wait:.1f}s); "
+                               f"last answer: {last}", status, attempt)
+        sleep(wait)
+
+
+def redact(text, url):
+    """``text`` without the webhook URL in it."""
+    return text.replace(url, "<webhook>") if url and text else text

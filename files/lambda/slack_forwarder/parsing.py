@@ -1,0 +1,191 @@
+"""The alerts in one SNS message, whatever its shape.
+
+Read, in this order, as
+1. the JSON that ``amp_alerting_sns.tmpl`` makes Alertmanager publish, repaired where Alertmanager
+   0.25 templates produce invalid JSON, and salvaged alert by alert when AMP cut it at 256 KB;
+2. AMP's default text message ("Alerts Firing:" / "Labels:" / " - name = value" / "Source:");
+3. anything else: a "raw" notification, posted as received. Nothing is dropped.
+"""
+
+import json
+import re
+
+# One JSON escape: \uXXXX, \xNN (Go's %q), or a backslash and any character.
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
+_ESCAPE_FIXES = {"a": "\\u0007", "v": "\\u000b", "'": "'", "0": "\\u0000"}
+_JSON_ESCAPES = set('"\\/bfnrtu')
+_ALERTS_KEY = re.compile(r'"alerts"\s*:\s*\[')
+
+
+def _repair_escapes(text):
+    """Turn the escapes Go templates produce (js: \\' ; printf %q: \\x00 \\a \\v) into JSON ones."""
+    def fix(match):
+        escape = match.group(1)
+        if escape[0] == "x" and len(escape) == 3:
+            return "\\u00" + escape[1:]
+        if escape in _ESCAPE_FIXES:
+            return _ESCAPE_FIXES[escape]
+        if escape[0] in _JSON_ESCAPES:
+            return match.group(0)
+        return "\\\\" + escape  # a stray backslash (e.g. a regexp-quoted receiver): keep it literally
+    return _ESCAPE.sub(fix, text)
+
+
+def _load_json(text):
+    """Parse JSON leniently: raw control characters allowed, Go-style escapes repaired."""
+    try:
+        return json.loads(text, strict=False), False
+    except ValueError:
+        pass
+    repaired = _repair_escapes(text)
+    try:
+        return json.loads(repaired, strict=False), False
+    except ValueError:
+        return _salvage(repaired), True
+
+
+def _salvage(text):
+    """Recover the header fields and every complete alert from JSON cut short (AMP's 256 KB limit)."""
+    found = _ALERTS_KEY.search(text)
+    if not found:
+        return None
+    head = text[:found.start()].rstrip().rstrip(",") + "}"
+    try:
+        data = json.loads(head, strict=False)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    decoder = json.JSONDecoder(strict=False)
+    alerts, position = [], found.end()
+    while True:
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        try:
+            alert, position = decoder.raw_decode(text, position)
+        except ValueError:
+            break
+        if not isinstance(alert, dict):
+            break
+        alerts.append(alert)
+    data["alerts"] = alerts
+    return data
+
+
+def _string_map(value):
+    if not isinstance(value, dict):
+        return {}
+    return {str(key): "" if item is None else str(item) for key, item in value.items()}
+
+
+def _alert_from_json(item):
+    status = str(item.get("status") or "firing").lower()
+    return {
+        "status": "resolved" if status == "resolved" else "firing",
+        "labels": _string_map(item.get("labels")),
+        "annotations": _string_map(item.get("annotations")),
+        "starts_at": str(item.get("startsAt") or ""),
+        "ends_at": str(item.get("endsAt") or ""),
+        "generator_url": str(item.get("generatorURL") or ""),
+        "fingerprint": str(item.get("fingerprint") or ""),
+    }
+
+
+def _parse_json_message(message):
+    stripped = message.strip()
+    if not stripped.startswith("{"):
+        return None
+    data, salvaged = _load_json(stripped)
+    if not isinstance(data, dict) or not isinstance(data.get("alerts"), list):
+        return None
+    alerts = [_alert_from_json(item) for item in data["alerts"] if isinstance(item, dict)]
+    if not alerts:
+        return None
+    firing = sum(1 for alert in alerts if alert["status"] == "firing")
+    notification = {
+        "format": "json",
+        "status": "firing" if str(data.get("status", "")).lower() == "firing" or firing else "resolved",
+        "receiver": re.sub(r"\\(.)", r"\1", str(data.get("receiver") or "")),
+        "group_labels": _string_map(data.get("groupLabels")),
+        "common_labels": _string_map(data.get("commonLabels")),
+        "alerts": alerts,
+        "firing_count": _count(data.get("firingCount"), firing),
+        "resolved_count": _count(data.get("resolvedCount"), len(alerts) - firing),
+        "notes": [],
+    }
+    if salvaged:
+        notification["notes"].append(
+            f"The message was cut short; {len(alerts)} complete alert(s) recovered from it.")
+    return notification
+
+
+def _count(value, fallback):
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else fallback
+
+
+def _parse_default_text(message):
+    """Rebuild the alerts from Alertmanager's default SNS text (see default.tmpl, sns.default.message)."""
+    alerts, section, current, mode, last_key = [], None, None, None, None
+    for line in message.split("\n"):
+        if line in ("Alerts Firing:", "Alerts Resolved:"):
+            section, current, mode = ("firing" if line == "Alerts Firing:" else "resolved"), None, None
+        elif section and line == "Labels:":
+            current = {"status": section, "labels": {}, "annotations": {}, "starts_at": "", "ends_at": "",
+                       "generator_url": "", "fingerprint": ""}
+            alerts.append(current)
+            mode, last_key = "labels", None
+        elif current is not None and line == "Annotations:":
+            mode, last_key = "annotations", None
+        elif current is not None and (line == "Source:" or line.startswith("Source: ")):
+            current["generator_url"] = line[len("Source:"):].strip()
+            mode = None
+        elif mode and line.startswith(" - ") and " = " in line:
+            last_key, value = line[3:].split(" = ", 1)
+            current[mode][last_key] = value
+        elif mode and last_key is not None:
+            # a value with newlines continues on the following lines
+            current[mode][last_key] += "\n" + line
+    if not any(alert["labels"] for alert in alerts):
+        return None
+    firing = sum(1 for alert in alerts if alert["status"] == "firing")
+    return {
+        "format": "text", "status": "firing" if firing else "resolved", "receiver": "",
+        "group_labels": {}, "common_labels": _common(alert["labels"] for alert in alerts),
+        "alerts": alerts, "firing_count": firing, "resolved_count": len(alerts) - firing, "notes": [],
+    }
+
+
+def _common(label_sets):
+    label_sets = list(label_sets)
+    if not label_sets:
+        return {}
+    common = dict(label_sets[0])
+    for labels in label_sets[1:]:
+        common = {key: value for key, value in common.items() if labels.get(key) == value}
+    return common
+
+
+def _attribute(attributes, name):
+    value = (attributes or {}).get(name)
+    if isinstance(value, dict):
+        value = value.get("Value")
+    return None if value is None else str(value)
+
+
+def parse_notification(message, subject="", attributes=None):
+    """The alerts in one SNS message, whatever its shape; never None."""
+    message = message if isinstance(message, str) else json.dumps(message)
+    notification = _parse_json_message(message) or _parse_default_text(message)
+    if notification is None:
+        notification = {"format": "raw", "status": "unknown", "receiver": "", "group_labels": {},
+                        "common_labels": {}, "alerts": [], "firing_count": 0, "resolved_count": 0,
+                        "notes": [], "raw": message}
+    notification["subject"] = subject or ""
+    if (_attribute(attributes, "truncated") or "").lower() == "true":
+        notification["truncated"] = True
+        notification["notes"].insert(0, "AMP truncated this message (SNS limit 256 KB): some alerts may be missing.")
+    modified = _attribute(attributes, "modified")
+    if modified:
+        notification["notes"].append(f"AMP modified the message: {modified}")
+    return notification
+
