@@ -104,6 +104,10 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
 
 
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
 def build_alert(params, now):
     labels = {"alertname": params["alertname"], "severity": params["severity"]}
     labels.update({str(key): str(value) for key, value in params["labels"].items()})
@@ -125,7 +129,7 @@ def send_test_alert(module):
     workspace = require_workspace(client, params["workspace_id"], params["workspace_alias"])
     view = workspace_view(workspace)
     workspace_id, url = view["workspace_id"], view["alertmanager_url"]
-    alert = build_alert(params, datetime.datetime.now(datetime.timezone.utc))
+    alert = build_alert(params, utc_now())
     result = {"workspace_id": workspace_id, "alertmanager_url": url, "alert": alert}
     if module.check_mode:
         return dict(result, changed=True, msg="check mode: the alert would be sent")

@@ -20,7 +20,8 @@ REPO_ROOT = os.path.dirname(TESTS_DIR)
 sys.path.insert(0, TESTS_DIR)
 
 from sandbox.control import Sandbox  # noqa: E402  pylint: disable=wrong-import-position
-from support.alertmanager import missing_binaries  # noqa: E402  pylint: disable=wrong-import-position
+from sandbox.processes import missing_binaries  # noqa: E402  pylint: disable=wrong-import-position
+from support import eventually  # noqa: E402  pylint: disable=wrong-import-position
 from support.metrics import MetricsExporter, PrometheusAgent  # noqa: E402  pylint: disable=wrong-import-position
 from support.slack_sink import SlackSink  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -71,12 +72,11 @@ def playbook(args, env, show=("PLAY RECAP", "changed=")):
 
 
 def wait_for_message(slack, count, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(slack.received) >= count:
-            return slack.received[count - 1]
-        time.sleep(0.2)
-    raise SystemExit(f"no Slack message after {timeout}s")
+    try:
+        return eventually(lambda: slack.received[count - 1] if len(slack.received) >= count else None, timeout,
+                          "Slack message")
+    except AssertionError as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 def metrics_story(slack, output, workdir):

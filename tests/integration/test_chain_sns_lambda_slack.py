@@ -10,6 +10,7 @@ import os
 import time
 
 from support.ansible_run import REPO, run_playbook
+from support import eventually
 from support.forwarder_events import fixture_envelope
 from support.slack_sink import SlackSink
 
@@ -17,16 +18,6 @@ INVENTORY = os.path.join(REPO, "inventories", "sandbox")
 SITE = os.path.join(REPO, "site.yml")
 TOPIC = "arn:aws:sns:us-east-1:123456789012:amp-sandbox-amp-alerts"
 FUNCTION_DLQ = "amp-sandbox-amp-slack-forwarder-dlq"
-
-
-def wait_for(predicate, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"nothing after {timeout}s")
 
 
 def test_published_alert_reaches_slack_and_failures_end_in_the_dead_letter_queue(sandbox, aws_client, monkeypatch):
@@ -41,7 +32,7 @@ def test_published_alert_reaches_slack_and_failures_end_in_the_dead_letter_queue
 
         # 1. an alert published to the topic arrives in Slack, formatted
         sns.publish(TopicArn=TOPIC, Message=envelope["Message"], Subject=envelope["Subject"])
-        (posted,) = wait_for(lambda: list(slack.received))
+        (posted,) = eventually(lambda: list(slack.received))
         assert posted["blocks"][0]["text"]["text"] == ":fire: FIRING: PodHighCpu (2 alerts)"
         assert "日本語 🔥" in json.dumps(posted, ensure_ascii=False)
         assert slack.requests[0]["violations"] == []
@@ -49,7 +40,7 @@ def test_published_alert_reaches_slack_and_failures_end_in_the_dead_letter_queue
         # 2. Slack says 429 twice, then takes it: exactly one more message, no duplicate
         slack.answer(429, "rate_limited", retry_after=1, times=2)
         sns.publish(TopicArn=TOPIC, Message=envelope["Message"], Subject=envelope["Subject"])
-        wait_for(lambda: len(slack.received) == 2)
+        eventually(lambda: len(slack.received) == 2)
         time.sleep(2)
         assert len(slack.received) == 2 and len(slack.requests) == 4
 
@@ -57,7 +48,7 @@ def test_published_alert_reaches_slack_and_failures_end_in_the_dead_letter_queue
         slack.answer(500, "rollup_error", times=None)
         sns.publish(TopicArn=TOPIC, Message="[FIRING:1] kept, not lost", Subject="[FIRING:1] Kept")
         queue = sqs.get_queue_url(QueueName=FUNCTION_DLQ)["QueueUrl"]
-        dead = wait_for(lambda: sqs.receive_message(QueueUrl=queue, MessageAttributeNames=["All"],
+        dead = eventually(lambda: sqs.receive_message(QueueUrl=queue, MessageAttributeNames=["All"],
                                                     WaitTimeSeconds=1).get("Messages"), timeout=90)
         event = json.loads(dead[0]["Body"])
         assert event["Records"][0]["Sns"]["Message"] == "[FIRING:1] kept, not lost"
@@ -77,7 +68,7 @@ NASTY = 'quote " backslash \\ newline\nnext\ttab é 日本語 🔥 $labels.pod $
 def test_test_alert_playbook_reaches_slack_with_values_intact(sandbox, monkeypatch):
     """playbooks/test_alert.yml → the workspace's real Alertmanager (with the forwarder's template) →
     SNS → the deployed forwarder → Slack, firing then resolved."""
-    from support.alertmanager import missing_binaries
+    from sandbox.processes import missing_binaries
 
     if missing_binaries("prometheus-alertmanager"):
         import pytest
@@ -90,7 +81,7 @@ def test_test_alert_playbook_reaches_slack_with_values_intact(sandbox, monkeypat
         extra = {"test_alert_labels": {"detail": NASTY}, "test_alert_annotations": {"description": NASTY}}
         sent = run_playbook(test_alert, INVENTORY, extra_vars=extra)
         assert sent.returncode == 0, sent
-        (firing,) = wait_for(lambda: list(slack.received), timeout=60)
+        (firing,) = eventually(lambda: list(slack.received), timeout=60)
         assert firing["blocks"][0]["text"]["text"] == ":fire: FIRING: AmpAlertingTestAlert (1 alert)"
         shown = json.dumps(firing, ensure_ascii=False)
         escaped = NASTY.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -101,5 +92,5 @@ def test_test_alert_playbook_reaches_slack_with_values_intact(sandbox, monkeypat
 
         resolved_run = run_playbook(test_alert, INVENTORY, extra_vars=dict(extra, test_alert_state="resolved"))
         assert resolved_run.returncode == 0, resolved_run
-        resolved = wait_for(lambda: slack.received[1] if len(slack.received) > 1 else None, timeout=60)
+        resolved = eventually(lambda: slack.received[1] if len(slack.received) > 1 else None, timeout=60)
         assert resolved["blocks"][0]["text"]["text"] == ":white_check_mark: RESOLVED: AmpAlertingTestAlert (1 alert)"

@@ -3,12 +3,12 @@ Alertmanager → SNS → the deployed forwarder → Slack, with the real Prometh
 
 import json
 import os
-import time
 import urllib.request
 
 import pytest
 
-from support.alertmanager import missing_binaries
+from sandbox.processes import missing_binaries
+from support import eventually
 from support.ansible_run import REPO, run_playbook
 from support.metrics import MetricsExporter, PrometheusAgent
 from support.slack_sink import SlackSink
@@ -21,16 +21,6 @@ INVENTORY = os.path.join(REPO, "inventories", "sandbox")
 SITE = os.path.join(REPO, "site.yml")
 MEMORY = "container_memory_usage_bytes"
 POD = {"namespace": "shop", "pod": "api-7d9f", "container": "api"}
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"no {what} after {timeout}s")
 
 
 def header(message):
@@ -49,7 +39,7 @@ def test_threshold_crossing_reaches_slack_then_resolves_and_redeploys(sandbox, m
             with PrometheusAgent(str(tmp_path), exporter.address, summary["remote_write_url"], "us-east-1"):
                 # 1. above the sandbox inventory's threshold (500000000, for 0s): the alert reaches Slack
                 exporter.set(MEMORY, POD, 650_000_000)
-                firing = wait_for(lambda: [m for m in slack.received if "PodHighMemoryUsage" in header(m)], 90,
+                firing = eventually(lambda: [m for m in slack.received if "PodHighMemoryUsage" in header(m)], 90,
                                   "firing message")[0]
                 assert header(firing) == ":fire: FIRING: PodHighMemoryUsage (1 alert)"
                 section = firing["blocks"][2]
@@ -57,7 +47,7 @@ def test_threshold_crossing_reaches_slack_then_resolves_and_redeploys(sandbox, m
                 assert {"type": "mrkdwn", "text": "*pod*\napi-7d9f"} in section["fields"]
                 # 2. back below: the resolved message follows
                 exporter.set(MEMORY, POD, 300_000_000)
-                resolved = wait_for(lambda: [m for m in slack.received if "RESOLVED: PodHighMemoryUsage" in header(m)],
+                resolved = eventually(lambda: [m for m in slack.received if "RESOLVED: PodHighMemoryUsage" in header(m)],
                                     90, "resolved message")[0]
                 assert header(resolved) == ":white_check_mark: RESOLVED: PodHighMemoryUsage (1 alert)"
             # 5. a threshold changed in the inventory and re-deployed is what Prometheus evaluates
@@ -72,6 +62,6 @@ def test_threshold_crossing_reaches_slack_then_resolves_and_redeploys(sandbox, m
                 # Prometheus prints the number its own way (7e+08)
                 return rule["query"] if float(rule["query"].rsplit(">", 1)[1]) == 700000000 else None
 
-            assert wait_for(evaluated_expr, 30, "re-deployed threshold in Prometheus").startswith("sum by (namespace, pod)")
+            assert eventually(evaluated_expr, 30, "re-deployed threshold in Prometheus").startswith("sum by (namespace, pod)")
     finally:
         sandbox.set_data_plane(False)

@@ -14,7 +14,8 @@ import pytest
 
 from sandbox.control import SANDBOX_ACCESS_KEY, SANDBOX_REGION, SANDBOX_SECRET_KEY
 from support import REPO_ROOT, load_forwarder
-from support.alertmanager import DEFAULT_TEMPLATE, RealAlertmanager, SnsCapture, missing_binaries, sns_receiver_config
+from sandbox.processes import missing_binaries
+from support.alertmanager import DEFAULT_TEMPLATE, RealAlertmanager, SnsCapture, sns_receiver_config
 
 MISSING = missing_binaries("prometheus-alertmanager", "amtool")
 pytestmark = [

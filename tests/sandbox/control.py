@@ -165,6 +165,10 @@ class Sandbox:
             spec["service"] = service
         return self.call("POST", "/_sandbox/faults", spec)
 
+    def faults(self):
+        """The injected faults not used up yet."""
+        return self.call("GET", "/_sandbox/faults")["faults"]
+
     def clear_faults(self):
         return self.call("DELETE", "/_sandbox/faults")
 

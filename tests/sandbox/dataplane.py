@@ -23,9 +23,6 @@ import json
 import logging
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import tempfile
 import threading
 import time
@@ -34,6 +31,8 @@ import urllib.request
 
 import yaml
 
+from .processes import ChildProcess
+from .processes import free_port
 from .settings import SETTINGS
 
 LOG = logging.getLogger("sandbox.dataplane")
@@ -43,9 +42,8 @@ EVALUATION_INTERVAL = "1s"
 SYNC_INTERVAL = 1.0
 # Statuses in which a document's data is in effect (UPDATING / UPDATE_FAILED keep the previous one).
 IN_EFFECT = ("ACTIVE", "UPDATING", "UPDATE_FAILED")
-_PR_SET_PDEATHSIG = 1
-# PR_SET_PDEATHSIG fires when the *thread* that started the child ends; request threads are short-lived,
-# so children are started from this one long-lived thread.
+# The children's death signal fires when the *thread* that started them ends; request threads are
+# short-lived, so children are started from this one long-lived thread.
 _SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="dataplane-spawner")
 
 
@@ -53,38 +51,9 @@ class DataPlaneUnavailable(RuntimeError):
     pass
 
 
-def _die_with_parent():
-    import ctypes  # pylint: disable=import-outside-toplevel
-
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _tail(path, lines=20):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return "".join(handle.readlines()[-lines:])
-    except FileNotFoundError:
-        return ""
-
-
 def _post(url):
     with urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"), timeout=10):
         pass
-
-
-def _stop(process):
-    if process is not None and process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 class _Server:
@@ -97,7 +66,8 @@ class _Server:
         self.workspace_id = workspace_id
         self.workdir = tempfile.mkdtemp(prefix=f"sandbox-{self.log_name}-{workspace_id}-")
         self.port = None
-        self.process = None
+        self.child = ChildProcess(f"{self.log_name} for {workspace_id}", os.path.join(self.workdir, f"{self.log_name}.log"),
+                                  error=DataPlaneUnavailable)
         self.applied = None
 
     @property
@@ -106,7 +76,7 @@ class _Server:
 
     @property
     def running(self):
-        return self.process is not None and self.process.poll() is None
+        return self.child.running
 
     def arguments(self):
         raise NotImplementedError
@@ -127,25 +97,13 @@ class _Server:
     def _start(self, timeout=30):
         if shutil.which(self.binary) is None:
             raise DataPlaneUnavailable(f"{self.binary} is not installed (apt-get install {self.binary})")
-        self.port = _free_port()
-        log_path = os.path.join(self.workdir, f"{self.log_name}.log")
-        with open(log_path, "ab") as log:
-            self.process = _SPAWNER.submit(subprocess.Popen, [self.binary] + self.arguments(), stdout=log,
-                                           stderr=subprocess.STDOUT, preexec_fn=_die_with_parent).result()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise DataPlaneUnavailable(f"{self.log_name} for {self.workspace_id} exited: {_tail(log_path)}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1):
-                    LOG.info("%s for %s on %s", self.log_name, self.workspace_id, self.url)
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise DataPlaneUnavailable(f"{self.log_name} for {self.workspace_id} not ready: {_tail(log_path)}")
+        self.port = free_port()
+        self.child.start([self.binary] + self.arguments(), f"{self.url}/-/ready", timeout=timeout,
+                         spawn=lambda popen: _SPAWNER.submit(popen).result())
+        LOG.info("%s for %s on %s", self.log_name, self.workspace_id, self.url)
 
     def stop(self):
-        _stop(self.process)
+        self.child.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

@@ -54,8 +54,11 @@ def test_fault_scoped_to_another_service_does_not_fire(sandbox, aws_client):
     sandbox.inject_fault("TagResource", kind="throttle", service="sns")
     amp = aws_client("amp")
     arn = amp.create_workspace(alias="x")["arn"]
+    sandbox.clear_requests()
     amp.tag_resource(resourceArn=arn, tags={"team": "sre"})  # amp's TagResource is not sns's
-    assert sandbox.clear_faults()["faults"] == []
+    assert [(r["service"], r["operation"], r["status"], r.get("fault")) for r in sandbox.requests()] == \
+        [("amp", "TagResource", 200, None)]
+    assert [(f["service"], f["operation"], f["count"]) for f in sandbox.faults()] == [("sns", "TagResource", 1)]
 
 
 def test_workspace_creation_failed_on_request(sandbox, aws_client):

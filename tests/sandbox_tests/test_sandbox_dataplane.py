@@ -8,7 +8,8 @@ import urllib.request
 import pytest
 import yaml
 
-from support.alertmanager import SnsCapture, missing_binaries
+from sandbox.processes import missing_binaries
+from support.alertmanager import SnsCapture
 
 pytestmark = pytest.mark.skipif(bool(missing_binaries("prometheus-alertmanager")),
                                 reason="needs prometheus-alertmanager: apt-get install prometheus-alertmanager")

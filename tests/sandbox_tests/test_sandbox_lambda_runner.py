@@ -1,11 +1,11 @@
 """Sandbox: SNS runs the deployed Lambda zip locally, retries like async Lambda, then dead-letters."""
 
 import json
-import time
 
 import pytest
 
 from sandbox.lambda_runner import encode_zip
+from support import eventually
 
 HANDLER = '''
 import json, os, urllib.request
@@ -45,16 +45,6 @@ def wired(sandbox, aws_client, tmp_path, monkeypatch):
     return {"sns": sns, "lambda": lam, "sqs": sqs, "topic": topic, "queues": queues, "out": out_file}
 
 
-def wait_for(predicate, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out")
-
-
 def messages(sqs, url):
     return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
                                WaitTimeSeconds=1).get("Messages", [])
@@ -63,7 +53,7 @@ def messages(sqs, url):
 def test_publish_runs_the_function_with_the_sns_event(wired):
     wired["sns"].publish(TopicArn=wired["topic"], Message="hello", Subject="[FIRING:1] X",
                          MessageAttributes={"severity": {"DataType": "String", "StringValue": "critical"}})
-    call = json.loads(wait_for(lambda: wired["out"].exists() and wired["out"].read_text()).splitlines()[0])
+    call = json.loads(eventually(lambda: wired["out"].exists() and wired["out"].read_text()).splitlines()[0])
     assert (call["message"], call["subject"]) == ("hello", "[FIRING:1] X")
     assert call["attributes"] == {"severity": {"Type": "String", "Value": "critical"}}
     assert 0 < call["remaining_ms"] <= 5000
@@ -72,7 +62,7 @@ def test_publish_runs_the_function_with_the_sns_event(wired):
 
 def test_failing_function_is_retried_twice_then_dead_lettered(wired, sandbox):
     wired["sns"].publish(TopicArn=wired["topic"], Message="please fail")
-    dead = wait_for(lambda: messages(wired["sqs"], wired["queues"]["fn-dlq"]), timeout=40)
+    dead = eventually(lambda: messages(wired["sqs"], wired["queues"]["fn-dlq"]), timeout=40)
     event = json.loads(dead[0]["Body"])
     assert event["Records"][0]["Sns"]["Message"] == "please fail"
     assert "asked to fail" in dead[0]["MessageAttributes"]["ErrorMessage"]["StringValue"]
@@ -83,6 +73,6 @@ def test_failing_function_is_retried_twice_then_dead_lettered(wired, sandbox):
 def test_without_permission_sns_redrives_to_the_subscription_queue(wired, sandbox):
     wired["lambda"].remove_permission(FunctionName="fn", StatementId="sns")
     wired["sns"].publish(TopicArn=wired["topic"], Message="nobody may run me")
-    redriven = wait_for(lambda: messages(wired["sqs"], wired["queues"]["delivery-dlq"]))
+    redriven = eventually(lambda: messages(wired["sqs"], wired["queues"]["delivery-dlq"]))
     assert json.loads(redriven[0]["Body"])["Message"] == "nobody may run me"
     assert not wired["out"].exists()

@@ -3,6 +3,7 @@
 import importlib
 import os
 import sys
+import time
 
 # Short enough to keep the suite fast, long enough that CREATING/UPDATING are observable.
 TEST_AMP_DELAY = 0.3
@@ -19,3 +20,15 @@ def load_forwarder():
     if LAMBDA_DIR not in sys.path:
         sys.path.insert(0, LAMBDA_DIR)
     return importlib.import_module("slack_forwarder")
+
+
+def eventually(predicate, timeout=30, what="the expected state", interval=0.2):
+    """Poll ``predicate()`` until it returns something truthy, and return that; AssertionError after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"no {what} after {timeout}s")
+        time.sleep(interval)

@@ -5,62 +5,16 @@ message, and the output of the forwarder's JSON template. The process binds 127.
 SIGTERM when the test process dies (PR_SET_PDEATHSIG), and is stopped by ``stop()``.
 """
 
-import ctypes
 import json
 import os
-import shutil
-import signal
-import socket
-import subprocess
 import time
 import urllib.request
 
+from sandbox.processes import ChildProcess
+from sandbox.processes import free_port
+
 ALERTMANAGER_BINARY = "prometheus-alertmanager"
 DEFAULT_TEMPLATE = "/usr/share/prometheus/alertmanager/default.tmpl"
-_PR_SET_PDEATHSIG = 1
-
-
-def missing_binaries(*names):
-    """The names of the binaries that are not on PATH, for a pytest skip message.
-
-    Under CI (CI set) a missing binary is an error, not a skip: those tests must run there.
-    """
-    missing = [name for name in names if shutil.which(name) is None]
-    if missing and os.environ.get("CI", "").lower() not in ("", "0", "false"):
-        raise RuntimeError(f"CI must run the tests that need {', '.join(missing)}: apt-get install "
-                           "prometheus prometheus-alertmanager (.ci/run does)")
-    return missing
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _die_with_parent():
-    """Runs in the child before exec: SIGTERM it when the process that started it dies."""
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def start_child(argv, log_path):
-    """Start a helper server that cannot outlive the test process."""
-    log = open(log_path, "ab")  # pylint: disable=consider-using-with
-    try:
-        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
-    finally:
-        log.close()
-
-
-def stop_child(process, timeout=10):
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=timeout)
 
 
 def sns_receiver_config(name, topic_arn, sandbox_endpoint, region, access_key, secret_key):
@@ -84,8 +38,7 @@ class RealAlertmanager:
         self.config = dict(config)
         self.template_files = dict(template_files or {})
         self.port = None
-        self.process = None
-        self.log_path = os.path.join(workdir, "alertmanager.log")
+        self.child = ChildProcess("alertmanager", os.path.join(workdir, "alertmanager.log"))
 
     @property
     def url(self):
@@ -104,7 +57,7 @@ class RealAlertmanager:
         with open(config_path, "w", encoding="utf-8") as handle:
             json.dump(config, handle)  # JSON is YAML
         self.port = free_port()
-        self.process = start_child([
+        self.child.start([
             ALERTMANAGER_BINARY,
             f"--config.file={config_path}",
             f"--storage.path={os.path.join(self.workdir, 'data')}",
@@ -112,22 +65,11 @@ class RealAlertmanager:
             f"--web.external-url={self.url}",
             "--cluster.listen-address=",
             "--log.level=debug",
-        ], self.log_path)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"alertmanager exited with {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"alertmanager not ready after {timeout}s:\n{self.log_tail()}")
+        ], f"{self.url}/-/ready", timeout=timeout)
+        return self
 
     def stop(self):
-        stop_child(self.process)
+        self.child.stop()
 
     def __enter__(self):
         return self.start()
@@ -136,11 +78,7 @@ class RealAlertmanager:
         self.stop()
 
     def log_tail(self, lines=40):
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as handle:
-                return "".join(handle.readlines()[-lines:])
-        except FileNotFoundError:
-            return ""
+        return self.child.log_tail(lines)
 
     def post_alerts(self, alerts):
         """POST alerts to the v2 API, as Prometheus (or AMP's ruler) does."""

@@ -4,12 +4,11 @@ remote-writes to the AMP workspace with SigV4. Both bind 127.0.0.1 and stop with
 import http.server
 import os
 import threading
-import time
-import urllib.request
 
 import yaml
 
-from support.alertmanager import free_port, start_child, stop_child
+from sandbox.processes import ChildProcess
+from sandbox.processes import free_port
 
 PROMETHEUS_BINARY = "prometheus"
 
@@ -83,7 +82,7 @@ class PrometheusAgent:
                               "sigv4": {"region": region, "access_key": access_key, "secret_key": secret_key},
                               "queue_config": {"batch_send_deadline": "1s", "max_samples_per_send": 500}}],
         }
-        self.process = None
+        self.child = ChildProcess("prometheus agent", os.path.join(workdir, "agent.log"))
         self.port = None
 
     def start(self, timeout=20):
@@ -91,30 +90,17 @@ class PrometheusAgent:
         with open(config_path, "w", encoding="utf-8") as handle:
             yaml.safe_dump(self.config, handle)
         self.port = free_port()
-        self.process = start_child([
+        self.child.start([
             PROMETHEUS_BINARY, "--enable-feature=agent", f"--config.file={config_path}",
             f"--storage.agent.path={os.path.join(self.workdir, 'agent-data')}",
-            f"--web.listen-address=127.0.0.1:{self.port}"], os.path.join(self.workdir, "agent.log"))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"prometheus agent exited:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/-/ready", timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"prometheus agent not ready:\n{self.log_tail()}")
+            f"--web.listen-address=127.0.0.1:{self.port}"], f"http://127.0.0.1:{self.port}/-/ready", timeout=timeout)
+        return self
 
     def log_tail(self, lines=30):
-        try:
-            with open(os.path.join(self.workdir, "agent.log"), encoding="utf-8", errors="replace") as handle:
-                return "".join(handle.readlines()[-lines:])
-        except FileNotFoundError:
-            return ""
+        return self.child.log_tail(lines)
 
     def stop(self):
-        stop_child(self.process)
+        self.child.stop()
 
     def __enter__(self):
         return self.start()

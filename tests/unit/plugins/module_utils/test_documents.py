@@ -1,7 +1,5 @@
 """Validation of rule files and alertmanager definitions before upload: each error names the field."""
 
-import shutil
-
 import pytest
 import yaml
 
@@ -9,6 +7,7 @@ from ansible_collections.amp.alerting.plugins.module_utils import amp_alertmanag
 from ansible_collections.amp.alerting.plugins.module_utils import amp_rules
 from ansible_collections.amp.alerting.plugins.module_utils.amp import QUOTA_RULE_NAMESPACE_BYTES
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
+from sandbox.processes import missing_binaries
 
 ALERT = {"alert": "PodHighMemoryUsage", "expr": 'sum(container_memory_usage_bytes{container!="POD"}) by (pod) > 600000000',
          "for": "1m", "labels": {"severity": "error"},
@@ -134,7 +133,7 @@ def test_bad_alertmanager_configs_are_refused_naming_the_field(cfg, templates, m
 
 
 def test_template_syntax_is_checked_with_amtool_when_installed():
-    if not shutil.which("amtool"):
+    if missing_binaries("amtool"):
         pytest.skip("amtool not installed (Debian package prometheus-alertmanager)")
     with pytest.raises(AmpError, match="amtool"):
         am.prepare_definition(config(templates=["x.tmpl"]), {"x.tmpl": '{{ define "x" }}unclosed'})

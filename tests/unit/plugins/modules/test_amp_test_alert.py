@@ -1,5 +1,7 @@
 """amp_test_alert with boto3 stubbed and the signed HTTP call recorded."""
 
+import datetime
+
 import pytest
 
 from ansible_collections.amp.alerting.plugins.modules import amp_test_alert
@@ -36,10 +38,21 @@ def test_posts_one_alert_to_the_workspace_alertmanager(run):
     assert alert["endsAt"] > alert["startsAt"]
 
 
-def test_resolved_ends_now(run):
+NOW = datetime.datetime(2026, 11, 24, 9, 59, 59, 999999, tzinfo=datetime.timezone.utc)  # a minute about to turn
+
+
+def test_resolved_ends_now(run, monkeypatch):
+    monkeypatch.setattr(amp_test_alert, "utc_now", lambda: NOW)
     run.stub.add_response("describe_workspace", {"workspace": workspace(WS)}, {"workspaceId": WS})
     alert = run(workspace_id=WS, state="resolved")["alert"]
-    assert alert["endsAt"] > alert["startsAt"] and alert["endsAt"][:16] == alert["startsAt"][:16]
+    assert (alert["startsAt"], alert["endsAt"]) == ("2026-11-24T09:59:58.999999Z", "2026-11-24T09:59:59.999999Z")
+
+
+def test_firing_ends_after_its_duration(run, monkeypatch):
+    monkeypatch.setattr(amp_test_alert, "utc_now", lambda: NOW)
+    run.stub.add_response("describe_workspace", {"workspace": workspace(WS)}, {"workspaceId": WS})
+    alert = run(workspace_id=WS, duration_minutes=10)["alert"]
+    assert (alert["startsAt"], alert["endsAt"]) == ("2026-11-24T09:59:58.999999Z", "2026-11-24T10:09:59.999999Z")
 
 
 def test_check_mode_sends_nothing(run):
