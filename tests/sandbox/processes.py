@@ -96,3 +96,25 @@ class ChildProcess:
 
     def log_tail(self, lines=30):
         return log_tail(self.log_path, lines)
+
+
+class ServerHelper:
+    """Base of a helper that owns one ChildProcess (``self.child``) started by its ``start()``:
+    a context manager that stops it, with the log's tail at hand."""
+
+    child = None
+
+    def start(self):
+        raise NotImplementedError
+
+    def stop(self):
+        self.child.stop()
+
+    def log_tail(self, lines=30):
+        return self.child.log_tail(lines)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()

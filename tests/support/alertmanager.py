@@ -11,6 +11,7 @@ import time
 import urllib.request
 
 from sandbox.processes import ChildProcess
+from sandbox.processes import ServerHelper
 from sandbox.processes import free_port
 
 ALERTMANAGER_BINARY = "prometheus-alertmanager"
@@ -30,7 +31,7 @@ def sns_receiver_config(name, topic_arn, sandbox_endpoint, region, access_key, s
     }
 
 
-class RealAlertmanager:
+class RealAlertmanager(ServerHelper):
     """One Alertmanager process with a given config and template files, in its own directory."""
 
     def __init__(self, workdir, config, template_files=None):
@@ -67,18 +68,6 @@ class RealAlertmanager:
             "--log.level=debug",
         ], f"{self.url}/-/ready", timeout=timeout)
         return self
-
-    def stop(self):
-        self.child.stop()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    def log_tail(self, lines=40):
-        return self.child.log_tail(lines)
 
     def post_alerts(self, alerts):
         """POST alerts to the v2 API, as Prometheus (or AMP's ruler) does."""

@@ -8,6 +8,7 @@ import threading
 import yaml
 
 from sandbox.processes import ChildProcess
+from sandbox.processes import ServerHelper
 from sandbox.processes import free_port
 
 PROMETHEUS_BINARY = "prometheus"
@@ -70,7 +71,7 @@ class MetricsExporter:
         self.stop()
 
 
-class PrometheusAgent:
+class PrometheusAgent(ServerHelper):
     """Prometheus in agent mode: scrapes every second, remote-writes with SigV4 (region, static keys)."""
 
     def __init__(self, workdir, target, remote_write_url, region, access_key="testing", secret_key="testing"):
@@ -95,15 +96,3 @@ class PrometheusAgent:
             f"--storage.agent.path={os.path.join(self.workdir, 'agent-data')}",
             f"--web.listen-address=127.0.0.1:{self.port}"], f"http://127.0.0.1:{self.port}/-/ready", timeout=timeout)
         return self
-
-    def log_tail(self, lines=30):
-        return self.child.log_tail(lines)
-
-    def stop(self):
-        self.child.stop()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
