@@ -61,7 +61,7 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: The blog's memory alert, threshold from the inventory
+- name: The memory alert of Playing with alertmanager, threshold from the inventory
   amp.alerting.amp_rule_namespace:
     workspace_alias: prod-eu
     name: kubernetes

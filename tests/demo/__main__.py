@@ -2,7 +2,7 @@
 
 Steps: start the AWS sandbox (with its data plane: a real Prometheus and Alertmanager per workspace)
 and a local Slack stand-in; run site.yml twice (the second run changes nothing); feed metrics as the
-blog's cluster does, a Prometheus agent scraping an exporter and remote-writing with SigV4 to the
+cluster in Playing with alertmanager does, a Prometheus agent scraping an exporter and remote-writing with SigV4 to the
 workspace; raise a pod's memory over the inventory's threshold and print the Slack message as a
 person reads it; lower it and print the resolved one; send a test alert the same way; stop everything.
 """
@@ -80,7 +80,7 @@ def wait_for_message(slack, count, timeout=90):
 
 
 def metrics_story(slack, output, workdir):
-    """The blog's flow: metrics in, a threshold crossed, Slack told; then resolved."""
+    """The flow of Playing with alertmanager: metrics in, a threshold crossed, Slack told; then resolved."""
     remote_write_url = re.search(r"remote_write_url: (\S+)", output).group(1)
     with MetricsExporter() as exporter:
         exporter.set(MEMORY, POD, 300_000_000)
@@ -120,7 +120,7 @@ def main():
             step("the same run again: nothing to change")
             again = playbook(["site.yml", "-i", "inventories/sandbox"], env)
             print(again[again.index("PLAY RECAP"):].strip())
-            step("feeding metrics the way the blog's cluster does")
+            step("feeding metrics the way the cluster in Playing with alertmanager does")
             metrics_story(slack, output, workdir)
             step("ansible-playbook playbooks/test_alert.yml: a synthetic alert, to check the path in seconds")
             seen = len(slack.received)

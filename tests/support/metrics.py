@@ -1,4 +1,4 @@
-"""A metrics source the way the blog's cluster is one: an exporter scraped by a Prometheus agent that
+"""A metrics source the way the cluster in Playing with alertmanager is one: an exporter scraped by a Prometheus agent that
 remote-writes to the AMP workspace with SigV4. Both bind 127.0.0.1 and stop with the test/demo."""
 
 import http.server
