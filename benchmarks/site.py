@@ -1,13 +1,21 @@
-"""Wall time and AWS API calls of site.yml on the sandbox, with 1 and with 10 inventory hosts.
+"""What site.yml costs on the sandbox, with 1 and with 10 inventory hosts.
 
-For each size: a first converge on an empty account, then a no-change re-run. API calls come from the
-sandbox's request log, split into reads (Describe/List/Get) and writes. Target: zero writes on the
-no-change re-run.
-Run: .venv/bin/python benchmarks/site.py [HOSTS ...]   (or: make bench)
+For each size: a first converge on an empty account, then a no-change re-run. For each run: wall
+time, CPU seconds of ansible-playbook and every process it started (controller, workers, modules),
+changed tasks, and the AWS API calls from the sandbox's request log (every service the collection
+calls, CloudFormation included; a refused write attempt still counts as a write), split into reads
+(Describe/List/Get) and writes. A host's managed resources are counted as the tasks its first
+converge changed.
+
+Targets for the no-change re-run (issue 11): 0 writes, at most 1.5 reads per managed resource, at
+most 8 CPU seconds per host.
+Run: .venv/bin/python benchmarks/site.py [HOSTS ...] [--calls]   (or: make bench)
 """
 
 import collections
+import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -33,23 +41,26 @@ all:
 """
 
 
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_site(inventory, env):
-    started = time.monotonic()
+    started, cpu = time.monotonic(), children_cpu_seconds()
     proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
-                           os.path.join(REPO_ROOT, "site.yml")], cwd=REPO_ROOT, env=env, capture_output=True,
-                          text=True, check=False)
+                           os.path.join(REPO_ROOT, "site.yml")], cwd=REPO_ROOT, capture_output=True, text=True,
+                          check=False, env=dict(env, ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+                                                ANSIBLE_STDOUT_CALLBACK="ansible.posix.json"))
+    seconds, cpu = time.monotonic() - started, children_cpu_seconds() - cpu
     if proc.returncode != 0:
         sys.exit(f"site.yml failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
-    recap = [line for line in proc.stdout.splitlines() if "changed=" in line]
-    changed = sum(int(line.split("changed=")[1].split()[0]) for line in recap)
-    return time.monotonic() - started, changed
+    stats = json.loads(proc.stdout)["stats"]
+    return seconds, cpu, sum(host["changed"] for host in stats.values())
 
 
-def calls(sandbox):
-    counts = collections.Counter()
-    for request in sandbox.requests():
-        counts["read" if str(request.get("operation", "")).startswith(READ_PREFIXES) else "write"] += 1
-    return counts
+def is_read(request):
+    return str(request.get("operation", "")).startswith(READ_PREFIXES)
 
 
 def measure(hosts):
@@ -66,21 +77,39 @@ def measure(hosts):
             rows = []
             for label in ("first converge", "no-change re-run"):
                 sandbox.clear_requests()
-                seconds, changed = run_site(inventory, env)
-                counts = calls(sandbox)
-                rows.append((label, seconds, changed, counts["read"], counts["write"]))
+                seconds, cpu, changed = run_site(inventory, env)
+                requests = [r for r in sandbox.requests() if r["service"] != "aps-workspaces"]
+                rows.append({"label": label, "seconds": seconds, "cpu": cpu, "changed": changed,
+                             "reads": [r for r in requests if is_read(r)],
+                             "writes": [r for r in requests if not is_read(r)]})
             return rows
         finally:
             sandbox.stop()
 
 
+def by_operation(requests):
+    counts = collections.Counter(f"{r['service']}:{r['operation']}" for r in requests)
+    return ", ".join(f"{name} {count}" for name, count in counts.most_common())
+
+
 def main():
-    sizes = [int(arg) for arg in sys.argv[1:]] or [1, 10]
-    print(f"{'hosts':>5}  {'run':<17} {'wall s':>7} {'changed':>8} {'reads':>6} {'writes':>7}")
+    show_calls = "--calls" in sys.argv
+    sizes = [int(arg) for arg in sys.argv[1:] if arg.isdigit()] or [1, 10]
+    print(f"{'hosts':>5}  {'run':<17} {'wall s':>7} {'CPU s':>7} {'CPU s/host':>10} {'changed':>8} {'reads':>6}"
+          f" {'reads/resource':>14} {'writes':>7}")
     for hosts in sizes:
-        for label, seconds, changed, reads, writes in measure(hosts):
-            print(f"{hosts:>5}  {label:<17} {seconds:>7.1f} {changed:>8} {reads:>6} {writes:>7}")
-    print("target: 0 writes on the no-change re-run")
+        first, again = measure(hosts)
+        resources = first["changed"]
+        for row in (first, again):
+            print(f"{hosts:>5}  {row['label']:<17} {row['seconds']:>7.1f} {row['cpu']:>7.1f} {row['cpu'] / hosts:>10.1f}"
+                  f" {row['changed']:>8} {len(row['reads']):>6} {len(row['reads']) / resources:>14.2f}"
+                  f" {len(row['writes']):>7}")
+        print(f"{'':>7}managed resources: {resources // hosts} per host (tasks changed by the first converge)")
+        if again["writes"]:
+            print(f"{'':>7}writes of the no-change re-run: {by_operation(again['writes'])}")
+        if show_calls:
+            print(f"{'':>7}reads of the no-change re-run: {by_operation(again['reads'])}")
+    print("targets for the no-change re-run: 0 writes, <= 1.5 reads per managed resource, <= 8 CPU s per host")
 
 
 if __name__ == "__main__":

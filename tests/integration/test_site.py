@@ -61,8 +61,10 @@ def test_site_converges_then_is_idempotent_and_checks_clean(deploy_env):
     assert second.total("changed") == 0, second.changed_tasks()
     assert write_calls(sandbox) == [], "a no-change re-run wrote to AWS"
 
+    sandbox.clear_requests()
     again_check = ok(run_playbook(SITE, INVENTORY, check=True))
     assert again_check.total("changed") == 0, again_check.changed_tasks()
+    assert write_calls(sandbox) == [], "check mode on a converged account wrote to AWS (a change set?)"
 
 
 def test_site_deploys_what_the_inventory_says(deploy_env):

@@ -39,7 +39,7 @@ from .settings import SETTINGS
 LOG = logging.getLogger("sandbox")
 
 # Services the collection talks to, by the name that appears in the SigV4 credential scope.
-SERVICES = ("amp", "iam", "sns", "sqs", "lambda", "ssm", "logs", "kms", "sts", "cloudwatch", "events")
+SERVICES = ("amp", "iam", "sns", "sqs", "lambda", "ssm", "logs", "kms", "sts", "cloudwatch", "events", "cloudformation")
 FAULT_KINDS = ("throttle", "server_error", "creation_failed", "update_failed")
 # Faults that change an asynchronous outcome rather than the HTTP answer.
 ASYNC_FAULT_OPERATIONS = {
