@@ -19,18 +19,35 @@ try:
 except ImportError:  # ansible-core depends on PyYAML; the guard keeps the import sanity test honest
     yaml = None
 
+try:
+    # RE2's own bindings: Alertmanager is Go, whose regexp is RE2 (no look-arounds, no backreferences,
+    # repetitions up to 1000); Python's re accepts much that Alertmanager refuses.
+    import re2
+
+    RE2_OPTIONS = re2.Options()
+    RE2_OPTIONS.log_errors = False
+    HAS_RE2 = True
+except ImportError:
+    HAS_RE2 = False
+
 from ansible_collections.amp.alerting.plugins.module_utils.amp import QUOTA_ALERTMANAGER_DEFINITION_BYTES
 from ansible_collections.amp.alerting.plugins.module_utils.amp import QUOTA_REPEAT_INTERVAL_SECONDS
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import dump_yaml
 from ansible_collections.amp.alerting.plugins.module_utils.amp import run_validator
+from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import LABEL_NAME
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import is_duration
+from ansible_collections.amp.alerting.plugins.module_utils.go_templates import ALERTMANAGER_FUNCTIONS
+from ansible_collections.amp.alerting.plugins.module_utils.go_templates import TemplateSyntaxError
+from ansible_collections.amp.alerting.plugins.module_utils.go_templates import check_template
 
 CONFIG_KEYS = {"global", "route", "receivers", "inhibit_rules", "templates", "time_intervals", "mute_time_intervals"}
 ROUTE_DURATIONS = ("group_wait", "group_interval", "repeat_interval")
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):(?P<name>[A-Za-z0-9_.-]{1,256})$")
 FORBIDDEN_SNS_KEYS = ("api_url", "http_config")
 DURATION_SECONDS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
+# Alertmanager 0.25's matcher syntax (pkg/labels/parse.go): name, operator, value (quoted or not).
+MATCHER = re.compile(r"^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|=|!=|!~)\s*(.*?)\s*$", re.S)
 
 
 def duration_seconds(text):
@@ -40,7 +57,95 @@ def duration_seconds(text):
     return total
 
 
+def check_regexp(pattern, where):
+    """Alertmanager anchors every regexp (^(?:…)$) and compiles it with Go's RE2 syntax."""
+    if not isinstance(pattern, str):
+        raise AmpError(f"{where}: invalid regexp value {pattern!r} (a string is required)")
+    anchored = f"^(?:{pattern})$"
+    try:
+        if HAS_RE2:
+            re2.compile(anchored, RE2_OPTIONS)
+        else:
+            re.compile(anchored)
+    except Exception as exc:  # re2.error / re.error
+        detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise AmpError(f"{where}: invalid regexp {pattern!r}: {detail}") from exc
+
+
+def _split_matchers(text):
+    """The matchers of one 'matchers' entry: braces optional, commas outside double quotes separate."""
+    text = text.strip()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    parts, current, quoted, escaped = [], [], False, False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return [part for part in parts if part.strip()]
+
+
+def check_matchers(matchers, where):
+    """A list of matcher strings ('severity="critical"', 'team=~"a|b"', '{a="1", b!="2"}')."""
+    if not isinstance(matchers, list):
+        raise AmpError(f"{where}: must be a list")
+    for index, entry in enumerate(matchers):
+        if not isinstance(entry, str):
+            raise AmpError(f"{where}[{index}]: a matcher must be a string such as 'severity=\"critical\"'")
+        for text in _split_matchers(entry):
+            match = MATCHER.match(text)
+            if not match:
+                raise AmpError(f"{where}[{index}]: bad matcher format: {text!r}")
+            _name, operator, value = match.groups()
+            if value.startswith('"'):
+                if len(value) < 2 or not value.endswith('"') or value.endswith('\\"') and not value.endswith('\\\\"'):
+                    raise AmpError(f"{where}[{index}]: matcher value {value} is not a closed quoted string")
+                value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+            if operator in ("=~", "!~"):
+                check_regexp(value, f"{where}[{index}]")
+
+
+def _check_match(mapping, where, regexps):
+    """match / match_re style maps: label name -> value (a regexp for the *_re ones)."""
+    if not isinstance(mapping, dict):
+        raise AmpError(f"{where}: must be a mapping of label names to {'regexps' if regexps else 'values'}")
+    for name, value in mapping.items():
+        if not isinstance(name, str) or not LABEL_NAME.match(name):
+            raise AmpError(f"{where}: {name!r} is not a valid label name")
+        if regexps:
+            check_regexp(value, f"{where}.{name}")
+
+
+def _check_inhibit_rules(rules):
+    if not isinstance(rules, list):
+        raise AmpError("config.inhibit_rules: must be a list")
+    for index, rule in enumerate(rules):
+        where = f"inhibit_rules[{index}]"
+        if not isinstance(rule, dict):
+            raise AmpError(f"{where}: must be a mapping")
+        for side in ("source", "target"):
+            if f"{side}_match" in rule:
+                _check_match(rule[f"{side}_match"], f"{where}.{side}_match", regexps=False)
+            if f"{side}_match_re" in rule:
+                _check_match(rule[f"{side}_match_re"], f"{where}.{side}_match_re", regexps=True)
+            if f"{side}_matchers" in rule:
+                check_matchers(rule[f"{side}_matchers"], f"{where}.{side}_matchers")
+        if "equal" in rule and not isinstance(rule["equal"], list):
+            raise AmpError(f"{where}.equal: must be a list of label names")
+
+
 def _check_route(route, path, receivers_known, warnings):
+    if route is None and path == "route":
+        raise AmpError("route: no routes provided (an Alertmanager configuration needs a top-level route)")
     if not isinstance(route, dict):
         raise AmpError(f"{path}: must be a mapping")
     receiver = route.get("receiver")
@@ -56,9 +161,14 @@ def _check_route(route, path, receivers_known, warnings):
                 raise AmpError(f"{path}.{field}: {value!r} is not a duration (e.g. 30s, 5m, 4h)")
             if field == "repeat_interval" and duration_seconds(value) > QUOTA_REPEAT_INTERVAL_SECONDS:
                 warnings.append(f"{path}.repeat_interval: {value} is over AMP's 5-day cap; AMP repeats notifications every 5 days at most")
-    for key in ("group_by", "matchers"):
-        if key in route and not isinstance(route[key], list):
-            raise AmpError(f"{path}.{key}: must be a list")
+    if "group_by" in route and not isinstance(route["group_by"], list):
+        raise AmpError(f"{path}.group_by: must be a list")
+    if "matchers" in route:
+        check_matchers(route["matchers"], f"{path}.matchers")
+    if "match" in route:
+        _check_match(route["match"], f"{path}.match", regexps=False)
+    if "match_re" in route:
+        _check_match(route["match_re"], f"{path}.match_re", regexps=True)
     for index, child in enumerate(route.get("routes") or []):
         _check_route(child, f"{path}.routes[{index}]", receivers_known, warnings)
 
@@ -135,11 +245,22 @@ def check_config(config, template_files):
     templates = config.get("templates") or []
     if not isinstance(templates, list):
         raise AmpError("config.templates: must be a list of template file names")
+    loaded = set()
     for pattern in templates:
-        if not any(fnmatch.fnmatchcase(name, str(pattern)) for name in template_files):
-            raise AmpError(f"config.templates: {pattern!r} matches none of template_files ({', '.join(sorted(template_files)) or 'none given'})")
-    if "inhibit_rules" in config and not isinstance(config["inhibit_rules"], list):
-        raise AmpError("config.inhibit_rules: must be a list")
+        matched = [name for name in template_files if fnmatch.fnmatchcase(name, str(pattern))]
+        if not matched:
+            # AMP accepts a glob that matches nothing (its own docs and CloudFormation contract tests
+            # upload templates: [default_template] without template_files): no template is loaded.
+            warnings.append(f"config.templates: {pattern!r} matches none of template_files "
+                            f"({', '.join(sorted(template_files)) or 'none given'}); it loads no template")
+        loaded.update(matched)
+    for name in sorted(loaded):
+        try:
+            check_template(template_files[name], ALERTMANAGER_FUNCTIONS)
+        except TemplateSyntaxError as exc:
+            raise AmpError(f"template_files[{name}]: {exc}") from exc
+    if "inhibit_rules" in config:
+        _check_inhibit_rules(config["inhibit_rules"])
     return warnings
 
 

@@ -18,10 +18,13 @@ description:
     receiver named in the route tree defined; receivers carry only C(name) and C(sns_configs)
     (AMP delivers to SNS only); each C(sns_configs) entry has a Standard SNS topic ARN in the
     workspace's account, C(sigv4.region) matching the topic's region, and no C(api_url) or
-    C(http_config); every C(templates) entry matches a file of O(template_files); route durations
-    valid; the document within AMP's size limit. C(amtool check-config) runs too when amtool is
-    installed on the controller (it catches template syntax errors).
-  - A C(repeat_interval) above 5 days gives a warning - AMP caps it.
+    C(http_config); route durations valid; C(match_re), C(matchers) and the inhibit rules' matchers
+    well formed, their regexps valid in Go's RE2 syntax (google-re2); the template files the
+    C(templates) globs load parse as Alertmanager templates (known functions, balanced actions);
+    the document within AMP's size limit. C(amtool check-config) runs too when amtool is installed
+    on the controller.
+  - Warnings, not errors, as AMP accepts them - a C(repeat_interval) above 5 days (AMP caps it); a
+    C(templates) glob that matches none of O(template_files) (it loads nothing).
   - Comparison is semantic - formatting differences are no change.
 author:
   - amp.alerting maintainers (@amp-alerting)

@@ -3,6 +3,7 @@
 import pytest
 import yaml
 
+from ansible_collections.amp.alerting.plugins.module_utils import amp as amp_utils
 from ansible_collections.amp.alerting.plugins.module_utils import amp_alertmanager_config as am
 from ansible_collections.amp.alerting.plugins.module_utils import amp_rules
 from ansible_collections.amp.alerting.plugins.module_utils.amp import QUOTA_RULE_NAMESPACE_BYTES
@@ -21,14 +22,14 @@ def group(*rules, **extra):
 
 
 def test_structured_rules_render_prometheus_templates_byte_for_byte():
-    body, document = amp_rules.prepare_rules(groups=[group(ALERT)])
+    body, document, _warnings = amp_rules.prepare_rules(groups=[group(ALERT)])
     assert b"summary: Pod {{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value }}\n" in body
     assert yaml.safe_load(body) == document == {"groups": [group(ALERT)]}
 
 
 def test_data_is_uploaded_as_given_and_compared_semantically():
     text = "# owned by the SRE team\ngroups:\n  - name: pods\n    rules:\n      - record: job:up:sum\n        expr: sum(up) by (job)\n"
-    body, document = amp_rules.prepare_rules(data=text)
+    body, document, _warnings = amp_rules.prepare_rules(data=text)
     assert body == text.encode()
     reformatted = b"groups: [{name: pods, rules: [{record: 'job:up:sum', expr: 'sum(up) by (job)'}]}]"
     assert amp_rules.same_rules(reformatted, document)
@@ -48,6 +49,12 @@ def test_data_is_uploaded_as_given_and_compared_semantically():
         ([group({"record": "ok", "expr": "up", "annotations": {}})], "annotations not allowed in a recording rule"),
         ([group(dict(ALERT, labels={"team-name": "sre"}))], "labels name 'team-name' is not a valid label name"),
         ([group(dict(ALERT, labels={"severity": ["a"]}))], "labels.severity must be a string"),
+        ([group(dict(ALERT, labels={"__name__": "x"}))], "labels name '__name__' is reserved for the metric name"),
+        ([group(dict(ALERT, annotations={"ins-tance": "x"}))], "annotations name 'ins-tance' is not a valid annotation name"),
+        ([group(dict(ALERT, annotations={"summary": "{{ $label.instance }} down"}))],
+         'rule 1 (alert \'PodHighMemoryUsage\'): annotations.summary is not a valid template: line 1: undefined variable "$label"'),
+        ([group(dict(ALERT, labels={"team": "{{ humanise $value }}"}))], 'labels.team is not a valid template: line 1: function "humanise" not defined'),
+        ([group(dict(ALERT, annotations={"summary": "{{ if $value }}high"}))], "unexpected EOF: {{if}} has no {{end}}"),
         ([group(ALERT, interval="fast")], "group 'pods': interval 'fast'"),
         ([group(ALERT, owner="sre")], "group 'pods': field(s) owner not allowed"),
         ([group()], "group 'pods': 'rules' must be a non-empty list"),
@@ -76,6 +83,18 @@ def test_bad_rule_files_are_refused(data, message):
     assert message in str(excinfo.value)
 
 
+def test_a_second_yaml_document_is_ignored_as_amp_ignores_it_with_a_warning():
+    text = "groups:\n- name: a\n  rules:\n  - record: r\n    expr: up\n---\ngroups: []\n"
+    body, document, warnings = amp_rules.prepare_rules(data=text)
+    assert body == text.encode() and [g["name"] for g in document["groups"]] == ["a"]
+    assert warnings == ["data: holds 2 YAML documents; AMP, like Prometheus, reads only the first: the rules of the "
+                        "others are not loaded"]
+
+
+def test_templates_of_recording_rule_labels_are_not_parsed_as_prometheus_does_not():
+    amp_rules.prepare_rules(groups=[group({"record": "r", "expr": "up", "labels": {"x": "{{ $nope }}"}})])
+
+
 def test_rule_file_size_limit():
     many = [dict(ALERT, alert=f"Alert{i}", annotations={"description": "x" * 2000}) for i in range(QUOTA_RULE_NAMESPACE_BYTES // 2000 + 1)]
     with pytest.raises(AmpError, match="over AMP's rule file limit"):
@@ -99,6 +118,12 @@ def test_alertmanager_document_has_amps_shape():
     assert warnings == []
 
 
+def test_a_template_glob_that_matches_nothing_warns_as_amp_accepts_it():
+    # AWS's own docs and the CloudFormation contract tests upload templates: [default_template] alone
+    warnings = am.prepare_definition(config(templates=["slack.tmpl"]), {})[2]
+    assert warnings == ["config.templates: 'slack.tmpl' matches none of template_files (none given); it loads no template"]
+
+
 def test_repeat_interval_over_five_days_warns():
     warnings = am.prepare_definition(config(route={"receiver": "sns", "repeat_interval": "6d"}), {})[2]
     assert warnings == ["route.repeat_interval: 6d is over AMP's 5-day cap; AMP repeats notifications every 5 days at most"]
@@ -119,7 +144,6 @@ def test_repeat_interval_over_five_days_warns():
         (config(route={"receiver": "sns", "routes": [{"receiver": "pager"}]}), {}, "route.routes[0].receiver: receiver 'pager' is not defined"),
         (config(route={"group_by": ["x"]}), {}, "route.receiver: the top-level route needs a receiver"),
         (config(route={"receiver": "sns", "group_wait": "soon"}), {}, "route.group_wait: 'soon' is not a duration"),
-        (config(templates=["slack.tmpl"]), {}, "config.templates: 'slack.tmpl' matches none of template_files"),
         (config(receivers=[{"name": "sns"}, {"name": "sns"}]), {}, "receivers[sns]: receiver names must be unique"),
         (config(smtp={}), {}, "config: unknown field(s) smtp"),
         (config(receivers=[]), {}, "receivers: a non-empty list"),
@@ -132,11 +156,19 @@ def test_bad_alertmanager_configs_are_refused_naming_the_field(cfg, templates, m
     assert message in str(excinfo.value)
 
 
-def test_template_syntax_is_checked_with_amtool_when_installed():
+def test_template_syntax_is_checked_before_upload_with_or_without_amtool(monkeypatch):
+    monkeypatch.setattr(amp_utils.shutil, "which", lambda _name: None)  # as in an execution environment without amtool
+    with pytest.raises(AmpError, match=r"template_files\[x.tmpl\]: line 1: unexpected EOF"):
+        am.prepare_definition(config(templates=["x.tmpl"]), {"x.tmpl": '{{ define "x" }}unclosed'})
+    with pytest.raises(AmpError, match=r'template_files\[x.tmpl\]: line 2: function "toJson" not defined'):
+        am.prepare_definition(config(templates=["*.tmpl"]), {"x.tmpl": '{{ define "x" }}\n{{ .Alerts | toJson }}{{ end }}'})
+
+
+def test_amtool_checks_what_the_own_checks_leave_to_it():
     if missing_binaries("amtool"):
         pytest.skip("amtool not installed (Debian package prometheus-alertmanager)")
-    with pytest.raises(AmpError, match="amtool"):
-        am.prepare_definition(config(templates=["x.tmpl"]), {"x.tmpl": '{{ define "x" }}unclosed'})
+    with pytest.raises(AmpError, match="amtool: .*field bogus not found"):
+        am.prepare_definition(config(receivers=[{"name": "sns", "sns_configs": [dict(SNS, bogus=1)]}]), {})
 
 
 @pytest.mark.parametrize(
