@@ -15,6 +15,8 @@ _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
 _ESCAPE_FIXES = {"a": "\\u0007", "v": "\\u000b", "'": "'", "0": "\\u0000"}
 _JSON_ESCAPES = set('"\\/bfnrtu')
 _ALERTS_KEY = re.compile(r'"alerts"\s*:\s*\[')
+# Alertmanager's default SNS subject: "[FIRING:3] alertname (labels)".
+_SUBJECT_FIRING_COUNT = re.compile(r"^\[FIRING:(\d+)\]")
 
 
 def _repair_escapes(text):
@@ -31,17 +33,61 @@ def _repair_escapes(text):
     return _ESCAPE.sub(fix, text)
 
 
+def _repair_bare_quotes(text):
+    """Escape the double quotes that a template left unescaped inside string values.
+
+    Common JSON templates print annotations as they are ("description": "Network interface
+    "eth0" is flapping"). Inside a string, a quote closes it only when what follows (spaces aside)
+    may follow that string: ':' after an object key; ',', '}' or ']' (or the end) after a value.
+    Any other quote is the value's own.
+    """
+    out, containers, expecting_key = [], [], False
+    index, length, closers = 0, len(text), None
+    while index < length:
+        char = text[index]
+        if closers is not None:  # inside a string
+            if char == "\\":
+                out.append(text[index:index + 2])
+                index += 2
+                continue
+            if char == '"':
+                following = index + 1
+                while following < length and text[following] in " \t\r\n":
+                    following += 1
+                if following == length or text[following] in closers:
+                    closers = None
+                else:
+                    char = '\\"'
+        elif char == '"':
+            closers = ":" if expecting_key else ",}]"
+        elif char in "{[":
+            containers.append(char)
+            expecting_key = char == "{"
+        elif char in "}]":
+            if containers:
+                containers.pop()
+        elif char == ",":
+            expecting_key = bool(containers) and containers[-1] == "{"
+        elif char == ":":
+            expecting_key = False
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
 def _load_json(text):
-    """Parse JSON leniently: raw control characters allowed, Go-style escapes repaired."""
+    """Parse JSON leniently: raw control characters allowed, Go-style escapes and bare quotes repaired."""
     try:
         return json.loads(text, strict=False), False
     except ValueError:
         pass
     repaired = _repair_escapes(text)
-    try:
-        return json.loads(repaired, strict=False), False
-    except ValueError:
-        return _salvage(repaired), True
+    for candidate in (repaired, _repair_bare_quotes(repaired)):
+        try:
+            return json.loads(candidate, strict=False), False
+        except ValueError:
+            pass
+    return _salvage(repaired), True
 
 
 def _salvage(text):
@@ -184,6 +230,10 @@ def parse_notification(message, subject="", attributes=None):
     if (_attribute(attributes, "truncated") or "").lower() == "true":
         notification["truncated"] = True
         notification["notes"].insert(0, "AMP truncated this message (SNS limit 256 KB): some alerts may be missing.")
+        # The body was cut, the subject was not: Alertmanager's subject counts every firing alert.
+        counted = _SUBJECT_FIRING_COUNT.match(notification["subject"])
+        if counted and int(counted.group(1)) > notification["firing_count"]:
+            notification["firing_count"] = int(counted.group(1))
     modified = _attribute(attributes, "modified")
     if modified:
         notification["notes"].append(f"AMP modified the message: {modified}")

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from support.forwarder_events import fixture_envelope
 
 NASTY = 'q"uote \\ back\nline\ttab é 日本 🔥 <&>'
@@ -83,10 +85,41 @@ def test_go_template_escapes_are_repaired(forwarder):
 
 
 def test_aws_documentation_template_with_a_quote_in_a_value(forwarder):
-    # AWS's example template pastes values unescaped: a quote breaks the JSON; nothing is lost
+    # AWS's example template pastes values unescaped: the bare quotes are repaired, nothing is lost
     message = '{"receiver": "sns", "status": "firing", "alerts": [{"status": "firing", "labels": {"alertname": "say "hi""}}]}'
     parsed = forwarder.parse_notification(message, "[FIRING:1] say \"hi\"")
-    assert parsed["format"] == "raw" and parsed["raw"] == message
+    assert parsed["format"] == "json" and parsed["alerts"][0]["labels"] == {"alertname": 'say "hi"'}
+
+
+@pytest.mark.parametrize("value", [
+    'Network interface "/dev/nvme0n1p1" changing its up status often',  # kube-prometheus
+    'etcd cluster "node-exporter":member ip-10-0-3-129 has no leader.',  # a quote followed by a colon
+    'quotes at the end "like this"',
+])
+def test_bare_quotes_of_an_unescaping_template_are_repaired(forwarder, value):
+    message = ('{"receiver": "sns-alerts","status": "firing","alerts": [{"status": "firing","labels": {"alertname": "X"},'
+               '"annotations": {"description": "' + value + '", "summary": "s"}}],"commonAnnotations": {"description": "'
+               + value + '"}}')
+    parsed = forwarder.parse_notification(message, "[FIRING:1] X")
+    assert parsed["format"] == "json"
+    assert parsed["alerts"][0]["annotations"] == {"description": value, "summary": "s"}
+
+
+def test_a_quote_that_cannot_be_told_from_the_end_of_the_value_still_arrives_whole(forwarder):
+    value = '"quoted from the start", then a comma'  # the quote before the comma looks like the value's end
+    message = '{"receiver": "r","status": "firing","alerts": [{"status": "firing","labels": {"alertname": "' + value + '"}}]}'
+    parsed = forwarder.parse_notification(message, "[FIRING:1] X")
+    shown = json.dumps(forwarder.build_slack_message(parsed))
+    assert parsed["format"] == "raw" and "then a comma" in shown
+
+
+def test_truncated_default_text_is_headed_with_the_subjects_count(forwarder):
+    alert_text = "Labels:\n - alertname = DiskFull\n - severity = warning\nAnnotations:\n - summary = full\nSource: http://p\n"
+    cut = ("Alerts Firing:\n" + alert_text * 332)[:-7]
+    parsed = forwarder.parse_notification(cut, "[FIRING:1500] DiskFull", {"truncated": {"Type": "String", "Value": "true"}})
+    assert parsed["firing_count"] == 1500
+    header = forwarder.build_slack_message(parsed)["blocks"][0]["text"]["text"]
+    assert header == ":fire: FIRING: DiskFull (1500 alerts)"
 
 
 def test_message_truncated_by_amp_is_salvaged_alert_by_alert(forwarder):
