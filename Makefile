@@ -70,8 +70,9 @@ ee: setup ## execution environment build context in build/ee/context (ansible-bu
 	$(BIN)/ansible-builder create -f execution-environment.yml -c build/ee/context --output-filename Containerfile
 	@echo "build it where a container engine runs: podman build -t amp-alerting-ee build/ee/context"
 
-bench: setup ## print the benchmark figures (forwarder; site.yml time and API calls)
+bench: setup ## print the benchmark figures (forwarder; validators and corpus agreement; site.yml time, CPU and API calls)
 	$(BIN)/python benchmarks/forwarder.py
+	$(BIN)/python benchmarks/validation.py
 	$(BIN)/python benchmarks/site.py
 
 molecule: setup ## molecule scenarios (extensions/molecule), each on its own sandbox
