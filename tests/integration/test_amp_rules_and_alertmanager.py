@@ -131,13 +131,14 @@ BAD_INPUTS = [
     ("amp_alertmanager", {"workspace_alias": "it-rules", "config": bad_receiver(topic_arn=TOPIC + ".fifo")}, "FIFO topic"),
     ("amp_alertmanager", {"workspace_alias": "it-rules", "config": dict(CONFIG, route={"receiver": "sns", "routes": [{"receiver": "pager"}]})},
      "route.routes[0].receiver: receiver 'pager' is not defined"),
-    ("amp_alertmanager", {"workspace_alias": "it-rules", "config": dict(CONFIG, templates=["slack.tmpl"])}, "config.templates: 'slack.tmpl' matches none"),
+    ("amp_alertmanager", {"workspace_alias": "it-rules", "config": dict(CONFIG, route={"receiver": "sns", "routes": [
+        {"receiver": "sns", "matchers": ['team=~"(payments"']}]})}, "route.routes[0].matchers[0]: invalid regexp '(payments'"),
     ("amp_alertmanager", {"workspace_alias": "it-rules", "config": dict(CONFIG, route={"receiver": "sns", "group_wait": "soon"})},
      "route.group_wait: 'soon' is not a duration"),
     ("amp_alertmanager", {"workspace_alias": "it-rules", "definition": "alertmanager_config:\n  route: {receiver: sns}\n"},
      "definition: must be a mapping whose 'alertmanager_config' is a string"),
     ("amp_alertmanager", {"workspace_alias": "it-rules", "config": dict(CONFIG, templates=["x.tmpl"]), "template_files": {"x.tmpl": '{{ define "x" }}'}},
-     "config: amtool"),
+     "template_files[x.tmpl]: line 1: unexpected EOF"),
 ]
 
 

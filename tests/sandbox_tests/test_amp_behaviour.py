@@ -183,6 +183,14 @@ def test_injected_update_failure_keeps_previous_rules(amp, workspace_id, sandbox
 SNS_OK = {"topic_arn": TOPIC, "sigv4": {"region": "us-east-1"}}
 
 
+def test_templates_that_match_no_template_file_are_accepted_as_amp_accepts_them(amp, workspace_id):
+    # AWS's own CloudFormation contract test uploads templates: [default_template] without template_files.
+    amp.create_alert_manager_definition(workspaceId=workspace_id, data=amp_definition(templates=["default_template"]))
+    settle()
+    assert amp.describe_alert_manager_definition(workspaceId=workspace_id)["alertManagerDefinition"]["status"] == \
+        {"statusCode": "ACTIVE"}
+
+
 @pytest.mark.parametrize(
     "data, reason_part",
     [
@@ -191,14 +199,13 @@ SNS_OK = {"topic_arn": TOPIC, "sigv4": {"region": "us-east-1"}}
         (amp_definition(receivers=[{"name": "default", "sns_configs": [dict(SNS_OK, http_config={})]}]), "http_config"),
         (amp_definition(receivers=[{"name": "default", "sns_configs": [{"topic_arn": TOPIC}]}]), "sigv4.region"),
         (amp_definition(route={"receiver": "default", "routes": [{"receiver": "pager"}]}), 'undefined receiver "pager"'),
-        (amp_definition(templates=["missing.tmpl"]), "missing.tmpl"),
         (amp_definition(route={"receiver": "default", "group_wait": "soon"}), "soon"),
         (b"alertmanager_config: [not, a, string]\n", "alertmanager_config"),
         (b"alertmanager_config: 'route: {receiver: x'\n", "not valid YAML"),
         (amp_definition(extra_key="x"), "extra_key"),
     ],
     ids=["webhook-receiver", "api_url", "http_config", "no-sigv4-region", "unknown-route-receiver",
-         "unknown-template", "bad-duration", "config-not-string", "config-bad-yaml", "extra-top-level-key"],
+         "bad-duration", "config-not-string", "config-bad-yaml", "extra-top-level-key"],
 )
 def test_bad_alertmanager_definition_ends_in_creation_failed_with_reason(amp, workspace_id, data, reason_part):
     assert amp.create_alert_manager_definition(workspaceId=workspace_id, data=data)["status"]["statusCode"] == "CREATING"
