@@ -34,6 +34,7 @@ from moto.core.request import Request
 
 from .dataplane import DATA_PLANE, DataPlaneUnavailable, find_workspace
 from .lambda_runner import INVOCATIONS
+from .limits import known_region
 from .settings import SETTINGS
 
 LOG = logging.getLogger("sandbox")
@@ -47,6 +48,12 @@ ASYNC_FAULT_OPERATIONS = {
     "update_failed": ("PutRuleGroupsNamespace", "PutAlertManagerDefinition"),
 }
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_SCOPE_REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/[^/]+/aws4_request")
+
+
+def _scope_region(environ):
+    match = _SCOPE_REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match else None
 
 
 def _load_models():
@@ -104,9 +111,14 @@ class SandboxGateway:
                     return fault["kind"]
         return None
 
-    def _fault_response(self, service, kind):
+    def _fault_response(self, service, kind, region=None):
         model = self.models[service]
-        if kind == "throttle":
+        if kind == "unknown_region":
+            # AWS has no endpoint there: the SDK fails to connect. An error answer is the nearest a
+            # single local endpoint can give.
+            code, status, message = "UnknownEndpoint", 400, (f"sandbox: AWS has no {service} endpoint in region "
+                                                             f"'{region}' (could not connect to the endpoint URL)")
+        elif kind == "throttle":
             code, status, message = "ThrottlingException", 400, "Rate exceeded (sandbox fault injection)"
             if "ThrottlingException" in model.shape_names:
                 status = model.shape_for("ThrottlingException").metadata.get("error", {}).get("httpStatusCode", 400)
@@ -230,6 +242,12 @@ class SandboxGateway:
             return [payload]
 
         service, operation = self._identify(environ, body)
+        region = _scope_region(environ)
+        if service and region and not known_region(service, region):
+            status, headers, payload = self._fault_response(service, "unknown_region", region)
+            self._record(service, operation, status, fault="unknown_region")
+            start_response(f"{status} Unknown Region", headers + [("Content-Length", str(len(payload)))])
+            return [payload]
         kind = self._take_fault(service, operation) if operation else None
         if kind:
             status, headers, payload = self._fault_response(service, kind)

@@ -20,7 +20,7 @@ os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
 
 from werkzeug.serving import make_server  # noqa: E402
 
-from . import amp, awslambda, cloudformation, iam, kms, lambda_runner, sns  # noqa: E402
+from . import amp, awslambda, cloudformation, iam, kms, lambda_runner, limits, sns  # noqa: E402
 from .dataplane import DATA_PLANE  # noqa: E402
 from .gateway import SandboxGateway  # noqa: E402
 from .settings import SETTINGS  # noqa: E402
@@ -34,6 +34,7 @@ def build_app():
     kms.install()
     cloudformation.install()
     lambda_runner.install()
+    limits.install()
     from moto.moto_api._internal import moto_api_backend
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
