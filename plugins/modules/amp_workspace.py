@@ -16,6 +16,9 @@ description:
     not unique; when an alias matches more than one workspace the module fails and names their ids.
   - New workspaces pass through C(CREATING); with O(wait=true) the module returns once the
     workspace (and its logging configuration) is C(ACTIVE) and fails if it ends in C(CREATION_FAILED).
+  - Creation is idempotent across processes - CreateWorkspace gets a client token derived from the
+    alias, KMS key and tags (and the quarter hour), so two runs that both found no workspace and both
+    create it (concurrent runs, throttled retries) get the same workspace, not two with one alias.
 author:
   - amp.alerting maintainers (@amp-alerting)
 options:
@@ -42,6 +45,12 @@ options:
       - Set only when the workspace is created; asking for a different key on an existing workspace
         fails, because AMP cannot change it.
     type: str
+  recreate_failed:
+    description:
+      - When the workspace found is C(CREATION_FAILED) (it holds nothing), delete it and create it again,
+        as Terraform does with a failed create. Off by default - the task then fails, saying how.
+    type: bool
+    default: false
   log_group_arn:
     description:
       - ARN of the CloudWatch Logs log group that receives the workspace's rule and alertmanager
@@ -139,7 +148,10 @@ workspace:
       type: str
 """
 
+import hashlib
+import json
 import re
+import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
@@ -160,6 +172,16 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 LOG_GROUP_ARN = re.compile(r"^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[\w./#-]+:\*$")
 ALIAS_MAX = 100
+# A client token is kept by AMP for a while: the same request in this window is the same workspace.
+# The window keeps a workspace deleted and created again later from being answered with the old one.
+CLIENT_TOKEN_WINDOW_SECONDS = 900
+
+
+def client_token(request, now=None):
+    """CreateWorkspace's idempotency token: the same for the same request in the same quarter hour."""
+    window = int((now if now is not None else time.time()) // CLIENT_TOKEN_WINDOW_SECONDS)
+    digest = hashlib.sha256(json.dumps([request, window], sort_keys=True).encode()).hexdigest()
+    return f"amp-alerting-{digest[:48]}"
 
 
 def validate(module):
@@ -246,7 +268,8 @@ class WorkspaceManager:
             predicted = {"workspaceId": "", "arn": "", "alias": params["alias"], "status": {"statusCode": "CREATING"},
                          "tags": params["tags"] or {}, "kmsKeyArn": params["kms_key_arn"]}
             return predicted, self.predicted_logging(None)
-        created = amp_call(self.client.create_workspace, f"create workspace {params['alias']}", **request)
+        created = amp_call(self.client.create_workspace, f"create workspace {params['alias']}",
+                           clientToken=client_token(request), **request)
         workspace_id = created["workspaceId"]
         workspace = self.wait(workspace_id) if params["wait"] else describe_workspace(self.client, workspace_id)
         return workspace, self.ensure_logging(workspace_id, None)
@@ -256,7 +279,9 @@ class WorkspaceManager:
         workspace_id = workspace["workspaceId"]
         code = status_of(workspace)[0]
         if code == "CREATION_FAILED":
-            raise AmpError(f"workspace {workspace_id} is CREATION_FAILED; delete it (state=absent) and run again")
+            raise AmpError(f"workspace {workspace_id} is CREATION_FAILED (it holds nothing): set recreate_failed=true "
+                           "(workspace role: workspace_recreate_failed) to delete and create it again, or delete it "
+                           "(state=absent) and run again")
         if code == "DELETING":
             raise AmpError(f"workspace {workspace_id} is being deleted; wait until it is gone and run again")
         if params["kms_key_arn"] and params["kms_key_arn"] != workspace.get("kmsKeyArn"):
@@ -335,11 +360,24 @@ class WorkspaceManager:
                            "omit workspace_id to create one by alias")
         before_logging = describe_logging(self.client, workspace["workspaceId"]) if workspace else None
         before = diff_view(workspace, before_logging)
+        if workspace is not None and status_of(workspace)[0] == "CREATION_FAILED" and params["recreate_failed"]:
+            workspace = self.delete_failed(workspace)
         if workspace is None:
             after_ws, after_logging = self.create()
         else:
             after_ws, after_logging = self.update(workspace, before_logging)
         return summarize(after_ws, after_logging), before, diff_view(after_ws, after_logging)
+
+    def delete_failed(self, workspace):
+        """Delete a workspace that failed to create (AMP never made it; it holds nothing); None."""
+        workspace_id = workspace["workspaceId"]
+        self.changed = True
+        if not self.module.check_mode:
+            self.write(workspace_id, self.client.delete_workspace, f"delete workspace {workspace_id}, which failed to create",
+                       delete=True, workspaceId=workspace_id)
+            if self.params["wait"]:
+                self.wait(workspace_id, until="gone")
+        return None
 
     # -- absent ----------------------------------------------------------------------------------
 
@@ -370,6 +408,7 @@ def main():
         alias=dict(type="str"),
         kms_key_arn=dict(type="str", no_log=False),
         log_group_arn=dict(type="str"),
+        recreate_failed=dict(type="bool", default=False),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
         **wait_options(),

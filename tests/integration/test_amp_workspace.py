@@ -1,5 +1,7 @@
 """amp.alerting.amp_workspace and amp_workspace_info run by Ansible against the sandbox, as a user runs them."""
 
+import concurrent.futures
+
 import pytest
 
 from support.ansible_run import amp_snapshot, amp_write_calls
@@ -75,6 +77,28 @@ def test_creation_failed_is_reported(sandbox):
     result = run_module({"alias": "it-doomed"})
     assert result["failed"] is True
     assert "CREATION_FAILED" in result["msg"]
+
+
+def test_a_workspace_that_failed_to_create_is_recreated_only_when_asked(sandbox, aws_client):
+    sandbox.inject_fault("CreateWorkspace", kind="creation_failed")
+    failed_id = run_module({"alias": "it-doomed"})["msg"].split("workspace ")[1].split()[0]
+    refused = run_module({"alias": "it-doomed"})
+    assert refused["failed"] is True and "recreate_failed=true" in refused["msg"]
+    recreated = run_module({"alias": "it-doomed", "recreate_failed": True})
+    assert recreated["changed"] is True and recreated["workspace"]["status"] == "ACTIVE"
+    assert recreated["workspace"]["workspace_id"] != failed_id
+    assert [(ws[1], ws[2]) for ws in amp_state(aws_client)] == [("it-doomed", "ACTIVE")]
+
+
+def test_two_runs_creating_one_workspace_at_once_make_one(sandbox, aws_client):
+    # Both find no workspace; CreateWorkspace is throttled, so their creations overlap. AMP's client
+    # token (same request, same token) makes the second creation return the first workspace.
+    sandbox.inject_fault("CreateWorkspace", kind="throttle", count=2)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _run: run_module({"alias": "it-together", "tags": {"team": "sre"}}), range(2)))
+    assert [result.get("failed", False) for result in results] == [False, False], results
+    assert len({result["workspace"]["workspace_id"] for result in results}) == 1
+    assert len([ws for ws in amp_state(aws_client) if ws[1] == "it-together"]) == 1
 
 
 @pytest.mark.parametrize(

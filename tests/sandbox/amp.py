@@ -15,6 +15,7 @@ class (``install()``) with subclasses that add:
 
 import base64
 import json
+import threading
 import time
 from urllib.parse import unquote
 
@@ -30,10 +31,12 @@ from moto.core.base_backend import BackendDict
 from moto.core.utils import unix_time
 from moto.utilities.paginator import paginate
 
+from .limits import key_region_mismatch
 from .settings import SETTINGS
 from .validation import alertmanager_definition_reason, rule_file_reason
 
 BUSY = ("CREATING", "UPDATING", "DELETING")
+_CREATE_LOCK = threading.Lock()
 GONE = "GONE"  # internal outcome of DELETING: the owner drops the resource
 
 
@@ -209,12 +212,31 @@ class SandboxAmpBackend(PrometheusServiceBackend):
 
     # -- workspaces ---------------------------------------------------------------------------
 
-    def create_workspace(self, alias, tags, kms_key_arn=None):
+    def create_workspace(self, alias, tags, kms_key_arn=None, client_token=None):
+        with _CREATE_LOCK:  # requests are served by threads: a token is checked and stored at once
+            return self._create_workspace(alias, tags, kms_key_arn, client_token)
+
+    def _create_workspace(self, alias, tags, kms_key_arn, client_token):
+        # AWS's idempotency: the same clientToken with the same request is the same workspace.
+        request = json.dumps([alias, tags, kms_key_arn], sort_keys=True)
+        tokens = self.__dict__.setdefault("client_tokens", {})
+        if client_token and client_token in tokens:
+            workspace_id, first_request = tokens[client_token]
+            if first_request != request:
+                raise ConflictException("clientToken was used with other parameters", workspace_id, "WORKSPACE")
+            if workspace_id in self.workspaces:
+                return self.workspaces[workspace_id]
+        other_region = key_region_mismatch(kms_key_arn, self.region_name)
+        if other_region:
+            raise ValidationException(f"kmsKeyArn: the key is in {other_region}; a workspace uses a key of its own "
+                                      f"region ({self.region_name})", "kmsKeyArn")
         workspace = SandboxWorkspace(
             self.account_id, self.region_name, alias=alias, tag_fn=self.list_tags_for_resource,
             kms_key_arn=kms_key_arn,
         )
         self.workspaces[workspace.workspace_id] = workspace
+        if client_token:
+            tokens[client_token] = (workspace.workspace_id, request)
         self.tag_resource(workspace.arn, tags)
         failed = SETTINGS.take_async_failure("CreateWorkspace")
         workspace.lifecycle.start("CREATING", "CREATION_FAILED" if failed else "ACTIVE")
@@ -377,7 +399,8 @@ class SandboxAmpResponse(PrometheusServiceResponse):
     def create_workspace(self):
         params = json.loads(self.body or "{}")
         workspace = self.amp_backend.create_workspace(
-            alias=params.get("alias"), tags=params.get("tags"), kms_key_arn=params.get("kmsKeyArn")
+            alias=params.get("alias"), tags=params.get("tags"), kms_key_arn=params.get("kmsKeyArn"),
+            client_token=params.get("clientToken"),
         )
         return json.dumps(workspace.to_dict())
 

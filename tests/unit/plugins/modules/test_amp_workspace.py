@@ -32,7 +32,8 @@ def test_create_waits_until_active_and_returns_urls(run):
     run.stub.add_response(
         "create_workspace",
         {"workspaceId": WS_ID, "arn": workspace()["arn"], "status": {"statusCode": "CREATING"}},
-        {"alias": "prod", "tags": {"team": "sre"}},
+        {"alias": "prod", "tags": {"team": "sre"},
+         "clientToken": amp_workspace.client_token({"alias": "prod", "tags": {"team": "sre"}})},
     )
     run.stub.add_response("describe_workspace", {"workspace": workspace(status="CREATING")}, {"workspaceId": WS_ID})
     run.stub.add_response("describe_workspace", {"workspace": workspace(tags={"team": "sre"})}, {"workspaceId": WS_ID})
@@ -193,3 +194,32 @@ def test_bad_input_fails_before_any_aws_call(run, args, field):
     result = run(**args)  # the stubber has no responses: any AWS call would fail the test differently
     assert result["failed"] is True
     assert result["msg"].startswith(field), result["msg"]
+
+
+def test_the_client_token_is_the_same_for_the_same_request_in_the_same_quarter_hour():
+    request = {"alias": "prod", "tags": {"team": "sre"}}
+    token = amp_workspace.client_token(request, now=1_800_000_000)
+    assert token == amp_workspace.client_token({"tags": {"team": "sre"}, "alias": "prod"}, now=1_800_000_000 + 299)
+    assert token != amp_workspace.client_token(dict(request, alias="prod-2"), now=1_800_000_000)
+    assert token != amp_workspace.client_token(request, now=1_800_000_000 + 900)
+    assert len(token) <= 64 and token.isascii()
+
+
+def test_a_workspace_that_failed_to_create_is_recreated_when_asked(run):
+    failed = "ws-ffffffff-ffff-ffff-ffff-ffffffffffff"
+    expect_lookup(run, "prod", [workspace(failed, status="CREATION_FAILED")])
+    run.not_found("describe_logging_configuration", {"workspaceId": failed})
+    run.stub.add_response("delete_workspace", {}, {"workspaceId": failed})
+    run.not_found("describe_workspace", {"workspaceId": failed})
+    run.stub.add_response("create_workspace", {"workspaceId": WS_ID, "arn": workspace()["arn"], "status": {"statusCode": "CREATING"}})
+    run.stub.add_response("describe_workspace", {"workspace": workspace()}, {"workspaceId": WS_ID})
+    result = run(alias="prod", recreate_failed=True)
+    assert result["changed"] is True and result["workspace"]["workspace_id"] == WS_ID
+
+
+def test_a_workspace_that_failed_to_create_says_how_to_recreate_it(run):
+    failed = "ws-ffffffff-ffff-ffff-ffff-ffffffffffff"
+    expect_lookup(run, "prod", [workspace(failed, status="CREATION_FAILED")])
+    run.not_found("describe_logging_configuration", {"workspaceId": failed})
+    result = run(alias="prod")
+    assert result["failed"] is True and "recreate_failed=true" in result["msg"] and failed in result["msg"]
