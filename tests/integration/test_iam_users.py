@@ -49,10 +49,41 @@ def test_keys_can_go_to_a_0600_file_on_the_controller(sandbox, tmp_path):
     assert stored["aws_secret_access_key"] not in run.stdout + run.stderr
 
 
-def test_a_user_that_already_has_a_key_gets_no_second_one(sandbox):
+def test_a_user_whose_key_secret_is_not_stored_gets_the_key_rotated_not_a_second_one(sandbox):
     iam = boto3.client("iam")
     iam.create_user(UserName="amp-it-remote-write", Path="/amp/")
-    existing = iam.create_access_key(UserName="amp-it-remote-write")["AccessKey"]["AccessKeyId"]
+    lost = iam.create_access_key(UserName="amp-it-remote-write")["AccessKey"]["AccessKeyId"]  # made elsewhere: no secret stored
     run = run_playbook(PLAYBOOK, INVENTORY, extra_vars={"iam_users": USERS[:1]})
     assert run.returncode == 0, run
-    assert [k["AccessKeyId"] for k in active_keys(iam, "amp-it-remote-write")] == [existing]
+    (key,) = active_keys(iam, "amp-it-remote-write")
+    assert key["AccessKeyId"] != lost
+    assert [k["AccessKeyId"] for k in iam.list_access_keys(UserName="amp-it-remote-write")["AccessKeyMetadata"]] == [key["AccessKeyId"]]
+    stored = json.loads(boto3.client("ssm").get_parameter(Name="/amp-alerting/sandbox-amp/access-keys/amp-it-remote-write",
+                                                          WithDecryption=True)["Parameter"]["Value"])
+    assert stored["aws_access_key_id"] == key["AccessKeyId"]
+    assert "the key was rotated" in run.stdout
+    again = run_playbook(PLAYBOOK, INVENTORY, extra_vars={"iam_users": USERS[:1]})
+    assert again.total("changed") == 0, again.changed_tasks()
+
+
+def test_a_key_file_directory_that_does_not_exist_stops_the_run_before_any_key_is_made(sandbox, tmp_path):
+    missing = tmp_path / "no-such-dir"
+    extra = {"iam_users": USERS[:1], "iam_access_key_store": "file", "iam_access_key_file_dir": str(missing)}
+    run = run_playbook(PLAYBOOK, INVENTORY, extra_vars=extra)
+    assert run.returncode != 0
+    assert "iam_access_key_file_dir" in run.failure() and "not a writable directory" in run.failure()
+    assert active_keys(boto3.client("iam"), "amp-it-remote-write") == []
+    assert not [r for r in sandbox.requests() if r["operation"] == "CreateAccessKey"]
+
+
+def test_a_lost_key_file_is_replaced_by_a_rotated_key(sandbox, tmp_path):
+    extra = {"iam_users": USERS[:1], "iam_access_key_store": "file", "iam_access_key_file_dir": str(tmp_path)}
+    assert run_playbook(PLAYBOOK, INVENTORY, extra_vars=extra).returncode == 0
+    path = tmp_path / "sandbox-amp-amp-it-remote-write.json"
+    first = json.loads(path.read_text())["aws_access_key_id"]
+    path.unlink()  # the secret is lost
+    run = run_playbook(PLAYBOOK, INVENTORY, extra_vars=extra)
+    assert run.returncode == 0, run
+    (key,) = active_keys(boto3.client("iam"), "amp-it-remote-write")
+    assert key["AccessKeyId"] != first and json.loads(path.read_text())["aws_access_key_id"] == key["AccessKeyId"]
+    assert "the key was rotated" in run.stdout
