@@ -34,6 +34,7 @@ all:
     ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
     aws_region: us-east-1
     lambda_slack_webhook_url: https://hooks.slack.example/services/T0/B0/bench
+    lambda_slack_webhook_stand_in: true
   children:
     bench:
       hosts:

@@ -8,6 +8,8 @@
 import copy
 import numbers
 
+import yaml
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
@@ -16,7 +18,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import prep
 
 COMPARISONS = (">", ">=", "<", "<=", "==", "!=")
 THRESHOLD_KEYS = {"value", "for", "severity", "enabled"}
-ALERT_KEYS = {"group", "expr", "comparison", "labels", "annotations", "keep_firing_for"}
+ALERT_KEYS = {"group", "expr", "comparison", "labels", "annotations", "keep_firing_for", "minimum"}
 
 
 def _plain(value):
@@ -46,7 +48,7 @@ def _number_text(value):
 def _check_threshold(name, threshold, variable):
     where = f"{variable}.{name}"
     if not isinstance(threshold, dict):
-        raise AnsibleFilterError(f"{where} must be a mapping with value, for and severity, got {type(threshold).__name__}")
+        raise AnsibleFilterError(f"{where} must be a mapping with value, for and severity, got {type(_plain(threshold)).__name__}")
     unknown = sorted(set(threshold) - THRESHOLD_KEYS)
     if unknown:
         raise AnsibleFilterError(f"{where}: unknown key(s) {', '.join(map(str, unknown))} (allowed: value, for, severity, enabled)")
@@ -55,7 +57,7 @@ def _check_threshold(name, threshold, variable):
             raise AnsibleFilterError(f"alert {name!r}: {where}.{key} is not set")
     value = threshold["value"]
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise AnsibleFilterError(f"alert {name!r}: {where}.value must be a number, got {value!r} ({type(value).__name__})")
+        raise AnsibleFilterError(f"alert {name!r}: {where}.value must be a number, got {_plain(value)!r} ({type(_plain(value)).__name__})")
     if not isinstance(threshold["for"], str) or not is_duration(threshold["for"]):
         raise AnsibleFilterError(f"alert {name!r}: {where}.for must be a Prometheus duration such as 5m, got {threshold['for']!r}")
     if not isinstance(threshold["severity"], str) or not threshold["severity"].strip():
@@ -115,8 +117,20 @@ def alert_rule_groups(alerts, thresholds, variable="alerting_thresholds", extra_
     return result
 
 
+def threshold_overrides(value, variable="alerting_threshold_overrides"):
+    """One run's overrides as a mapping: given as one, or as its YAML / JSON text (an AWX survey's textarea)."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        try:
+            value = yaml.safe_load(str.__str__(value))
+        except yaml.YAMLError as exc:
+            raise AnsibleFilterError(f"{variable}: not valid YAML: {' '.join(str(exc).split())}") from exc
+    return {} if value is None else value
+
+
 class FilterModule:
     """amp.alerting filters."""
 
     def filters(self):
-        return {"alert_rule_groups": alert_rule_groups}
+        return {"alert_rule_groups": alert_rule_groups, "threshold_overrides": threshold_overrides}

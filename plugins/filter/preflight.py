@@ -1,0 +1,224 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: amp.alerting contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The preflight: each role's settings against the limits AWS documents, before any AWS call.
+
+``{{ settings | amp.alerting.preflight_problems('lambda') }}`` returns the problems of one role's
+settings (a mapping of its variables, with the host's aws_region), each "<variable>: <what is wrong>";
+``amp.alerting.duplicate_workspaces`` the hosts that would share a workspace. The checks themselves
+are in module_utils/preflight.py.
+"""
+
+import os
+import subprocess
+
+from ansible.plugins.test.core import vault_encrypted
+from ansible.template import is_trusted_as_template
+from ansible.utils.display import Display
+
+from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import LABEL_NAME
+from ansible_collections.amp.alerting.plugins.module_utils import preflight as checks
+
+display = Display()
+
+IAM_POLICY_KINDS = ("query", "remote_write", "rules")
+IAM_POLICY_SUFFIXES = ("query", "remote-write", "rules")
+
+
+def _account(settings):
+    """The host's account when the inventory says it (aws_role_arn), else None: no AWS call yet."""
+    match = checks.ARN.match(settings.get("aws_role_arn") or "")
+    return match.group("account") if match else None
+
+
+def _account_role(s):
+    problems = checks.region_problems("aws_region", s.get("aws_region"))
+    if s.get("aws_role_arn"):
+        problems += checks.arn_problems("aws_role_arn", s["aws_role_arn"], "iam", resource_prefix="role/")
+    return problems
+
+
+def _workspace(s):
+    region = s.get("aws_region")
+    problems = checks.name_problems("workspace_alias", s.get("workspace_alias"), "amp_alias")
+    if s.get("workspace_kms_key_arn"):
+        problems += checks.arn_problems("workspace_kms_key_arn", s["workspace_kms_key_arn"], "kms", region, _account(s), "key/")
+    if s.get("workspace_logging_enabled"):
+        problems += checks.name_problems("workspace_log_group_name", s.get("workspace_log_group_name"), "log_group")
+        problems += checks.retention_problems("workspace_log_retention_days", s.get("workspace_log_retention_days"))
+    return problems
+
+
+def _iam(s):
+    prefix = s.get("iam_name_prefix")
+    problems = []
+    for suffix in IAM_POLICY_SUFFIXES:
+        problems += checks.name_problems("iam_name_prefix", f"{prefix}-{suffix}", "iam_policy")
+    mode = s.get("iam_principal_mode")
+    principals = s.get("iam_roles") if mode == "roles" else s.get("iam_users") if mode == "users" else []
+    field = "iam_roles" if mode == "roles" else "iam_users"
+    for index, principal in enumerate(principals or []):
+        if not isinstance(principal, dict):
+            problems.append(f"{field}[{index}]: must be a mapping with name and policies")
+            continue
+        name = principal.get("name")
+        problems += checks.name_problems(f"{field}[{index}].name", name, "iam_role" if mode == "roles" else "iam_user")
+        policies = principal.get("policies")
+        if not isinstance(policies, list) or not policies:
+            problems.append(f"{field}[{name}].policies: a non-empty list of {', '.join(IAM_POLICY_KINDS)}")
+        else:
+            for policy in policies:
+                if policy not in IAM_POLICY_KINDS:
+                    problems.append(f"{field}[{name}].policies: {policy!r} is not one of {', '.join(IAM_POLICY_KINDS)}"
+                                    f"{checks._suggest(policy, IAM_POLICY_KINDS)}")  # pylint: disable=protected-access
+        if mode == "roles" and not isinstance(principal.get("trust_policy"), dict):
+            problems.append(f"iam_roles[{name}].trust_policy: the role's trust policy document (a mapping) is required")
+    if mode == "users" and s.get("iam_access_key_store") == "file" and principals:
+        problems += key_file_problems(s.get("iam_access_key_file_dir"),
+                                      [f"{s.get('inventory_hostname')}-{p.get('name')}.json" for p in principals if isinstance(p, dict)])
+    if mode == "users" and s.get("iam_access_key_store") == "ssm":
+        for principal in principals or []:
+            if isinstance(principal, dict) and isinstance(principal.get("name"), str):
+                problems += checks.name_problems("iam_access_key_ssm_prefix",
+                                                 f"{s.get('iam_access_key_ssm_prefix')}/{principal['name']}", "ssm_parameter")
+    return problems
+
+
+def key_file_problems(directory, names):
+    """The key files' directory must take them; a warning when git would commit them."""
+    if not isinstance(directory, str) or not os.path.isdir(directory):
+        return [f"iam_access_key_file_dir: {directory} is not a directory on the controller; a key made now would "
+                "have a secret nobody can store"]
+    if not os.access(directory, os.W_OK):
+        return [f"iam_access_key_file_dir: {directory} is not writable"]
+    unignored = [name for name in names if _unignored_in_git(directory, name)]
+    if unignored:
+        display.warning(f"iam_access_key_file_dir: {directory} is inside a git work tree that does not ignore "
+                        f"{', '.join(unignored)}: the access keys' secrets would be committed with the next 'git add'")
+    return []
+
+
+def _unignored_in_git(directory, name):
+    """True when ``directory/name`` is in a git work tree and git does not ignore it."""
+    try:
+        inside = subprocess.run(["git", "-C", directory, "rev-parse", "--is-inside-work-tree"], capture_output=True,
+                                text=True, timeout=10, check=False)
+        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            return False
+        ignored = subprocess.run(["git", "-C", directory, "check-ignore", "-q", name], capture_output=True, timeout=10,
+                                 check=False)
+        return ignored.returncode != 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _sns(s):
+    region = s.get("aws_region")
+    problems = checks.name_problems("sns_topic_name", s.get("sns_topic_name"), "sns_topic")
+    problems += checks.name_problems("sns_stack_name", s.get("sns_stack_name"), "cloudformation_stack")
+    if s.get("sns_kms_key_arn"):
+        problems += checks.arn_problems("sns_kms_key_arn", s["sns_kms_key_arn"], "kms", region, _account(s), "key/")
+    if s.get("sns_kms_create_key"):
+        problems += checks.name_problems("sns_kms_key_alias", s.get("sns_kms_key_alias"), "kms_alias")
+    for index, subscription in enumerate(s.get("sns_subscriptions") or []):
+        if not isinstance(subscription, dict) or subscription.get("protocol") not in checks.SNS_PROTOCOLS \
+                or not subscription.get("endpoint"):
+            problems.append(f"sns_subscriptions[{index}]: needs protocol (one of {', '.join(checks.SNS_PROTOCOLS)}) "
+                            "and endpoint")
+    return problems
+
+
+def _lambda(s):
+    region = s.get("aws_region")
+    function = s.get("lambda_function_name")
+    problems = checks.name_problems("lambda_function_name", function, "lambda_function")
+    # The execution role is named after the function.
+    problems += [p.replace("lambda_function_name:", "lambda_function_name (the execution role's name):", 1)
+                 for p in checks.name_problems("lambda_function_name", function, "iam_role")
+                 if p not in problems]
+    problems += checks.name_problems("lambda_function_name", f"{function}-subscription", "cloudformation_stack")
+    problems += checks.range_problems("lambda_timeout", s.get("lambda_timeout"), 1, checks.LAMBDA_TIMEOUT_MAX, " seconds")
+    problems += checks.range_problems("lambda_memory_size", s.get("lambda_memory_size"), *checks.LAMBDA_MEMORY_RANGE, " MB")
+    problems += checks.retention_problems("lambda_log_retention_days", s.get("lambda_log_retention_days"))
+    problems += checks.name_problems("lambda_slack_webhook_ssm_parameter", s.get("lambda_slack_webhook_ssm_parameter"),
+                                     "ssm_parameter")
+    for field in ("lambda_dead_letter_queue_name", "lambda_delivery_dead_letter_queue_name"):
+        problems += checks.name_problems(field, s.get(field), "sqs_queue")
+    if s.get("lambda_slack_webhook_kms_key_arn"):
+        problems += checks.arn_problems("lambda_slack_webhook_kms_key_arn", s["lambda_slack_webhook_kms_key_arn"], "kms",
+                                        region, _account(s), "key/")
+    webhook = s.get("lambda_slack_webhook_url")
+    problems += checks.webhook_problems("lambda_slack_webhook_url", webhook, bool(s.get("lambda_slack_webhook_stand_in")))
+    if webhook and is_plain_text(webhook) and not s.get("lambda_slack_webhook_stand_in"):
+        display.warning("lambda_slack_webhook_url is plain text (not vaulted, not from an AWX credential): whoever reads "
+                        "the inventory can post to the channel. Keep it in ansible-vault (ansible-vault encrypt_string) "
+                        "or an AWX credential.")
+    return problems
+
+
+def _alerting(s):
+    region = s.get("aws_region")
+    problems = checks.name_problems("alerting_rule_namespace", s.get("alerting_rule_namespace"), "amp_namespace")
+    for field in ("alerting_group_wait", "alerting_group_interval", "alerting_repeat_interval"):
+        problems += checks.duration_problems(field, s.get(field))
+    severities = list(s.get("alerting_severities") or checks.DEFAULT_SEVERITIES)
+    for alert, threshold in sorted((s.get("alerting_thresholds_merged") or {}).items()):
+        if isinstance(threshold, dict) and "severity" in threshold and threshold.get("enabled", True):
+            problems += checks.severity_problems(f"alerting_thresholds.{alert}.severity", threshold["severity"], severities)
+        minimum = ((s.get("alerting_alerts") or {}).get(alert) or {}).get("minimum")
+        value = threshold.get("value") if isinstance(threshold, dict) else None
+        if minimum is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and value < minimum:
+            problems.append(f"alerting_thresholds.{alert}.value: {value} is below {minimum}, the least "
+                            f"{alert} can measure, so the alert would never (or always) fire")
+    for index, route in enumerate(s.get("alerting_routes") or []):
+        name = route.get("name") if isinstance(route, dict) else None
+        where = f"alerting_routes[{name or index}]"
+        if not isinstance(route, dict):
+            problems.append(f"{where}: must be a mapping")
+            continue
+        if not route.get("topic_arn"):
+            problems.append(f"{where}.topic_arn: required (the SNS topic this route publishes to)")
+        else:
+            problems += checks.arn_problems(f"{where}.topic_arn", route["topic_arn"], "sns", region, _account(s))
+        for field in ("group_wait", "group_interval", "repeat_interval"):
+            if field in route:
+                problems += checks.duration_problems(f"{where}.{field}", route[field])
+        for label in route.get("group_by") or []:
+            if label != "..." and not LABEL_NAME.match(str(label)):
+                problems.append(f"{where}.group_by: {label!r} is not a label name")
+    return problems
+
+
+def is_plain_text(value):
+    """A value written as it is in an inventory or on the command line: neither vaulted nor marked
+    unsafe (AWX marks what its credentials inject as unsafe)."""
+    return not vault_encrypted(value) and is_trusted_as_template(value)
+
+
+ROLES = {"account": _account_role, "workspace": _workspace, "iam": _iam, "sns": _sns, "lambda": _lambda,
+         "alerting": _alerting}
+
+
+def preflight_problems(settings, role):
+    """The problems of one role's settings, each '<variable>: <what is wrong>'; [] when none."""
+    return ROLES[role](dict(settings or {}))
+
+
+def duplicate_workspaces(hosts, hostvars, host):
+    """Problems of ``host`` sharing a workspace with another of ``hosts`` (same alias, region and account;
+    accounts are told apart by aws_role_arn or aws_profile, as the inventory says them)."""
+    entries = []
+    for name in hosts:
+        facts = hostvars[name]
+        account = facts.get("aws_role_arn") or facts.get("aws_profile") or ""
+        entries.append((name, str(account), str(facts.get("aws_region", "")), str(facts.get("workspace_alias", name))))
+    return [problem for pair, problem in checks.duplicates(entries) if host in pair]
+
+
+class FilterModule:
+    """amp.alerting filters."""
+
+    def filters(self):
+        return {"preflight_problems": preflight_problems, "duplicate_workspaces": duplicate_workspaces}

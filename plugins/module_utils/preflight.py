@@ -1,0 +1,225 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: amp.alerting contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What AWS would refuse, checked before the first AWS call: the limits AWS documents for the values
+the collection's roles send (names, regions, ARNs, retention, runtime, timeout, durations, URLs).
+
+Every check returns problems as "<field>: <what is wrong>", so that the preflight play lists all of
+a host's mistakes at once, each naming the variable to fix. Limits come from botocore's service
+models where the model has them (read at run time, so a newer botocore brings AWS's newer values);
+where AWS documents a limit the model lacks, the constant says which page documents it.
+"""
+
+import difflib
+import re
+
+try:
+    import botocore.session
+
+    HAS_BOTOCORE = True
+except ImportError:
+    HAS_BOTOCORE = False
+
+# Resource names, per service: (maximum length, allowed characters as a regexp, how a user reads it).
+NAME_RULES = {
+    # AMP CreateWorkspace alias (botocore: 1-100 characters).
+    "amp_alias": (100, r"[\S ]+", "1 to 100 characters"),
+    # AMP rule groups namespace (botocore RuleGroupsNamespaceName: 1-128, [0-9A-Za-z][-.0-9A-Z_a-z]*).
+    "amp_namespace": (128, r"[0-9A-Za-z][-.0-9A-Z_a-z]*", "letters, digits, '-', '.', '_', starting with a letter or digit"),
+    # IAM role / user names (botocore roleNameType, userNameType: 1-64, [\w+=,.@-]+).
+    "iam_role": (64, r"[\w+=,.@-]+", "letters, digits and +=,.@_-"),
+    "iam_user": (64, r"[\w+=,.@-]+", "letters, digits and +=,.@_-"),
+    # IAM managed policy names (botocore policyNameType: 1-128, [\w+=,.@-]+).
+    "iam_policy": (128, r"[\w+=,.@-]+", "letters, digits and +=,.@_-"),
+    # SNS topic names: https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html (1-256, A-Z a-z 0-9 - _).
+    "sns_topic": (256, r"[A-Za-z0-9_-]+", "letters, digits, '-' and '_'"),
+    # Lambda function names: https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html (64 characters).
+    "lambda_function": (64, r"[a-zA-Z0-9_-]+", "letters, digits, '-' and '_'"),
+    # SQS queue names: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
+    "sqs_queue": (80, r"[A-Za-z0-9_-]+", "letters, digits, '-' and '_'"),
+    # CloudFormation stack names: https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+    "cloudformation_stack": (128, r"[a-zA-Z][-a-zA-Z0-9]*", "letters, digits and '-', starting with a letter"),
+    # CloudWatch Logs log groups (botocore LogGroupName: 1-512, [\.\-_/#A-Za-z0-9]+).
+    "log_group": (512, r"[.\-_/#A-Za-z0-9]+", "letters, digits and ._-/#"),
+    # SSM parameter names: https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html
+    "ssm_parameter": (1011, r"/?[a-zA-Z0-9_.\-/]+", "letters, digits and _.-/ (a path)"),
+    # KMS aliases (botocore AliasNameType: 1-256, ^[a-zA-Z0-9:/_-]+$, 'alias/' first).
+    "kms_alias": (256, r"alias/[a-zA-Z0-9/_-]+", "'alias/' then letters, digits and /_-"),
+}
+SSM_PARAMETER_MAX_LEVELS = 15  # same page as the SSM name rule above
+# https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html: at most 900 seconds (botocore's
+# model says 5400, which Lambda accepts only for durable functions).
+LAMBDA_TIMEOUT_MAX = 900
+# https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html: 128 MB to 10,240 MB.
+LAMBDA_MEMORY_RANGE = (128, 10240)
+# When botocore's model cannot be read: CloudWatch Logs PutRetentionPolicy's possible values.
+CLOUDWATCH_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                             2922, 3288, 3653)
+# amazon.aws 10.1.2's cloudwatchlogs_log_group knows fewer of them and, given one it does not know,
+# DELETES the log group before failing: never hand it another value.
+LOG_GROUP_MODULE_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
+SNS_PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose")
+SLACK_WEBHOOK_PREFIX = "https://hooks.slack.com/"
+DEFAULT_SEVERITIES = ("critical", "error", "warning", "info")
+
+ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>\d{12}|):(?P<resource>.+)$")
+DURATION = re.compile(r"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$")
+
+
+def _session():
+    return botocore.session.get_session() if HAS_BOTOCORE else None
+
+
+def known_regions(service="amp"):
+    """Every region botocore's endpoint data knows for ``service``, in all partitions."""
+    session = _session()
+    if session is None:
+        return None
+    regions = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions(service, partition_name=partition))
+    return regions
+
+
+def retention_days():
+    """CloudWatch Logs' allowed retention values, from botocore's model of PutRetentionPolicy."""
+    session = _session()
+    if session is not None:
+        documentation = session.get_service_model("logs").shape_for("Days").documentation
+        found = re.search(r"Possible values are:(.*?)\.", documentation or "")
+        if found:
+            values = tuple(int(value) for value in re.findall(r"\d+", found.group(1)))
+            if values:
+                return values
+    return CLOUDWATCH_RETENTION_DAYS
+
+
+def as_int(value):
+    """An int from the inventory or an extra var ('-e lambda_timeout=60' gives the text '60'); None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+# Characters that are typed for one another: us-east-l for us-east-1.
+_LOOKALIKES = str.maketrans({"l": "1", "I": "1", "O": "0", "o": "0"})
+
+
+def _suggest(value, choices):
+    choices = [str(choice) for choice in choices]
+    for choice in choices:
+        if str(value).translate(_LOOKALIKES) == choice.translate(_LOOKALIKES):
+            return f" (did you mean {choice}?)"
+    close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def name_problems(field, value, kind):
+    """A resource name against its service's length and character rules."""
+    maximum, pattern, readable = NAME_RULES[kind]
+    if not isinstance(value, str) or not value:
+        return [f"{field}: must be a non-empty string"]
+    problems = []
+    if len(value) > maximum:
+        problems.append(f"{field}: '{value}' is {len(value)} characters; {kind.replace('_', ' ')} names have at most {maximum}")
+    if not re.fullmatch(pattern, value):
+        problems.append(f"{field}: '{value}' is not a valid {kind.replace('_', ' ')} name ({readable})")
+    if kind == "ssm_parameter" and value.strip("/").count("/") + 1 > SSM_PARAMETER_MAX_LEVELS:
+        problems.append(f"{field}: '{value}' has more than {SSM_PARAMETER_MAX_LEVELS} levels")
+    if kind == "ssm_parameter" and value.lstrip("/").lower().startswith(("aws", "ssm")):
+        problems.append(f"{field}: SSM parameter names may not begin with 'aws' or 'ssm'")
+    if kind == "kms_alias" and value.startswith("alias/aws/"):
+        problems.append(f"{field}: 'alias/aws/' is reserved for AWS-managed keys")
+    return problems
+
+
+def region_problems(field, region):
+    if not isinstance(region, str) or not region:
+        return [f"{field}: required (the host's AWS region, e.g. eu-west-1)"]
+    regions = known_regions()
+    if regions is not None and region not in regions:
+        return [f"{field}: '{region}' is not a region where AMP is offered{_suggest(region, sorted(regions))}"]
+    return []
+
+
+def arn_problems(field, value, service, region=None, account=None, resource_prefix=None):
+    """An ARN of ``service``; in ``region`` / ``account`` when given (where it is used requires them)."""
+    match = ARN.match(value) if isinstance(value, str) else None
+    if not match or match.group("service") != service:
+        return [f"{field}: '{value}' is not a {service.upper()} ARN (arn:aws:{service}:REGION:ACCOUNT:...)"]
+    if resource_prefix and not match.group("resource").startswith(resource_prefix):
+        return [f"{field}: '{value}' does not name a {resource_prefix.rstrip('/:')}"]
+    problems = []
+    if region and match.group("region") != region:
+        problems.append(f"{field}: '{value}' is in region {match.group('region')}, the host in {region}; "
+                        f"{service.upper()} resources are used in their own region only")
+    if account and match.group("account") != account:
+        problems.append(f"{field}: '{value}' is in account {match.group('account')}, the host's account is {account}")
+    return problems
+
+
+def retention_problems(field, days):
+    allowed = retention_days()
+    days = as_int(days) if as_int(days) is not None else days
+    if not isinstance(days, int) or isinstance(days, bool) or days not in allowed:
+        return [f"{field}: {days!r} is not a retention CloudWatch Logs accepts ({', '.join(map(str, allowed))})"]
+    if days not in LOG_GROUP_MODULE_RETENTION_DAYS:
+        return [f"{field}: CloudWatch accepts {days}, but amazon.aws' cloudwatchlogs_log_group deletes the log group when "
+                f"given it (it knows {', '.join(map(str, LOG_GROUP_MODULE_RETENTION_DAYS))}): choose one of those"]
+    return []
+
+
+def range_problems(field, value, low, high, unit=""):
+    number = as_int(value)
+    if number is None or not low <= number <= high:
+        return [f"{field}: {value!r} is outside {low}-{high}{unit}"]
+    return []
+
+
+def duration_problems(field, value):
+    if not isinstance(value, str) or not value or not DURATION.match(value):
+        return [f"{field}: {value!r} is not a Prometheus duration (e.g. 30s, 5m, 4h)"]
+    return []
+
+
+def severity_problems(field, value, allowed):
+    if value in allowed:
+        return []
+    return [f"{field}: severity {value!r} is not one of {', '.join(allowed)}{_suggest(value, allowed)}; "
+            "add a level of your own to alerting_severities"]
+
+
+def webhook_problems(field, url, stand_in=False):
+    if not isinstance(url, str) or not url:
+        return []
+    if stand_in:
+        if not re.match(r"^https?://[^/\s]+", url):
+            return [f"{field}: not an http(s) URL"]
+        return []
+    if not url.startswith(SLACK_WEBHOOK_PREFIX):
+        # The URL is a secret: say what is wrong without printing it.
+        return [f"{field}: a Slack incoming webhook starts with {SLACK_WEBHOOK_PREFIX} (set "
+                "lambda_slack_webhook_stand_in: true for a local stand-in)"]
+    return []
+
+
+def duplicates(entries):
+    """((host, other host), problem) for inventory hosts that would act on the same workspace: entries
+    are (host, account key, region, alias) and hosts sharing the last three collide."""
+    seen, found = {}, []
+    for host, account, region, alias in entries:
+        key = (account, region, alias)
+        if key in seen:
+            found.append(((seen[key], host),
+                          f"workspace_alias: hosts {seen[key]} and {host} both name workspace '{alias}' in {region}"
+                          f"{' (' + account + ')' if account else ''}; AMP aliases are not unique, so both would "
+                          "manage one workspace, or create two"))
+        else:
+            seen[key] = host
+    return found

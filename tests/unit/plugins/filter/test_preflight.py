@@ -1,0 +1,112 @@
+"""amp.alerting.preflight_problems: AWS's documented limits, each problem naming the variable."""
+
+import pytest
+
+from ansible_collections.amp.alerting.plugins.filter.preflight import duplicate_workspaces
+from ansible_collections.amp.alerting.plugins.filter.preflight import preflight_problems
+from ansible_collections.amp.alerting.plugins.module_utils import preflight
+
+LAMBDA = {"aws_region": "eu-west-1", "lambda_function_name": "amp-prod-slack-forwarder", "lambda_timeout": 60,
+          "lambda_memory_size": 128, "lambda_log_retention_days": 30, "lambda_slack_webhook_url": "https://hooks.slack.com/services/T/B/s3cr3t",
+          "lambda_slack_webhook_ssm_parameter": "/amp-alerting/prod/slack-webhook",
+          "lambda_dead_letter_queue_name": "amp-prod-slack-forwarder-dlq",
+          "lambda_delivery_dead_letter_queue_name": "amp-prod-slack-forwarder-delivery-dlq"}
+
+
+def test_valid_settings_have_no_problem():
+    assert preflight_problems(LAMBDA, "lambda") == []
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"lambda_timeout": 1000}, "lambda_timeout: 1000 is outside 1-900 seconds"),
+    ({"lambda_timeout": "60"}, None),  # -e lambda_timeout=60 gives text
+    ({"lambda_memory_size": 64}, "lambda_memory_size: 64 is outside 128-10240 MB"),
+    ({"lambda_log_retention_days": 45}, "lambda_log_retention_days: 45 is not a retention CloudWatch Logs accepts"),
+    ({"lambda_log_retention_days": 1096}, "CloudWatch accepts 1096, but amazon.aws' cloudwatchlogs_log_group deletes the log group"),
+    ({"lambda_function_name": "f" * 65}, "lambda_function_name: '" + "f" * 65 + "' is 65 characters; lambda function names have at most 64"),
+    ({"lambda_function_name": "prod.eu-forwarder"}, "is not a valid lambda function name"),
+    ({"lambda_slack_webhook_ssm_parameter": "/aws/hook"}, "SSM parameter names may not begin with 'aws' or 'ssm'"),
+    ({"lambda_dead_letter_queue_name": "q" * 81}, "sqs queue names have at most 80"),
+    ({"lambda_slack_webhook_kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k"}, "is in region us-east-1, the host in eu-west-1"),
+])
+def test_lambda_limits(changes, expected):
+    problems = preflight_problems(dict(LAMBDA, **changes), "lambda")
+    if expected is None:
+        assert problems == []
+    else:
+        assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize("url", ["http://hooks.slack.com/services/T/B/s3cr3t", "hooks.slack.com/services/T/B/s3cr3t",
+                                 "https://example.com/services/T/B/s3cr3t"])
+def test_a_wrong_webhook_is_refused_without_printing_it(url):
+    problems = preflight_problems(dict(LAMBDA, lambda_slack_webhook_url=url), "lambda")
+    assert problems and problems[0].startswith("lambda_slack_webhook_url: a Slack incoming webhook starts with")
+    assert not any("s3cr3t" in problem for problem in problems)
+
+
+def test_a_stand_in_webhook_may_be_any_http_url():
+    assert preflight_problems(dict(LAMBDA, lambda_slack_webhook_url="http://127.0.0.1:9/sink", lambda_slack_webhook_stand_in=True),
+                              "lambda") == []
+
+
+def test_regions_come_from_botocore_with_a_suggestion():
+    assert preflight_problems({"aws_region": "eu-west-1"}, "account") == []
+    (problem,) = preflight_problems({"aws_region": "us-east-l"}, "account")
+    assert problem.startswith("aws_region: 'us-east-l' is not a region where AMP is offered (did you mean us-east-1?)")
+    assert preflight_problems({}, "account") == ["aws_region: required (the host's AWS region, e.g. eu-west-1)"]
+
+
+def test_retention_values_come_from_botocores_model():
+    assert 1096 in preflight.retention_days() and 45 not in preflight.retention_days()
+
+
+def test_severity_typos_are_refused_and_a_teams_own_levels_accepted():
+    settings = {"alerting_rule_namespace": "amp-alerting", "alerting_group_wait": "30s", "alerting_group_interval": "5m",
+                "alerting_repeat_interval": "4h", "alerting_thresholds_merged": {"A": {"value": 1, "severity": "critcal"}}}
+    (problem,) = preflight_problems(settings, "alerting")
+    assert problem.startswith("alerting_thresholds.A.severity: severity 'critcal' is not one of critical, error, warning, info "
+                              "(did you mean critical?)")
+    settings["alerting_severities"] = ["critical", "critcal"]
+    assert preflight_problems(settings, "alerting") == []
+
+
+def test_iam_policy_kinds_are_checked_with_a_suggestion():
+    settings = {"iam_name_prefix": "amp-prod", "iam_principal_mode": "roles",
+                "iam_roles": [{"name": "ingest", "trust_policy": {}, "policies": ["remote-write"]}]}
+    assert preflight_problems(settings, "iam") == [
+        "iam_roles[ingest].policies: 'remote-write' is not one of query, remote_write, rules (did you mean remote_write?)"]
+
+
+def test_two_hosts_with_one_alias_in_one_account_and_region_collide():
+    hostvars = {"a": {"aws_region": "eu-west-1", "workspace_alias": "prod"}, "b": {"aws_region": "eu-west-1", "workspace_alias": "prod"},
+                "c": {"aws_region": "us-east-1", "workspace_alias": "prod"},
+                "d": {"aws_region": "eu-west-1", "workspace_alias": "prod", "aws_role_arn": "arn:aws:iam::210987654321:role/x"}}
+    hosts = ["a", "b", "c", "d"]
+    assert duplicate_workspaces(hosts, hostvars, "b") == [
+        "workspace_alias: hosts a and b both name workspace 'prod' in eu-west-1; AMP aliases are not unique, so both would manage "
+        "one workspace, or create two"]
+    assert duplicate_workspaces(hosts, hostvars, "c") == [] and duplicate_workspaces(hosts, hostvars, "d") == []
+
+
+def test_key_files_must_have_a_writable_directory(tmp_path):
+    from ansible_collections.amp.alerting.plugins.filter.preflight import key_file_problems
+
+    assert key_file_problems(str(tmp_path / "missing"), ["h-u.json"])[0].startswith("iam_access_key_file_dir: ")
+    assert key_file_problems(str(tmp_path), ["h-u.json"]) == []
+
+
+def test_key_files_in_a_git_work_tree_that_does_not_ignore_them_are_warned_about(tmp_path, monkeypatch):
+    import subprocess
+
+    from ansible_collections.amp.alerting.plugins.filter import preflight as filter_module
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    warnings = []
+    monkeypatch.setattr(filter_module.display, "warning", warnings.append)
+    assert filter_module.key_file_problems(str(tmp_path), ["h-u.json"]) == []
+    assert len(warnings) == 1 and "would be committed" in warnings[0] and "h-u.json" in warnings[0]
+    (tmp_path / ".gitignore").write_text("*.json\n")
+    warnings.clear()
+    filter_module.key_file_problems(str(tmp_path), ["h-u.json"])
+    assert warnings == []
