@@ -13,6 +13,7 @@ where AWS documents a limit the model lacks, the constant says which page docume
 """
 
 import difflib
+import functools
 import re
 
 try:
@@ -68,10 +69,13 @@ ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<re
 DURATION = re.compile(r"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$")
 
 
+@functools.lru_cache(maxsize=1)
 def _session():
+    # Loading endpoint data and service models takes a few tenths of a second: once per process.
     return botocore.session.get_session() if HAS_BOTOCORE else None
 
 
+@functools.lru_cache(maxsize=8)
 def known_regions(service="amp"):
     """Every region botocore's endpoint data knows for ``service``, in all partitions."""
     session = _session()
@@ -83,6 +87,7 @@ def known_regions(service="amp"):
     return regions
 
 
+@functools.lru_cache(maxsize=1)
 def retention_days():
     """CloudWatch Logs' allowed retention values, from botocore's model of PutRetentionPolicy."""
     session = _session()

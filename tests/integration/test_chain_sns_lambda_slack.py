@@ -49,7 +49,7 @@ def test_published_alert_reaches_slack_and_failures_end_in_the_dead_letter_queue
         sns.publish(TopicArn=TOPIC, Message="[FIRING:1] kept, not lost", Subject="[FIRING:1] Kept")
         queue = sqs.get_queue_url(QueueName=FUNCTION_DLQ)["QueueUrl"]
         dead = eventually(lambda: sqs.receive_message(QueueUrl=queue, MessageAttributeNames=["All"],
-                                                    WaitTimeSeconds=1).get("Messages"), timeout=90)
+                                                      WaitTimeSeconds=1).get("Messages"), timeout=90)
         event = json.loads(dead[0]["Body"])
         assert event["Records"][0]["Sns"]["Message"] == "[FIRING:1] kept, not lost"
         assert "HTTP 500 'rollup_error'" in dead[0]["MessageAttributes"]["ErrorMessage"]["StringValue"]

@@ -40,7 +40,7 @@ def test_threshold_crossing_reaches_slack_then_resolves_and_redeploys(sandbox, m
                 # 1. above the sandbox inventory's threshold (500000000, for 0s): the alert reaches Slack
                 exporter.set(MEMORY, POD, 650_000_000)
                 firing = eventually(lambda: [m for m in slack.received if "PodHighMemoryUsage" in header(m)], 90,
-                                  "firing message")[0]
+                                    "firing message")[0]
                 assert header(firing) == ":fire: FIRING: PodHighMemoryUsage (1 alert)"
                 section = firing["blocks"][2]
                 assert section["text"]["text"].startswith(":red_circle: *error*  *Pod shop/api-7d9f uses 619.9MiB of memory*")
@@ -48,7 +48,7 @@ def test_threshold_crossing_reaches_slack_then_resolves_and_redeploys(sandbox, m
                 # 2. back below: the resolved message follows
                 exporter.set(MEMORY, POD, 300_000_000)
                 resolved = eventually(lambda: [m for m in slack.received if "RESOLVED: PodHighMemoryUsage" in header(m)],
-                                    90, "resolved message")[0]
+                                      90, "resolved message")[0]
                 assert header(resolved) == ":white_check_mark: RESOLVED: PodHighMemoryUsage (1 alert)"
             # 5. a threshold changed in the inventory and re-deployed is what Prometheus evaluates
             override = {"alerting_thresholds": {"PodHighMemoryUsage": {"value": 700000000, "for": "0s"}}}

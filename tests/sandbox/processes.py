@@ -68,8 +68,9 @@ class ChildProcess:
 
     def start(self, argv, ready_url, timeout=20, spawn=None):
         with open(self.log_path, "ab") as log:
-            popen = lambda: subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,  # noqa: E731
-                                             preexec_fn=_die_with_parent)
+            def popen():
+                return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+
             self.process = spawn(popen) if spawn else popen()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

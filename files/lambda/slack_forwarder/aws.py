@@ -14,6 +14,7 @@ from .delivery import BACKOFF_BASE_SECONDS
 from .delivery import BACKOFF_CAP_SECONDS
 from .delivery import ForwardError
 
+
 def sigv4_headers(method, url, body, headers, region, service, credentials, now=None):
     """Headers (incl. Authorization) for an AWS Signature Version 4 request with an empty query."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
@@ -91,4 +92,3 @@ def _aws_error(err):
         return ""
     kind = str(payload.get("__type", "")).rsplit("#", 1)[-1]
     return f"{kind}: {payload.get('message') or payload.get('Message') or ''}".strip(": ")
-

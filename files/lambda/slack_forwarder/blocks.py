@@ -171,4 +171,3 @@ def build_slack_message(notification, settings=None):
         if settings.get(key):
             payload[key] = settings[key]
     return payload
-

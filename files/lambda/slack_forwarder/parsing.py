@@ -238,4 +238,3 @@ def parse_notification(message, subject="", attributes=None):
     if modified:
         notification["notes"].append(f"AMP modified the message: {modified}")
     return notification
-

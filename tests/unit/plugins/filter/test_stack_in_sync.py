@@ -10,8 +10,11 @@ PARAMETERS = {"TopicName": "alerts"}
 TAGS = {"managed-by": "amp.alerting"}
 
 
-def info(status="UPDATE_COMPLETE", template=TEMPLATE, parameters=PARAMETERS, tags=TAGS):
+def info(status="UPDATE_COMPLETE", template=None, parameters=None, tags=None):
     """What amazon.aws.cloudformation_info registers for one stack (stack_template: true)."""
+    template = TEMPLATE if template is None else template
+    parameters = PARAMETERS if parameters is None else parameters
+    tags = TAGS if tags is None else tags
     return {"cloudformation": {"topic": {"stack_description": {"stack_name": "topic", "stack_status": status},
                                          "stack_template": template, "stack_parameters": dict(parameters),
                                          "stack_tags": dict(tags)}}}

@@ -52,7 +52,9 @@ def test_conflict_is_retried_while_busy(no_sleep):
             raise conflict()
         return "ok"
 
-    call = lambda: amp.amp_call(put, "put namespace x")  # noqa: E731  pylint: disable=unnecessary-lambda-assignment
+    def call():
+        return amp.amp_call(put, "put namespace x")
+
     assert amp.retry_on_conflict(call, sequence({"status": {"statusCode": "UPDATING"}}), "namespace x") == "ok"
     assert len(calls) == 2 and no_sleep == [amp.FIRST_POLL_INTERVAL]
 
