@@ -20,7 +20,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, ".venv", "collections"))
 sys.path.insert(0, os.path.join(REPO_ROOT, "tests"))
 
-from ansible_collections.amp.alerting.plugins.module_utils import amp as amp_utils  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.amp.alerting.plugins.module_utils import amp_base  # noqa: E402  pylint: disable=wrong-import-position
 from ansible_collections.amp.alerting.plugins.module_utils import amp_rules  # noqa: E402  pylint: disable=wrong-import-position
 
 CORPUS = os.environ.get("AMP_ALERTING_CORPUS") or os.path.join(os.path.dirname(REPO_ROOT), "shared", "corpus")
@@ -43,12 +43,12 @@ def own_checks(text):
 
 
 def without_binaries(function):
-    real = amp_utils.shutil.which
-    amp_utils.shutil.which = lambda _name: None
+    real = amp_base.shutil.which
+    amp_base.shutil.which = lambda _name: None
     try:
         return function()
     finally:
-        amp_utils.shutil.which = real
+        amp_base.shutil.which = real
 
 
 def speed():
@@ -60,11 +60,11 @@ def speed():
     print(f"own checks, {rules:,} rules ({len(text.encode()):,} bytes): {seconds:.3f} s = {rules / seconds:,.0f} rules/s "
           f"(YAML load {load:.3f} s; target >= 50,000 rules/s)")
     # The same rules, cut to fit the 1 MiB quota, through what the module runs before an upload.
-    cut = text[:text.rfind("\n      - record:", 0, amp_utils.QUOTA_RULE_NAMESPACE_BYTES - 1024)] + "\n"
+    cut = text[:text.rfind("\n      - record:", 0, amp_base.QUOTA_RULE_NAMESPACE_BYTES - 1024)] + "\n"
     kept = cut.count("- record:")
     seconds = best_of(3, lambda: without_binaries(lambda: amp_rules.prepare_rules(data=cut)))[0]
     print(f"prepare_rules, own checks only, {kept:,} rules: {seconds:.3f} s = {kept / seconds:,.0f} rules/s")
-    if amp_utils.shutil.which("promtool"):
+    if amp_base.shutil.which("promtool"):
         seconds = best_of(3, lambda: amp_rules.prepare_rules(data=cut))[0]
         print(f"prepare_rules with promtool (one run per document), {kept:,} rules: {seconds:.3f} s = "
               f"{kept / seconds:,.0f} rules/s")

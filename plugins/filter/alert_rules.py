@@ -12,7 +12,7 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import is_duration
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import prepare_rules
 

@@ -18,7 +18,6 @@ from ansible.plugins.test.core import vault_encrypted
 from ansible.template import is_trusted_as_template
 from ansible.utils.display import Display
 
-from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import LABEL_NAME
 from ansible_collections.amp.alerting.plugins.module_utils import preflight as checks
 
 display = Display()
@@ -186,7 +185,7 @@ def _alerting(s):
             if field in route:
                 problems += checks.duration_problems(f"{where}.{field}", route[field])
         for label in route.get("group_by") or []:
-            if label != "..." and not LABEL_NAME.match(str(label)):
+            if label != "..." and not checks.LABEL_NAME.match(str(label)):
                 problems.append(f"{where}.group_by: {label!r} is not a label name")
     return problems
 

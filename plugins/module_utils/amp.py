@@ -16,22 +16,13 @@
 - ``retry_on_conflict``: AMP answers ConflictException while a resource is busy; wait, then retry.
 - ``AmpDocument``: the Create-vs-Put flow (``ensure_ok`` / ``ensure_gone``) shared by rule groups
   namespaces and alertmanager definitions.
-- ``run_validator``: promtool / amtool on the controller, when they are installed.
 - ``signed_workspace_request``: SigV4-signed calls to a workspace's data plane.
-- AMP's quotas, named, in one place.
+- From amp_base (no AWS SDK, for the validators and filters): ``AmpError``, ``run_validator``
+  (promtool / amtool), ``dump_yaml`` and AMP's quotas, named, in one place.
 """
 
 import json
-import os
-import shutil
-import subprocess
-import tempfile
 import time
-
-try:
-    import yaml
-except ImportError:  # ansible-core depends on PyYAML; the guard keeps the import sanity test honest
-    yaml = None
 
 try:
     import boto3
@@ -46,9 +37,18 @@ from ansible.module_utils.urls import open_url
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# Re-exported: the modules and tests know them as module_utils.amp's.
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_ACTIVE_ALERTS  # noqa: F401  pylint: disable=unused-import
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_ALERT_PAYLOAD_BYTES  # noqa: F401  pylint: disable=unused-import
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_ALERTMANAGER_DEFINITION_BYTES  # noqa: F401  pylint: disable=unused-import
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_REPEAT_INTERVAL_SECONDS  # noqa: F401  pylint: disable=unused-import
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_RULE_NAMESPACE_BYTES  # noqa: F401  pylint: disable=unused-import
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import dump_yaml  # noqa: F401  pylint: disable=unused-import
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import run_validator  # noqa: F401  pylint: disable=unused-import
 
 # AMP's own error codes for throttling and server faults, on top of the ones AWSRetry knows.
 AMP_RETRY_CODES = ["ThrottlingException", "InternalServerException", "ServiceUnavailableException"]
@@ -58,19 +58,6 @@ POLL_INTERVAL = 2  # seconds between Describe calls while waiting, after a quick
 FIRST_POLL_INTERVAL = 0.5  # most changes settle within seconds: look early, then back off
 # How long a ConflictException (resource busy) is waited out before giving up.
 CONFLICT_TIMEOUT = 300
-
-
-# AMP quotas the modules check before uploading (AMP user guide, "service quotas"). Correct them here.
-QUOTA_RULE_NAMESPACE_BYTES = 1024 * 1024  # rules definition file size per namespace
-QUOTA_ALERTMANAGER_DEFINITION_BYTES = 1024 * 1024  # alertmanager definition file size
-QUOTA_REPEAT_INTERVAL_SECONDS = 5 * 24 * 3600  # AMP caps repeat_interval at 5 days
-QUOTA_ACTIVE_ALERTS = 1000  # per alertmanager
-QUOTA_ALERT_PAYLOAD_BYTES = 20 * 1024 * 1024  # all active alerts of an alertmanager
-VALIDATOR_TIMEOUT = 60
-
-
-class AmpError(AnsibleAWSError):
-    """A failure to report to the user: our own message, or "Failed to <what>" with the AWS error behind it."""
 
 
 class AmpErrorHandler(AWSErrorHandler):
@@ -267,24 +254,6 @@ def workspace_account(workspace):
     return workspace["arn"].split(":")[4]
 
 
-class _ReadableDumper(yaml.SafeDumper if yaml else object):
-    """Multi-line strings as YAML literal blocks: rule files and templates stay readable in diffs."""
-
-
-def _represent_str(dumper, value):
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
-
-
-if yaml:
-    _ReadableDumper.add_representer(str, _represent_str)
-
-
-def dump_yaml(document):
-    """YAML text for upload and diffs: key order kept, Unicode as is, long lines unwrapped."""
-    return yaml.dump(document, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=False, width=4096)
-
-
 def workspace_options():
     """Argument spec entries for modules that act inside a workspace."""
     return dict(workspace_id=dict(type="str"), workspace_alias=dict(type="str"))
@@ -382,31 +351,6 @@ class AmpDocument:
         if self.wait and not self.check_mode:
             wait_for(self.describe, self.what, self.wait_timeout, until="gone")
         return True, {}, self.diff(current, "")
-
-
-def run_validator(tool, args, files):
-    """Run promtool / amtool on ``files`` (name -> text) in a private directory.
-
-    Returns None when the files pass or the tool is not installed, else the tool's complaint.
-    """
-    binary = shutil.which(tool)
-    if not binary:
-        return None
-    with tempfile.TemporaryDirectory(prefix="amp-alerting-") as tmp:
-        for name, text in files.items():
-            with open(os.path.join(tmp, os.path.basename(name)), "w", encoding="utf-8") as handle:
-                handle.write(text)
-        try:
-            proc = subprocess.run([binary] + list(args), cwd=tmp, capture_output=True, text=True,
-                                  timeout=VALIDATOR_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired:
-            return f"{tool} did not finish within {VALIDATOR_TIMEOUT}s"
-    if proc.returncode == 0:
-        return None
-    lines = [ln.strip() for ln in (proc.stdout + "\n" + proc.stderr).splitlines() if ln.strip()]
-    noise = ("Checking", "FAILED:", "amtool: error", "SUCCESS", "Found:", "- ")
-    useful = [ln for ln in lines if not ln.startswith(noise)]
-    return f"{tool}: " + " ".join(useful or lines)
 
 
 def signed_workspace_request(module, url, method="GET", payload=None, timeout=30):

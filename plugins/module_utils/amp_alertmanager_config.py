@@ -30,11 +30,11 @@ try:
 except ImportError:
     HAS_RE2 = False
 
-from ansible_collections.amp.alerting.plugins.module_utils.amp import QUOTA_ALERTMANAGER_DEFINITION_BYTES
-from ansible_collections.amp.alerting.plugins.module_utils.amp import QUOTA_REPEAT_INTERVAL_SECONDS
-from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
-from ansible_collections.amp.alerting.plugins.module_utils.amp import dump_yaml
-from ansible_collections.amp.alerting.plugins.module_utils.amp import run_validator
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_ALERTMANAGER_DEFINITION_BYTES
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_REPEAT_INTERVAL_SECONDS
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import dump_yaml
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import run_validator
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import LABEL_NAME
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import is_duration
 from ansible_collections.amp.alerting.plugins.module_utils.go_templates import ALERTMANAGER_FUNCTIONS

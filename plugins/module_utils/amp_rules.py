@@ -23,10 +23,10 @@ try:
 except ImportError:
     HAS_PROMQL_PARSER = False
 
-from ansible_collections.amp.alerting.plugins.module_utils.amp import QUOTA_RULE_NAMESPACE_BYTES
-from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
-from ansible_collections.amp.alerting.plugins.module_utils.amp import dump_yaml
-from ansible_collections.amp.alerting.plugins.module_utils.amp import run_validator
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_RULE_NAMESPACE_BYTES
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import dump_yaml
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import run_validator
 from ansible_collections.amp.alerting.plugins.module_utils.go_templates import PROMETHEUS_ALERT_VARIABLES
 from ansible_collections.amp.alerting.plugins.module_utils.go_templates import PROMETHEUS_FUNCTIONS
 from ansible_collections.amp.alerting.plugins.module_utils.go_templates import TemplateSyntaxError

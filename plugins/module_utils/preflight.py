@@ -16,12 +16,7 @@ import difflib
 import functools
 import re
 
-try:
-    import botocore.session
-
-    HAS_BOTOCORE = True
-except ImportError:
-    HAS_BOTOCORE = False
+import importlib
 
 # Resource names, per service: (maximum length, allowed characters as a regexp, how a user reads it).
 NAME_RULES = {
@@ -65,14 +60,21 @@ SNS_PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "applicat
 SLACK_WEBHOOK_PREFIX = "https://hooks.slack.com/"
 DEFAULT_SEVERITIES = ("critical", "error", "warning", "info")
 
+# Prometheus' label names (as amp_rules.LABEL_NAME, which this light module does not import: that one
+# brings boto3, a third of a second in every worker process that templates a preflight check).
+LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>\d{12}|):(?P<resource>.+)$")
 DURATION = re.compile(r"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$")
 
 
 @functools.lru_cache(maxsize=1)
 def _session():
-    # Loading endpoint data and service models takes a few tenths of a second: once per process.
-    return botocore.session.get_session() if HAS_BOTOCORE else None
+    """botocore's session, imported here and only by the checks that need its data: importing botocore and
+    loading its endpoint data takes a third of a second, paid by every worker process that templates."""
+    try:
+        return importlib.import_module("botocore.session").get_session()
+    except ImportError:
+        return None
 
 
 @functools.lru_cache(maxsize=8)

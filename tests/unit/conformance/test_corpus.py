@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from ansible_collections.amp.alerting.plugins.module_utils import amp as amp_utils
+from ansible_collections.amp.alerting.plugins.module_utils import amp_base
 from ansible_collections.amp.alerting.plugins.module_utils import amp_alertmanager_config
 from ansible_collections.amp.alerting.plugins.module_utils import amp_rules
 from sandbox.processes import missing_binaries
@@ -86,7 +87,7 @@ def test_documents_get_the_reference_verdict(case, mode, monkeypatch):
         if missing:
             pytest.skip(f"{', '.join(missing)} not installed (Debian packages prometheus, prometheus-alertmanager)")
     else:  # the AWX execution environment: no promtool, no amtool
-        monkeypatch.setattr(amp_utils.shutil, "which", lambda _name: None)
+        monkeypatch.setattr(amp_base.shutil, "which", lambda _name: None)
     expected = REFERENCE_CORRECTIONS.get(case["file"], case["reference"]["valid"])
     valid, message = verdict(case)
     assert valid == expected, (f"reference: {'valid' if expected else 'invalid'} "

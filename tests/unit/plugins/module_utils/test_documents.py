@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from ansible_collections.amp.alerting.plugins.module_utils import amp as amp_utils
+from ansible_collections.amp.alerting.plugins.module_utils import amp_base
 from ansible_collections.amp.alerting.plugins.module_utils import amp_alertmanager_config as am
 from ansible_collections.amp.alerting.plugins.module_utils import amp_rules
 from ansible_collections.amp.alerting.plugins.module_utils.amp import QUOTA_RULE_NAMESPACE_BYTES
@@ -157,7 +157,7 @@ def test_bad_alertmanager_configs_are_refused_naming_the_field(cfg, templates, m
 
 
 def test_template_syntax_is_checked_before_upload_with_or_without_amtool(monkeypatch):
-    monkeypatch.setattr(amp_utils.shutil, "which", lambda _name: None)  # as in an execution environment without amtool
+    monkeypatch.setattr(amp_base.shutil, "which", lambda _name: None)  # as in an execution environment without amtool
     with pytest.raises(AmpError, match=r"template_files\[x.tmpl\]: line 1: unexpected EOF"):
         am.prepare_definition(config(templates=["x.tmpl"]), {"x.tmpl": '{{ define "x" }}unclosed'})
     with pytest.raises(AmpError, match=r'template_files\[x.tmpl\]: line 2: function "toJson" not defined'):

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: amp.alerting contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The part of the shared AMP helper that needs no AWS SDK: AmpError, AMP's quotas, YAML for upload
+and diffs, promtool / amtool. The validators (amp_rules, amp_alertmanager_config) and the filter
+plugins use it; module_utils/amp.py re-exports it. Kept apart because importing botocore costs a
+third of a second in every Ansible worker process that templates one of the collection's filters.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+try:
+    import yaml
+except ImportError:  # ansible-core depends on PyYAML; the guard keeps the import sanity test honest
+    yaml = None
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+
+# AMP quotas the modules check before uploading (AMP user guide, "service quotas"). Correct them here.
+QUOTA_RULE_NAMESPACE_BYTES = 1024 * 1024  # rules definition file size per namespace
+QUOTA_ALERTMANAGER_DEFINITION_BYTES = 1024 * 1024  # alertmanager definition file size
+QUOTA_REPEAT_INTERVAL_SECONDS = 5 * 24 * 3600  # AMP caps repeat_interval at 5 days
+QUOTA_ACTIVE_ALERTS = 1000  # per alertmanager
+QUOTA_ALERT_PAYLOAD_BYTES = 20 * 1024 * 1024  # all active alerts of an alertmanager
+VALIDATOR_TIMEOUT = 60
+
+
+class AmpError(AnsibleAWSError):
+    """A failure to report to the user: our own message, or "Failed to <what>" with the AWS error behind it."""
+
+
+class _ReadableDumper(yaml.SafeDumper if yaml else object):
+    """Multi-line strings as YAML literal blocks: rule files and templates stay readable in diffs."""
+
+
+def _represent_str(dumper, value):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+if yaml:
+    _ReadableDumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(document):
+    """YAML text for upload and diffs: key order kept, Unicode as is, long lines unwrapped."""
+    return yaml.dump(document, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=4096)
+
+
+def run_validator(tool, args, files):
+    """Run promtool / amtool on ``files`` (name -> text) in a private directory.
+
+    Returns None when the files pass or the tool is not installed, else the tool's complaint.
+    """
+    binary = shutil.which(tool)
+    if not binary:
+        return None
+    with tempfile.TemporaryDirectory(prefix="amp-alerting-") as tmp:
+        for name, text in files.items():
+            with open(os.path.join(tmp, os.path.basename(name)), "w", encoding="utf-8") as handle:
+                handle.write(text)
+        try:
+            proc = subprocess.run([binary] + list(args), cwd=tmp, capture_output=True, text=True,
+                                  timeout=VALIDATOR_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            return f"{tool} did not finish within {VALIDATOR_TIMEOUT}s"
+    if proc.returncode == 0:
+        return None
+    lines = [ln.strip() for ln in (proc.stdout + "\n" + proc.stderr).splitlines() if ln.strip()]
+    noise = ("Checking", "FAILED:", "amtool: error", "SUCCESS", "Found:", "- ")
+    useful = [ln for ln in lines if not ln.startswith(noise)]
+    return f"{tool}: " + " ".join(useful or lines)
