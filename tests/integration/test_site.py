@@ -45,7 +45,9 @@ def workspace_of(host):
     return amp, matches[0]["workspaceId"]
 
 
-def test_site_converges_then_is_idempotent_and_checks_clean(deploy_env):
+# One stack for the whole life cycle (check, converge, re-run, change, teardown): each phase starts
+# from the state the previous one left, as a user's runs do, and site.yml converges once, not four times.
+def test_site_life_cycle_check_converge_rerun_change_teardown(deploy_env, tmp_path):
     sandbox = deploy_env
     sandbox.clear_requests()
     predicted = ok(run_playbook(SITE, INVENTORY, check=True))
@@ -55,6 +57,7 @@ def test_site_converges_then_is_idempotent_and_checks_clean(deploy_env):
     first = ok(run_playbook(SITE, INVENTORY))
     assert first.total("changed") >= 20
     assert WEBHOOK not in first.stdout and "it-secret-token" not in first.stdout + first.stderr
+    assert_deployed_as_the_inventory_says()
 
     sandbox.clear_requests()
     second = ok(run_playbook(SITE, INVENTORY))
@@ -66,9 +69,37 @@ def test_site_converges_then_is_idempotent_and_checks_clean(deploy_env):
     assert again_check.total("changed") == 0, again_check.changed_tasks()
     assert write_calls(sandbox) == [], "check mode on a converged account wrote to AWS (a change set?)"
 
+    # Changing one prod threshold changes only prod's namespace.
+    inventory = tmp_path / "inventory"
+    shutil.copytree(INVENTORY, inventory)
+    prod_vars = inventory / "group_vars" / "prod.yml"
+    prod_vars.write_text(prod_vars.read_text().replace("value: 800000000", "value: 900000000"))
+    rerun = ok(run_playbook(SITE, str(inventory)))
+    assert rerun.changed_tasks() == [("amp.alerting.alerting : Rule groups namespace with the inventory's thresholds", "it-prod")]
+    amp, prod_id = workspace_of("it-prod")
+    data = amp.describe_rule_groups_namespace(workspaceId=prod_id, name="amp-alerting")["ruleGroupsNamespace"]["data"]
+    assert b"> 900000000" in data
 
-def test_site_deploys_what_the_inventory_says(deploy_env):
-    ok(run_playbook(SITE, INVENTORY))
+    # Teardown leaves nothing behind, and a second teardown has nothing to do.
+    ok(run_playbook(TEARDOWN, INVENTORY))
+    for host, region in REGIONS.items():
+        assert client(None, "amp", host).list_workspaces()["workspaces"] == []
+        assert client(None, "sns", host).list_topics()["Topics"] == []
+        assert client(None, "lambda", host).list_functions()["Functions"] == []
+        assert client(None, "sqs", host).list_queues().get("QueueUrls", []) == []
+        assert client(None, "ssm", host).describe_parameters()["Parameters"] == []
+        log_groups = client(None, "logs", host).describe_log_groups()["logGroups"]
+        assert [g["logGroupName"] for g in log_groups] == [], region
+        stacks = client(None, "cloudformation", host).list_stacks()["StackSummaries"]
+        assert [st["StackName"] for st in stacks if st["StackStatus"] != "DELETE_COMPLETE"] == []
+    iam = client(None, "iam", "it-prod")
+    assert iam.list_policies(Scope="Local")["Policies"] == []
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["Path"] == "/amp/"] == []
+    again = ok(run_playbook(TEARDOWN, INVENTORY))
+    assert again.total("changed") == 0, again.changed_tasks()
+
+
+def assert_deployed_as_the_inventory_says():
     for host in REGIONS:
         amp, workspace_id = workspace_of(host)
         workspace_arn = amp.describe_workspace(workspaceId=workspace_id)["workspace"]["arn"]
@@ -141,39 +172,6 @@ def test_site_deploys_what_the_inventory_says(deploy_env):
     assert prod["HostHighCpuUsage"]["expr"].endswith("> 70")
     assert (prod["HostHighCpuUsage"]["for"], prod["HostHighCpuUsage"]["labels"]["severity"]) == ("2m", "critical")
     assert prod["HostDiskAlmostFull"]["expr"].endswith("< 10")  # untouched default
-
-
-def test_changing_one_prod_threshold_changes_only_prods_namespace(deploy_env, tmp_path):
-    ok(run_playbook(SITE, INVENTORY))
-    inventory = tmp_path / "inventory"
-    shutil.copytree(INVENTORY, inventory)
-    prod_vars = inventory / "group_vars" / "prod.yml"
-    prod_vars.write_text(prod_vars.read_text().replace("value: 800000000", "value: 900000000"))
-    rerun = ok(run_playbook(SITE, str(inventory)))
-    assert rerun.changed_tasks() == [("amp.alerting.alerting : Rule groups namespace with the inventory's thresholds", "it-prod")]
-    amp, prod_id = workspace_of("it-prod")
-    data = amp.describe_rule_groups_namespace(workspaceId=prod_id, name="amp-alerting")["ruleGroupsNamespace"]["data"]
-    assert b"> 900000000" in data
-
-
-def test_teardown_leaves_nothing_behind(deploy_env):
-    ok(run_playbook(SITE, INVENTORY))
-    ok(run_playbook(TEARDOWN, INVENTORY))
-    for host, region in REGIONS.items():
-        assert client(None, "amp", host).list_workspaces()["workspaces"] == []
-        assert client(None, "sns", host).list_topics()["Topics"] == []
-        assert client(None, "lambda", host).list_functions()["Functions"] == []
-        assert client(None, "sqs", host).list_queues().get("QueueUrls", []) == []
-        assert client(None, "ssm", host).describe_parameters()["Parameters"] == []
-        log_groups = client(None, "logs", host).describe_log_groups()["logGroups"]
-        assert [g["logGroupName"] for g in log_groups] == [], region
-        stacks = client(None, "cloudformation", host).list_stacks()["StackSummaries"]
-        assert [st["StackName"] for st in stacks if st["StackStatus"] != "DELETE_COMPLETE"] == []
-    iam = client(None, "iam", "it-prod")
-    assert iam.list_policies(Scope="Local")["Policies"] == []
-    assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["Path"] == "/amp/"] == []
-    again = ok(run_playbook(TEARDOWN, INVENTORY))
-    assert again.total("changed") == 0, again.changed_tasks()
 
 
 @pytest.mark.parametrize("thresholds, message", [
