@@ -16,13 +16,16 @@
 - ``retry_on_conflict``: AMP answers ConflictException while a resource is busy; wait, then retry.
 - ``AmpDocument``: the Create-vs-Put flow (``ensure_ok`` / ``ensure_gone``) shared by rule groups
   namespaces and alertmanager definitions.
-- ``signed_workspace_request``: SigV4-signed calls to a workspace's data plane.
+- ``signed_workspace_request``: SigV4-signed calls to a workspace's data plane;
+  ``alertmanager_api``: its alertmanager API v2 (alerts, silences), JSON in and out.
 - From amp_base (no AWS SDK, for the validators and filters): ``AmpError``, ``run_validator``
   (promtool / amtool), ``dump_yaml`` and AMP's quotas, named, in one place.
 """
 
 import json
 import time
+
+from ansible.module_utils.six.moves.urllib.parse import urlencode
 
 try:
     import boto3
@@ -374,3 +377,23 @@ def signed_workspace_request(module, url, method="GET", payload=None, timeout=30
         return response.getcode(), response.read().decode("utf-8", "replace")
     except HTTPError as exc:
         return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def alertmanager_api(module, workspace, path, description, method="GET", query=None, payload=None):
+    """Call the workspace's alertmanager API v2 (AMP's ListAlertManagerAlerts, PutAlertManagerSilences, ...).
+
+    WORKSPACE is a workspace_view; QUERY a list of (name, value) pairs (repeatable, as 'filter' is).
+    Returns the decoded JSON answer (None when empty); any answer but 2xx raises AmpError naming
+    DESCRIPTION, the HTTP status and AMP's message.
+    """
+    url = workspace["prometheus_endpoint"] + "alertmanager/api/v2/" + path
+    if query:
+        url += "?" + urlencode(query)
+    status, answer = signed_workspace_request(module, url, method=method, payload=payload)
+    if not 200 <= status < 300:
+        raise AmpError(f"Failed {description} of {workspace['workspace_id']}: the workspace's alertmanager "
+                       f"answered HTTP {status}: {answer.strip()[:500]}")
+    try:
+        return json.loads(answer) if answer.strip() else None
+    except ValueError as exc:
+        raise AmpError(f"Failed {description} of {workspace['workspace_id']}: the answer is not JSON: {answer[:200]!r}") from exc

@@ -12,6 +12,7 @@ workspace's account, signed with SigV4; it rejects ``api_url`` and ``http_config
 """
 
 import fnmatch
+import json
 import re
 
 try:
@@ -94,10 +95,12 @@ def _split_matchers(text):
     return [part for part in parts if part.strip()]
 
 
-def check_matchers(matchers, where):
-    """A list of matcher strings ('severity="critical"', 'team=~"a|b"', '{a="1", b!="2"}')."""
+def parse_matchers(matchers, where):
+    """Matcher strings ('severity="critical"', 'team=~"a|b"', '{a="1", b!="2"}') as Alertmanager's API
+    takes them: [{"name", "value", "isRegex", "isEqual"}], regexps compiled as Alertmanager does."""
     if not isinstance(matchers, list):
         raise AmpError(f"{where}: must be a list")
+    parsed = []
     for index, entry in enumerate(matchers):
         if not isinstance(entry, str):
             raise AmpError(f"{where}[{index}]: a matcher must be a string such as 'severity=\"critical\"'")
@@ -105,13 +108,38 @@ def check_matchers(matchers, where):
             match = MATCHER.match(text)
             if not match:
                 raise AmpError(f"{where}[{index}]: bad matcher format: {text!r}")
-            _name, operator, value = match.groups()
+            name, operator, value = match.groups()
             if value.startswith('"'):
                 if len(value) < 2 or not value.endswith('"') or value.endswith('\\"') and not value.endswith('\\\\"'):
                     raise AmpError(f"{where}[{index}]: matcher value {value} is not a closed quoted string")
                 value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
             if operator in ("=~", "!~"):
                 check_regexp(value, f"{where}[{index}]")
+            parsed.append({"name": name, "value": value, "isRegex": operator in ("=~", "!~"),
+                           "isEqual": operator in ("=", "=~")})
+    return parsed
+
+
+def matcher_text(matcher):
+    """One API matcher as Alertmanager prints it: name="value", name=~"regexp", ..."""
+    operator = {(False, True): "=", (False, False): "!=", (True, True): "=~", (True, False): "!~"}[
+        (bool(matcher["isRegex"]), matcher.get("isEqual", True) is not False)]
+    return f'{matcher["name"]}{operator}{json.dumps(matcher["value"], ensure_ascii=False)}'
+
+
+def matches_empty(matcher):
+    """Whether the matcher matches an absent label (the empty string), as Alertmanager evaluates it."""
+    if matcher["isRegex"]:
+        anchored = f"^(?:{matcher['value']})$"
+        found = (re2.compile(anchored, RE2_OPTIONS) if HAS_RE2 else re.compile(anchored)).search("") is not None
+    else:
+        found = matcher["value"] == ""
+    return found == (matcher.get("isEqual", True) is not False)
+
+
+def check_matchers(matchers, where):
+    """A list of matcher strings, as a route's or an inhibit rule's 'matchers' holds them."""
+    parse_matchers(matchers, where)
 
 
 def _check_match(mapping, where, regexps):
