@@ -20,7 +20,9 @@ TEST_ALERT = os.path.join(REPO, "playbooks", "test_alert.yml")
 DEV_INVENTORY = os.path.join(REPO, "inventories", "example", "dev.yml")  # one AWX inventory per environment
 WEBHOOK = "https://hooks.slack.com/services/T0/B0/awx-secret-token"
 SURVEY_TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
-SURVEYS = {"deploy": "survey_deploy.json", "teardown": "survey_teardown.json", "test_alert": "survey_test_alert.json"}
+SURVEYS = {"deploy": "survey_deploy.json", "teardown": "survey_teardown.json", "test_alert": "survey_test_alert.json",
+           "maintenance": "survey_maintenance.json"}
+MAINTENANCE = os.path.join(REPO, "playbooks", "maintenance.yml")
 
 
 def load(name):
@@ -68,7 +70,8 @@ def test_survey_variables_are_ones_the_playbooks_read():
                                      encoding="utf-8"))["argument_specs"]["main"]["options"]
     assert "alerting_threshold_overrides" in documented
     site_playbook = os.path.join(REPO, "playbooks", "site.yml")  # what the root site.yml imports
-    for job, playbook in (("deploy", site_playbook), ("teardown", TEARDOWN), ("test_alert", TEST_ALERT)):
+    for job, playbook in (("deploy", site_playbook), ("teardown", TEARDOWN), ("test_alert", TEST_ALERT),
+                          ("maintenance", MAINTENANCE)):
         text = open(playbook, encoding="utf-8").read()
         for question in load(SURVEYS[job])["spec"]:
             if question["variable"] != "alerting_threshold_overrides":
