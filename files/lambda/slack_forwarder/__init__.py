@@ -13,7 +13,7 @@ Environment:
   SLACK_WEBHOOK_URL            the webhook URL itself (simple setups)
   SLACK_CHANNEL, SLACK_USERNAME, SLACK_ICON_EMOJI, SLACK_ICON_URL   optional (legacy webhooks only)
   SLACK_TIMEOUT_SECONDS        per-request timeout (default 10)
-  SLACK_MAX_ATTEMPTS           attempts per record (default 8)
+  SLACK_MAX_ATTEMPTS           a cap on attempts per record (default: none, retried while the invocation has time)
 """
 
 from .aws import sigv4_headers

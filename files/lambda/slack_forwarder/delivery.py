@@ -1,8 +1,10 @@
 """Posting to Slack: one POST, and the retry loop around it, bounded by the function's deadline.
 
 Success is HTTP 200 with body ``ok`` (an incoming webhook's answer). 429 waits for Retry-After, 5xx
-and network errors back off with jitter; other 4xx answers are final (``SlackRejected``). Errors
-never name the URL: it is the webhook's secret.
+and network errors back off with jitter; other 4xx answers are final (``SlackRejected``). Retries go
+on while the function has time (a fixed count gave up after ~8 s of a 60 s budget while Slack rate
+limited for 45 s); an optional attempt cap stays for those who want one. Errors never name the URL:
+it is the webhook's secret.
 """
 
 import json
@@ -52,8 +54,9 @@ def _retry_after(header):
         return RETRY_AFTER_DEFAULT_SECONDS
 
 
-def deliver(url, payload, deadline, timeout=10.0, max_attempts=8, sleep=time.sleep, clock=time.monotonic):
-    """POST a payload to an incoming webhook until Slack says ok, or until retrying is pointless or out of time.
+def deliver(url, payload, deadline, timeout=10.0, max_attempts=None, sleep=time.sleep, clock=time.monotonic):
+    """POST a payload to an incoming webhook until Slack says ok, or until retrying is pointless or out of time
+    (or, when max_attempts is set, after that many attempts).
 
     Returns {"status", "attempts"}; raises ForwardError (never naming the URL) otherwise.
     """
@@ -73,7 +76,7 @@ def deliver(url, payload, deadline, timeout=10.0, max_attempts=8, sleep=time.sle
         else:
             wait = random.uniform(0.5, 1.0) * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
         last = f"HTTP {status} {answer!r}" if status else answer
-        if attempt >= max_attempts:
+        if max_attempts and attempt >= max_attempts:
             raise ForwardError(f"gave up after {attempt} attempts; last answer: {last}", status, attempt)
         if clock() + wait >= deadline:
             raise ForwardError(f"out of time after {attempt} attempts (next try in {wait:.1f}s); "

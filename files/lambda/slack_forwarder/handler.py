@@ -35,7 +35,8 @@ def settings_from(environ):
         "icon_emoji": environ.get("SLACK_ICON_EMOJI") or None,
         "icon_url": environ.get("SLACK_ICON_URL") or None,
         "timeout": float(environ.get("SLACK_TIMEOUT_SECONDS") or 10),
-        "max_attempts": int(environ.get("SLACK_MAX_ATTEMPTS") or 8),
+        # Unset or 0: retry for as long as the invocation has time.
+        "max_attempts": int(environ.get("SLACK_MAX_ATTEMPTS") or 0) or None,
     }
 
 

@@ -170,3 +170,30 @@ def test_sigv4_signature_matches_botocore(forwarder):
                                    ("AKIDEXAMPLE", "secret", "token123"), now=signed_at)
     assert ours["Authorization"] == request.headers["Authorization"]
     assert ours["X-Amz-Security-Token"] == "token123"
+
+
+def test_a_long_rate_limit_is_waited_out_within_the_budget_not_a_fixed_attempt_count(forwarder, monkeypatch):
+    """Slack answers 429 (Retry-After: 1) for 45 s; a 60 s invocation (58 s deadline) still delivers.
+
+    With a fixed 8 attempts it gave up after ~8 s with 50 s left, and the event went to the DLQ.
+    """
+    delivery = __import__(forwarder.__name__ + ".delivery", fromlist=["post_json"])
+    now = [0.0]
+    answers = []
+
+    def fake_post(_url, _body, _timeout, headers=None):
+        answers.append(now[0])
+        return (200, "ok", None) if now[0] >= 45 else (429, "rate_limited", "1")
+
+    monkeypatch.setattr(delivery, "post_json", fake_post)
+    result = forwarder.deliver("https://hooks.slack.example/x", {"text": "t"}, deadline=58.0,
+                               sleep=lambda seconds: now.__setitem__(0, now[0] + seconds), clock=lambda: now[0])
+    assert result == {"status": 200, "attempts": 46}
+    assert answers[-1] == 45.0
+
+    # Past the deadline it stops, saying so, rather than being killed by the runtime mid-request.
+    now[0] = 0.0
+    monkeypatch.setattr(delivery, "post_json", lambda *_a, **_k: (429, "rate_limited", "1"))
+    with pytest.raises(forwarder.ForwardError, match=r"out of time after 58 attempts \(next try in 1.0s\)"):
+        forwarder.deliver("https://hooks.slack.example/x", {"text": "t"}, deadline=58.0,
+                          sleep=lambda seconds: now.__setitem__(0, now[0] + seconds), clock=lambda: now[0])
