@@ -150,10 +150,30 @@ def _lambda(s):
                                         region, _account(s), "key/")
     webhook = s.get("lambda_slack_webhook_url")
     problems += checks.webhook_problems("lambda_slack_webhook_url", webhook, bool(s.get("lambda_slack_webhook_stand_in")))
+    problems += _destination_problems(s)
     if webhook and is_plain_text(webhook) and not s.get("lambda_slack_webhook_stand_in"):
         display.warning("lambda_slack_webhook_url is plain text (not vaulted, not from an AWX credential): whoever reads "
                         "the inventory can post to the channel. Keep it in ansible-vault (ansible-vault encrypt_string) "
                         "or an AWX credential.")
+    return problems
+
+
+def _destination_problems(s):
+    destinations = s.get("lambda_slack_destinations") or {}
+    if not isinstance(destinations, dict):
+        return ["lambda_slack_destinations: must be a mapping of destination name to webhook URL"]
+    prefix = s.get("lambda_slack_destination_ssm_prefix") or ""
+    problems = []
+    if destinations:
+        if not str(prefix).endswith("/"):
+            problems.append("lambda_slack_destination_ssm_prefix: must end with '/' (a path the names are appended to)")
+        problems += checks.name_problems("lambda_slack_destination_ssm_prefix", prefix, "ssm_parameter")
+    for name, url in sorted(destinations.items(), key=lambda item: str(item[0])):
+        if not checks.DESTINATION_NAME.match(str(name)):
+            problems.append(f"lambda_slack_destinations.{name}: a destination name is 1 to 64 letters, digits, "
+                            "'-', '_' or '.' (it ends the SSM parameter's name and SNS's message attribute)")
+        problems += checks.webhook_problems(f"lambda_slack_destinations.{name}", url,
+                                            bool(s.get("lambda_slack_webhook_stand_in")))
     return problems
 
 
@@ -177,8 +197,16 @@ def _alerting(s):
         if not isinstance(route, dict):
             problems.append(f"{where}: must be a mapping")
             continue
-        if not route.get("topic_arn"):
-            problems.append(f"{where}.topic_arn: required (the SNS topic this route publishes to)")
+        destinations = [str(name) for name in s.get("alerting_slack_destinations") or []]
+        if route.get("topic_arn") and route.get("slack_destination"):
+            problems.append(f"{where}: give slack_destination or topic_arn, not both")
+        elif route.get("slack_destination"):
+            if route["slack_destination"] not in destinations:
+                problems.append(f"{where}.slack_destination: {route['slack_destination']!r} is not a destination of "
+                                f"lambda_slack_destinations ({', '.join(destinations) or 'none defined'})"
+                                + checks.suggestion(str(route["slack_destination"]), destinations))
+        elif not route.get("topic_arn"):
+            problems.append(f"{where}.topic_arn: required (the SNS topic this route publishes to), or slack_destination")
         else:
             problems += checks.arn_problems(f"{where}.topic_arn", route["topic_arn"], "sns", region, _account(s))
         for field in ("group_wait", "group_interval", "repeat_interval"):

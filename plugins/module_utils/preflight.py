@@ -115,6 +115,7 @@ def as_int(value):
 
 
 # Characters that are typed for one another: us-east-l for us-east-1.
+DESTINATION_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _LOOKALIKES = str.maketrans({"l": "1", "I": "1", "O": "0", "o": "0"})
 
 
@@ -125,6 +126,11 @@ def _suggest(value, choices):
             return f" (did you mean {choice}?)"
     close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.75)
     return f" (did you mean {close[0]}?)" if close else ""
+
+
+def suggestion(value, choices):
+    """' (did you mean X?)' for a near miss of one of CHOICES, else ''."""
+    return _suggest(value, choices)
 
 
 def name_problems(field, value, kind):

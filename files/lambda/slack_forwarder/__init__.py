@@ -11,6 +11,9 @@ Lambda handler: ``slack_forwarder.handler.forward_alerts_to_slack``.
 Environment:
   SLACK_WEBHOOK_SSM_PARAMETER  name of an SSM SecureString holding the webhook URL (preferred)
   SLACK_WEBHOOK_URL            the webhook URL itself (simple setups)
+  SLACK_DESTINATION_SSM_PREFIX, SLACK_DESTINATIONS   more channels: a record whose SNS message attribute
+                               'destination' names one of SLACK_DESTINATIONS (comma-separated) is posted
+                               with the webhook in SSM parameter <prefix><name>
   SLACK_CHANNEL, SLACK_USERNAME, SLACK_ICON_EMOJI, SLACK_ICON_URL   optional (legacy webhooks only)
   SLACK_TIMEOUT_SECONDS        per-request timeout (default 10)
   SLACK_MAX_ATTEMPTS           a cap on attempts per record (default: none, retried while the invocation has time)

@@ -55,6 +55,30 @@ def webhook_url(environ=None):
     raise ForwardError("no webhook configured: set SLACK_WEBHOOK_SSM_PARAMETER (or SLACK_WEBHOOK_URL)")
 
 
+def destination_of(record):
+    """The Slack destination an alertmanager route set (SNS message attribute 'destination'), or None."""
+    sns = record.get("Sns") if isinstance(record, dict) else None
+    attributes = (sns or {}).get("MessageAttributes") or {}
+    value = (attributes.get("destination") or {}).get("Value") if isinstance(attributes, dict) else None
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def destination_webhook_url(destination, environ=None):
+    """The webhook of a named destination: SSM parameter <SLACK_DESTINATION_SSM_PREFIX><name>, cached."""
+    environ = os.environ if environ is None else environ
+    known = [name for name in (environ.get("SLACK_DESTINATIONS") or "").split(",") if name]
+    prefix = environ.get("SLACK_DESTINATION_SSM_PREFIX")
+    if not prefix or destination not in known:
+        # Posting it to another channel would hide the mistake: the event goes to the DLQ, saying why.
+        raise ForwardError(f"destination {destination!r} is not configured (configured: {', '.join(known) or 'none'}); "
+                           "add it to lambda_slack_destinations or fix the route's slack_destination")
+    parameter = prefix + destination
+    key = ("ssm", parameter)
+    if key not in _WEBHOOK_CACHE:
+        _WEBHOOK_CACHE[key] = _check_webhook(ssm_get_parameter(parameter, environ), f"SSM parameter {parameter}")
+    return _WEBHOOK_CACHE[key]
+
+
 def forget_webhook():
     """Drop the cached URL, so that a rotated webhook is read again on the next invocation."""
     _WEBHOOK_CACHE.clear()
@@ -77,7 +101,7 @@ def _log(**fields):
     print(json.dumps(fields, ensure_ascii=False, sort_keys=True), flush=True)
 
 
-def forward_record(record, url, settings, deadline, sleep=time.sleep, clock=time.monotonic):
+def forward_record(record, url, settings, deadline, sleep=time.sleep, clock=time.monotonic, destination=None):
     """Parse one SNS record, post it to Slack, log one JSON line; raises ForwardError on failure."""
     started = clock()
     sns = record.get("Sns") if isinstance(record, dict) else None
@@ -88,7 +112,8 @@ def forward_record(record, url, settings, deadline, sleep=time.sleep, clock=time
     else:  # not an SNS record: still shown, never dropped
         message_id = ""
         notification = parse_notification(json.dumps(record, default=str), "Unexpected event record")
-    line = {"event": "slack_forward", "sns_message_id": message_id, "format": notification["format"],
+    line = {"event": "slack_forward", "sns_message_id": message_id, "destination": destination or "default",
+            "format": notification["format"],
             "status": notification["status"], "alert_count": len(notification["alerts"]),
             "truncated": bool(notification.get("truncated"))}
     try:
@@ -114,15 +139,19 @@ def forward_alerts_to_slack(event, context=None):
         _log(event="slack_forward", outcome="no_records")
         return {"delivered": 0}
     settings = settings_from(os.environ)
-    try:
-        url = webhook_url()
-    except ForwardError as err:
-        _log(event="slack_forward", outcome="failed", records=len(records), error=str(err))
-        raise
     failures = []
     for record in records:
+        destination = destination_of(record)
         try:
-            forward_record(record, url, settings, deadline, clock=clock)
+            url = destination_webhook_url(destination) if destination else webhook_url()
+        except ForwardError as err:
+            _log(event="slack_forward", outcome="failed", destination=destination or "default",
+                 sns_message_id=((record.get("Sns") or {}) if isinstance(record, dict) else {}).get("MessageId", ""),
+                 error=str(err))
+            failures.append(str(err))
+            continue
+        try:
+            forward_record(record, url, settings, deadline, clock=clock, destination=destination)
         except ForwardError as err:
             failures.append(redact(str(err), url))
     if failures:

@@ -197,3 +197,34 @@ def test_a_long_rate_limit_is_waited_out_within_the_budget_not_a_fixed_attempt_c
     with pytest.raises(forwarder.ForwardError, match=r"out of time after 58 attempts \(next try in 1.0s\)"):
         forwarder.deliver("https://hooks.slack.example/x", {"text": "t"}, deadline=58.0,
                           sleep=lambda seconds: now.__setitem__(0, now[0] + seconds), clock=lambda: now[0])
+
+
+def test_each_record_goes_to_the_channel_its_route_named(forwarder, slack, sandbox, aws_client, monkeypatch, capsys):
+    """The route's SNS message attribute 'destination' picks the webhook; no attribute, the default."""
+    from support.slack_sink import SlackSink
+
+    ssm = aws_client("ssm")
+    ssm.put_parameter(Name="/hook", Value=slack.url, Type="SecureString")
+    monkeypatch.setenv("SLACK_WEBHOOK_SSM_PARAMETER", "/hook")
+    monkeypatch.setenv("SLACK_DESTINATION_SSM_PREFIX", "/amp/slack/")
+    monkeypatch.setenv("SLACK_DESTINATIONS", "oncall,payments")
+    with SlackSink() as oncall:
+        ssm.put_parameter(Name="/amp/slack/oncall", Value=oncall.url, Type="SecureString")
+        records = [sns_record(FIRING["Message"], FIRING["Subject"], {"destination": "oncall"}, "m1"),
+                   sns_record(FIRING["Message"], FIRING["Subject"], {"severity": "warning"}, "m2"),
+                   sns_record(FIRING["Message"], FIRING["Subject"], {"destination": "oncall"}, "m3")]
+        assert forwarder.forward_alerts_to_slack(event(*records), LambdaContext(10)) == {"delivered": 3}
+        assert (len(oncall.received), len(slack.received)) == (2, 1)
+    assert [(line["sns_message_id"], line["destination"]) for line in log_lines(capsys)] == \
+        [("m1", "oncall"), ("m2", "default"), ("m3", "oncall")]
+
+
+def test_an_unknown_destination_fails_its_record_not_the_others(forwarder, slack, webhook_env, monkeypatch, capsys):
+    monkeypatch.setenv("SLACK_DESTINATION_SSM_PREFIX", "/amp/slack/")
+    monkeypatch.setenv("SLACK_DESTINATIONS", "oncall")
+    records = [sns_record(FIRING["Message"], FIRING["Subject"], {"destination": "oncal"}, "m1"), firing_record("m2")]
+    with pytest.raises(forwarder.ForwardError, match=r"1 of 2 SNS record.*destination 'oncal' is not configured "
+                                                     r"\(configured: oncall\)"):
+        forwarder.forward_alerts_to_slack(event(*records), LambdaContext(10))
+    assert len(slack.received) == 1, "posted to another channel than its route named"
+    assert [line["outcome"] for line in log_lines(capsys)] == ["failed", "delivered"]

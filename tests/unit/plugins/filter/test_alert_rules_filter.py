@@ -86,3 +86,16 @@ def test_routes_become_routes_and_receivers():
         route_entry(dict(route, matchers="severity=critical"))
     with pytest.raises(AnsibleFilterError, match=r"alerting_routes\[page\].topic_arn"):
         route_receiver(dict(route, topic_arn="pager"), "us-east-1")
+
+
+def test_a_route_to_a_slack_destination_publishes_to_the_hosts_topic_with_the_destination_attribute():
+    route = {"name": "oncall", "matchers": ['severity="critical"'], "slack_destination": "oncall", "continue": True}
+    topic = "arn:aws:sns:us-east-1:123456789012:amp-prod-alerts"
+    assert route_receiver(route, "us-east-1", {"severity": "{{ .CommonLabels.severity }}"}, topic) == {
+        "name": "oncall", "sns_configs": [{"topic_arn": topic, "sigv4": {"region": "us-east-1"}, "attributes": {
+            "severity": "{{ .CommonLabels.severity }}", "destination": "oncall"}}]}
+    assert route_entry(route) == {"receiver": "oncall", "matchers": ['severity="critical"'], "continue": True}
+    with pytest.raises(AnsibleFilterError, match=r"alerting_routes\[oncall\]: give either slack_destination .* or topic_arn"):
+        route_entry(dict(route, topic_arn=topic))
+    with pytest.raises(AnsibleFilterError, match=r"alerting_routes\[oncall\]: give either"):
+        route_entry({"name": "oncall", "matchers": ['severity="critical"']})

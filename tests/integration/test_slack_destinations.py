@@ -1,0 +1,77 @@
+"""Routing to several Slack channels, run for real: site.yml with lambda_slack_destinations and routes
+naming them; test alerts through the workspace's real Alertmanager (0.25), SNS and the deployed
+forwarder reach the channel their route names; removing a destination deletes its secret."""
+
+import json
+import os
+
+import boto3
+import pytest
+
+from sandbox.processes import missing_binaries
+from support import eventually
+from support.ansible_run import REPO, run_playbook
+from support.slack_sink import SlackSink
+
+MISSING = missing_binaries("prometheus-alertmanager")
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)}: apt-get install prometheus-alertmanager"),
+]
+
+INVENTORY = os.path.join(REPO, "inventories", "sandbox")
+SITE = os.path.join(REPO, "site.yml")
+TEST_ALERT = os.path.join(REPO, "playbooks", "test_alert.yml")
+FUNCTION = "amp-sandbox-amp-slack-forwarder"
+PREFIX = "/amp-alerting/sandbox-amp/slack/"
+ROUTES = [{"name": "oncall", "matchers": ['severity="critical"'], "slack_destination": "oncall", "continue": True},
+          {"name": "payments", "matchers": ['team="payments"'], "slack_destination": "payments"}]
+
+
+def titles(sink):
+    return [message["blocks"][0]["text"]["text"] for message in sink.received]
+
+
+def test_alerts_reach_the_channels_their_routes_name_and_a_removed_destination_loses_its_secret(sandbox, monkeypatch):
+    with SlackSink() as default, SlackSink() as oncall, SlackSink() as payments:
+        monkeypatch.setenv("SANDBOX_SLACK_WEBHOOK_URL", default.url)
+        routing = {"lambda_slack_destinations": {"oncall": oncall.url, "payments": payments.url}, "alerting_routes": ROUTES}
+        deployed = run_playbook(SITE, INVENTORY, extra_vars=routing, diff=True)
+        assert deployed.returncode == 0, deployed
+        assert oncall.url not in deployed.stdout + deployed.stderr and payments.url not in deployed.stdout
+
+        ssm = boto3.client("ssm")
+        stored = ssm.get_parameters_by_path(Path=PREFIX.rstrip("/"), WithDecryption=True)["Parameters"]
+        assert {(p["Name"], p["Type"], p["Value"]) for p in stored} == {
+            (PREFIX + "oncall", "SecureString", oncall.url), (PREFIX + "payments", "SecureString", payments.url)}
+        variables = boto3.client("lambda").get_function(FunctionName=FUNCTION)["Configuration"]["Environment"]["Variables"]
+        assert (variables["SLACK_DESTINATIONS"], variables["SLACK_DESTINATION_SSM_PREFIX"]) == ("oncall,payments", PREFIX)
+
+        again = run_playbook(SITE, INVENTORY, extra_vars=routing)
+        assert again.returncode == 0 and again.total("changed") == 0, again.changed_tasks()
+
+        # critical → oncall (and, with continue, on to the next route); team=payments → payments;
+        # anything else → the default webhook.
+        for alertname, labels in (("CriticalPayments", {"team": "payments", "severity": "critical"}),
+                                  ("WarnPayments", {"team": "payments", "severity": "warning"}),
+                                  ("CriticalOther", {"severity": "critical"}),
+                                  ("InfoOther", {})):
+            extra = {"test_alert_labels": dict(labels, alertname=alertname), "test_alert_annotations": {"summary": alertname}}
+            sent = run_playbook(TEST_ALERT, INVENTORY, extra_vars=extra)
+            assert sent.returncode == 0, sent
+        eventually(lambda: len(oncall.received) + len(payments.received) + len(default.received) >= 5, timeout=60,
+                   what="five Slack messages")
+        assert sorted(titles(oncall)) == [":fire: FIRING: CriticalOther (1 alert)", ":fire: FIRING: CriticalPayments (1 alert)"]
+        assert sorted(titles(payments)) == [":fire: FIRING: CriticalPayments (1 alert)", ":fire: FIRING: WarnPayments (1 alert)"]
+        assert titles(default) == [":fire: FIRING: InfoOther (1 alert)"]
+        logged = [entry for entry in sandbox.lambda_invocations() if entry["outcome"] != "succeeded"]
+        assert logged == [], json.dumps(logged)[:2000]
+
+        # Dropping the payments destination (and its route) deletes its secret; oncall keeps working.
+        fewer = {"lambda_slack_destinations": {"oncall": oncall.url}, "alerting_routes": ROUTES[:1]}
+        changed = run_playbook(SITE, INVENTORY, extra_vars=fewer)
+        assert changed.returncode == 0, changed
+        remaining = ssm.get_parameters_by_path(Path=PREFIX.rstrip("/"))["Parameters"]
+        assert [p["Name"] for p in remaining] == [PREFIX + "oncall"]
+        variables = boto3.client("lambda").get_function(FunctionName=FUNCTION)["Configuration"]["Environment"]["Variables"]
+        assert variables["SLACK_DESTINATIONS"] == "oncall"
