@@ -4,7 +4,9 @@ Steps: start the AWS sandbox (with its data plane: a real Prometheus and Alertma
 and a local Slack stand-in; run site.yml twice (the second run changes nothing); feed metrics as the
 cluster in Playing with alertmanager does, a Prometheus agent scraping an exporter and remote-writing with SigV4 to the
 workspace; raise a pod's memory over the inventory's threshold and print the Slack message as a
-person reads it; lower it and print the resolved one; send a test alert the same way; stop everything.
+person reads it; lower it and print the resolved one; send a test alert the same way; send a critical
+one, which its route takes to a second channel (#oncall); silence an alert with maintenance.yml, show
+that nothing arrives, end the silence and show it arrive; stop everything.
 """
 
 import json
@@ -98,12 +100,38 @@ def metrics_story(slack, output, workdir):
             print(render(wait_for_message(slack, seen + 1)))
 
 
+def extra_vars(values):
+    return ["-e", json.dumps(values)]
+
+
+def maintenance_story(slack, env):
+    """A silence from maintenance.yml keeps an alert out of Slack; ending it lets the alert through."""
+    silence = {"maintenance_matchers": ['alertname="DemoDeploy"'], "maintenance_comment": "demo: CHG-1 deploy",
+               "maintenance_minutes": 30}
+    step('ansible-playbook playbooks/maintenance.yml -e maintenance_matchers=[alertname="DemoDeploy"] (30 minutes)')
+    output = playbook(["playbooks/maintenance.yml", "-i", "inventories/sandbox"] + extra_vars(silence), env)
+    lines = output.splitlines()
+    first = next(index for index, line in enumerate(lines) if "silenced until" in line)
+    message = [lines[first]] + [line for line in lines[first + 1:first + 4] if line.startswith(" " * 8)]
+    print("    " + " ".join(part.strip() for part in message).replace("msg: ", "", 1).strip("'"))
+    step("a DemoDeploy alert fires during the change: Alertmanager holds it back")
+    seen = len(slack.received)
+    playbook(["playbooks/test_alert.yml", "-i", "inventories/sandbox"]
+             + extra_vars({"test_alert_labels": {"alertname": "DemoDeploy", "severity": "warning"}}), env)
+    time.sleep(10)
+    print(f"    Slack messages in the 10 s since: {len(slack.received) - seen}")
+    step("ansible-playbook playbooks/maintenance.yml -e maintenance_state=absent: the change is over")
+    playbook(["playbooks/maintenance.yml", "-i", "inventories/sandbox"]
+             + extra_vars(dict(silence, maintenance_state="absent")), env)
+    print(render(wait_for_message(slack, seen + 1)))
+
+
 def main():
     started = time.monotonic()
     missing = missing_binaries("prometheus", "prometheus-alertmanager")
     if missing:  # the workspace's Prometheus and Alertmanager are real ones
         raise SystemExit(f"the demo needs {', '.join(missing)}: `make system-packages` installs them")
-    with tempfile.TemporaryDirectory(prefix="amp-demo-") as workdir, SlackSink() as slack:
+    with tempfile.TemporaryDirectory(prefix="amp-demo-") as workdir, SlackSink() as slack, SlackSink() as oncall:
         step("starting the AWS sandbox on 127.0.0.1 and a Slack stand-in")
         sandbox = Sandbox(os.path.join(workdir, "sandbox"))
         sandbox.start(follow_pid=os.getpid(), lifetime=1800)
@@ -111,25 +139,36 @@ def main():
         try:
             env = dict(os.environ, **sandbox.env(), SANDBOX_SLACK_WEBHOOK_URL=slack.url, ANSIBLE_FORCE_COLOR="0",
                        AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_CONFIG_FILE=os.devnull)
-            print(f"    sandbox {sandbox.endpoint}, Slack stand-in {slack.url}")
-            step("ansible-playbook site.yml -i inventories/sandbox  (workspace, IAM, SNS, Slack forwarder, rules, alertmanager)")
-            output = playbook(["site.yml", "-i", "inventories/sandbox"], env)
+            print(f"    sandbox {sandbox.endpoint}, Slack stand-ins: #alerts {slack.url}, #oncall {oncall.url}")
+            # Critical alerts go to #oncall, everything else to the default webhook (#alerts).
+            routing = extra_vars({"lambda_slack_destinations": {"oncall": oncall.url}, "alerting_routes": [
+                {"name": "oncall", "matchers": ['severity="critical"'], "slack_destination": "oncall"}]})
+            step("ansible-playbook site.yml -i inventories/sandbox  (workspace, IAM, SNS, Slack forwarder, rules, alertmanager;"
+                 " critical alerts routed to #oncall)")
+            output = playbook(["site.yml", "-i", "inventories/sandbox"] + routing, env)
             summary = output[output.index("TASK [Summary]"):output.index("PLAY RECAP")] if "TASK [Summary]" in output else ""
             print("\n".join(line for line in summary.splitlines()[1:] if line.strip()))
             print(output[output.index("PLAY RECAP"):].strip())
             step("the same run again: nothing to change")
-            again = playbook(["site.yml", "-i", "inventories/sandbox"], env)
+            again = playbook(["site.yml", "-i", "inventories/sandbox"] + routing, env)
             print(again[again.index("PLAY RECAP"):].strip())
             step("feeding metrics the way the cluster in Playing with alertmanager does")
             metrics_story(slack, output, workdir)
             step("ansible-playbook playbooks/test_alert.yml: a synthetic alert, to check the path in seconds")
             seen = len(slack.received)
             playbook(["playbooks/test_alert.yml", "-i", "inventories/sandbox"], env)
+            print("    #alerts:")
             print(render(wait_for_message(slack, seen + 1)))
+            step("a critical test alert: its route takes it to the #oncall channel")
+            playbook(["playbooks/test_alert.yml", "-i", "inventories/sandbox"]
+                     + extra_vars({"test_alert_labels": {"alertname": "DemoCritical", "severity": "critical"}}), env)
+            print("    #oncall:")
+            print(render(wait_for_message(oncall, 1)))
+            maintenance_story(slack, env)
             step(f"done in {time.monotonic() - started:.0f}s; stopping the sandbox")
         finally:
             sandbox.stop()
-    print(json.dumps({"slack_messages": len(slack.received)}))
+    print(json.dumps({"slack_messages": {"#alerts": len(slack.received), "#oncall": len(oncall.received)}}))
 
 
 if __name__ == "__main__":

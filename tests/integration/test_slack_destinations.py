@@ -79,8 +79,16 @@ def test_alerts_reach_the_channels_their_routes_name_and_a_removed_destination_l
         logged = [entry for entry in sandbox.lambda_invocations() if entry["outcome"] != "succeeded"]
         assert logged == [], json.dumps(logged)[:2000]
 
-        # Dropping the payments destination (and its route) deletes its secret; oncall keeps working.
+        # Dropping the payments destination (and its route): --check --diff shows the routing change
+        # and writes nothing; the run deletes its secret; oncall keeps working.
         fewer = {"lambda_slack_destinations": {"oncall": oncall.url}, "alerting_routes": ROUTES[:1]}
+        predicted = run_playbook(SITE, INVENTORY, extra_vars=fewer, check=True, diff=True)
+        assert predicted.returncode == 0, predicted
+        (diff,) = [result["diff"] for _play, name, _host, result in predicted.task_results()
+                   if name.startswith("amp.alerting.alerting : Alertmanager definition") and result.get("changed")]
+        assert "slack_destination" not in diff["before"] and "destination: payments" in diff["before"]
+        assert "destination: payments" not in diff["after"] and "destination: oncall" in diff["after"]
+        assert len(ssm.get_parameters_by_path(Path=PREFIX.rstrip("/"))["Parameters"]) == 2
         changed = run_playbook(SITE, INVENTORY, extra_vars=fewer)
         assert changed.returncode == 0, changed
         remaining = ssm.get_parameters_by_path(Path=PREFIX.rstrip("/"))["Parameters"]
