@@ -60,7 +60,9 @@ def destination_of(record):
     sns = record.get("Sns") if isinstance(record, dict) else None
     attributes = (sns or {}).get("MessageAttributes") or {}
     value = (attributes.get("destination") or {}).get("Value") if isinstance(attributes, dict) else None
-    return value.strip() or None if isinstance(value, str) else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip()
 
 
 def destination_webhook_url(destination, environ=None):
