@@ -71,7 +71,7 @@ def _iam(s):
             for policy in policies:
                 if policy not in IAM_POLICY_KINDS:
                     problems.append(f"{field}[{name}].policies: {policy!r} is not one of {', '.join(IAM_POLICY_KINDS)}"
-                                    f"{checks._suggest(policy, IAM_POLICY_KINDS)}")  # pylint: disable=protected-access
+                                    f"{checks.suggestion(policy, IAM_POLICY_KINDS)}")
         if mode == "roles" and not isinstance(principal.get("trust_policy"), dict):
             problems.append(f"iam_roles[{name}].trust_policy: the role's trust policy document (a mapping) is required")
     if mode == "users" and s.get("iam_access_key_store") == "file" and principals:
@@ -169,9 +169,7 @@ def _destination_problems(s):
             problems.append("lambda_slack_destination_ssm_prefix: must end with '/' (a path the names are appended to)")
         problems += checks.name_problems("lambda_slack_destination_ssm_prefix", prefix, "ssm_parameter")
     for name, url in sorted(destinations.items(), key=lambda item: str(item[0])):
-        if not checks.DESTINATION_NAME.match(str(name)):
-            problems.append(f"lambda_slack_destinations.{name}: a destination name is 1 to 64 letters, digits, "
-                            "'-', '_' or '.' (it ends the SSM parameter's name and SNS's message attribute)")
+        problems += checks.name_problems(f"lambda_slack_destinations.{name}", str(name), "slack_destination")
         problems += checks.webhook_problems(f"lambda_slack_destinations.{name}", url,
                                             bool(s.get("lambda_slack_webhook_stand_in")))
     return problems
@@ -191,13 +189,13 @@ def _alerting(s):
         if minimum is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and value < minimum:
             problems.append(f"alerting_thresholds.{alert}.value: {value} is below {minimum}, the least "
                             f"{alert} can measure, so the alert would never (or always) fire")
+    destinations = [str(name) for name in s.get("alerting_slack_destinations") or []]
     for index, route in enumerate(s.get("alerting_routes") or []):
         name = route.get("name") if isinstance(route, dict) else None
         where = f"alerting_routes[{name or index}]"
         if not isinstance(route, dict):
             problems.append(f"{where}: must be a mapping")
             continue
-        destinations = [str(name) for name in s.get("alerting_slack_destinations") or []]
         if route.get("topic_arn") and route.get("slack_destination"):
             problems.append(f"{where}: give slack_destination or topic_arn, not both")
         elif route.get("slack_destination"):

@@ -41,6 +41,8 @@ NAME_RULES = {
     "log_group": (512, r"[.\-_/#A-Za-z0-9]+", "letters, digits and ._-/#"),
     # SSM parameter names: https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html
     "ssm_parameter": (1011, r"/?[a-zA-Z0-9_.\-/]+", "letters, digits and _.-/ (a path)"),
+    # A Slack destination's name ends its SSM parameter's name and is an SNS message attribute value.
+    "slack_destination": (64, r"[A-Za-z0-9_.-]+", "letters, digits, '-', '_' and '.'"),
     # KMS aliases (botocore AliasNameType: 1-256, ^[a-zA-Z0-9:/_-]+$, 'alias/' first).
     "kms_alias": (256, r"alias/[a-zA-Z0-9/_-]+", "'alias/' then letters, digits and /_-"),
 }
@@ -115,22 +117,17 @@ def as_int(value):
 
 
 # Characters that are typed for one another: us-east-l for us-east-1.
-DESTINATION_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _LOOKALIKES = str.maketrans({"l": "1", "I": "1", "O": "0", "o": "0"})
 
 
-def _suggest(value, choices):
+def suggestion(value, choices):
+    """' (did you mean X?)' for a near miss of one of CHOICES, else ''."""
     choices = [str(choice) for choice in choices]
     for choice in choices:
         if str(value).translate(_LOOKALIKES) == choice.translate(_LOOKALIKES):
             return f" (did you mean {choice}?)"
     close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.75)
     return f" (did you mean {close[0]}?)" if close else ""
-
-
-def suggestion(value, choices):
-    """' (did you mean X?)' for a near miss of one of CHOICES, else ''."""
-    return _suggest(value, choices)
 
 
 def name_problems(field, value, kind):
@@ -157,7 +154,7 @@ def region_problems(field, region):
         return [f"{field}: required (the host's AWS region, e.g. eu-west-1)"]
     regions = known_regions()
     if regions is not None and region not in regions:
-        return [f"{field}: '{region}' is not a region where AMP is offered{_suggest(region, sorted(regions))}"]
+        return [f"{field}: '{region}' is not a region where AMP is offered{suggestion(region, sorted(regions))}"]
     return []
 
 
@@ -204,7 +201,7 @@ def duration_problems(field, value):
 def severity_problems(field, value, allowed):
     if value in allowed:
         return []
-    return [f"{field}: severity {value!r} is not one of {', '.join(allowed)}{_suggest(value, allowed)}; "
+    return [f"{field}: severity {value!r} is not one of {', '.join(allowed)}{suggestion(value, allowed)}; "
             "add a level of your own to alerting_severities"]
 
 

@@ -241,10 +241,8 @@ def silence_view(silence):
     return {
         "id": silence.get("id", ""),
         "matchers": [matcher_text(m) for m in silence["matchers"]],
-        "starts_at": time_text(silence["startsAt"]) if isinstance(silence["startsAt"], datetime.datetime)
-        else time_text(parse_time(silence["startsAt"], "startsAt")),
-        "ends_at": time_text(silence["endsAt"]) if isinstance(silence["endsAt"], datetime.datetime)
-        else time_text(parse_time(silence["endsAt"], "endsAt")),
+        "starts_at": time_text(parse_time(silence["startsAt"], "startsAt")),
+        "ends_at": time_text(parse_time(silence["endsAt"], "endsAt")),
         "comment": silence.get("comment", ""),
         "created_by": silence.get("createdBy", ""),
         "state": silence.get("status", {}).get("state", "pending"),
@@ -261,9 +259,8 @@ def put_silence(module, workspace, body):
     return (answer or {}).get("silenceID", "")
 
 
-def ensure_present(module, workspace, now):
+def ensure_present(module, workspace, wanted, now):
     params = module.params
-    wanted = wanted_silence(params, now)
     current = [s for s in list_silences(module, workspace) if same_silence(s, wanted["matchers"], wanted["comment"])]
     tolerance = datetime.timedelta(seconds=params["tolerance_seconds"])
     # The one ending last is kept; later runs find that one again.
@@ -296,13 +293,12 @@ def existing_fields(silence):
     return {key: silence[key] for key in ("id", "matchers", "startsAt", "endsAt", "createdBy", "comment")}
 
 
-def ensure_absent(module, workspace):
+def ensure_absent(module, workspace, matchers):
     params = module.params
     silences = list_silences(module, workspace)
     if params["silence_id"]:
         doomed = [s for s in silences if s["id"] == params["silence_id"] and s["status"]["state"] in IN_EFFECT]
     else:
-        matchers = parse_matchers(params["matchers"] or [], "matchers")
         doomed = [s for s in silences if same_silence(s, matchers, params["comment"])]
     expired = [s["id"] for s in doomed]
     diff = {"before": [silence_view(s) for s in doomed], "after": []}
@@ -346,16 +342,15 @@ def main():
         supports_check_mode=True,
     )
     try:
+        # Bad input is named before any call.
         check_arguments(module.params)
         now = utc_now()
-        if module.params["state"] == "present":
-            wanted_silence(module.params, now)  # bad input is named before any call
+        present = module.params["state"] == "present"
+        wanted = wanted_silence(module.params, now) if present else None
+        matchers = None if present or module.params["silence_id"] else parse_matchers(module.params["matchers"], "matchers")
         workspace = workspace_view(require_workspace(amp_client(module), module.params["workspace_id"],
                                                      module.params["workspace_alias"]))
-        if module.params["state"] == "present":
-            result = ensure_present(module, workspace, now)
-        else:
-            result = ensure_absent(module, workspace)
+        result = ensure_present(module, workspace, wanted, now) if present else ensure_absent(module, workspace, matchers)
     except AmpError as e:
         module.fail_json_aws_error(e)
     else:
