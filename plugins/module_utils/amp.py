@@ -383,14 +383,14 @@ def alertmanager_api(module, workspace, path, description, method="GET", query=N
     """Call the workspace's alertmanager API v2 (AMP's ListAlertManagerAlerts, PutAlertManagerSilences, ...).
 
     WORKSPACE is a workspace_view; QUERY a list of (name, value) pairs (repeatable, as 'filter' is).
-    Returns the decoded JSON answer (None when empty); any answer but 2xx raises AmpError naming
-    DESCRIPTION, the HTTP status and AMP's message.
+    Returns the decoded JSON answer (None when empty); any answer but 200 (AMP's answer to every one of
+    these calls) raises AmpError naming DESCRIPTION, the HTTP status and AMP's message.
     """
     url = workspace["prometheus_endpoint"] + "alertmanager/api/v2/" + path
     if query:
         url += "?" + urlencode(query)
     status, answer = signed_workspace_request(module, url, method=method, payload=payload)
-    if not 200 <= status < 300:
+    if status != 200:
         raise AmpError(f"Failed {description} of {workspace['workspace_id']}: the workspace's alertmanager "
                        f"answered HTTP {status}: {answer.strip()[:500]}")
     try:

@@ -97,9 +97,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_REQUIRED_ONE_OF
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp import alertmanager_api
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
-from ansible_collections.amp.alerting.plugins.module_utils.amp import signed_workspace_request
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
 
@@ -133,9 +133,7 @@ def send_test_alert(module):
     result = {"workspace_id": workspace_id, "alertmanager_url": url, "alert": alert}
     if module.check_mode:
         return dict(result, changed=True, msg="check mode: the alert would be sent")
-    status, answer = signed_workspace_request(module, url, method="POST", payload=[alert])
-    if status != 200:
-        raise AmpError(f"the workspace's alertmanager answered HTTP {status}: {answer.strip()[:500]}")
+    alertmanager_api(module, view, "alerts", "posting the test alert to the alertmanager", method="POST", payload=[alert])
     return dict(result, changed=True)
 
 

@@ -45,20 +45,22 @@ def webhook_url(environ=None):
     environ = os.environ if environ is None else environ
     parameter = environ.get("SLACK_WEBHOOK_SSM_PARAMETER")
     if parameter:
-        key = ("ssm", parameter)
-        if key not in _WEBHOOK_CACHE:
-            _WEBHOOK_CACHE[key] = _check_webhook(ssm_get_parameter(parameter, environ), f"SSM parameter {parameter}")
-        return _WEBHOOK_CACHE[key]
+        return _stored_webhook(parameter, environ)
     url = environ.get("SLACK_WEBHOOK_URL")
     if url:
         return _check_webhook(url, "SLACK_WEBHOOK_URL")
     raise ForwardError("no webhook configured: set SLACK_WEBHOOK_SSM_PARAMETER (or SLACK_WEBHOOK_URL)")
 
 
+def _sns_of(record):
+    """The SNS part of a Lambda event record, or None for anything else."""
+    sns = record.get("Sns") if isinstance(record, dict) else None
+    return sns if isinstance(sns, dict) else None
+
+
 def destination_of(record):
     """The Slack destination an alertmanager route set (SNS message attribute 'destination'), or None."""
-    sns = record.get("Sns") if isinstance(record, dict) else None
-    attributes = (sns or {}).get("MessageAttributes") or {}
+    attributes = (_sns_of(record) or {}).get("MessageAttributes") or {}
     value = (attributes.get("destination") or {}).get("Value") if isinstance(attributes, dict) else None
     if not isinstance(value, str) or not value.strip():
         return None
@@ -74,11 +76,14 @@ def destination_webhook_url(destination, environ=None):
         # Posting it to another channel would hide the mistake: the event goes to the DLQ, saying why.
         raise ForwardError(f"destination {destination!r} is not configured (configured: {', '.join(known) or 'none'}); "
                            "add it to lambda_slack_destinations or fix the route's slack_destination")
-    parameter = prefix + destination
-    key = ("ssm", parameter)
-    if key not in _WEBHOOK_CACHE:
-        _WEBHOOK_CACHE[key] = _check_webhook(ssm_get_parameter(parameter, environ), f"SSM parameter {parameter}")
-    return _WEBHOOK_CACHE[key]
+    return _stored_webhook(prefix + destination, environ)
+
+
+def _stored_webhook(parameter, environ):
+    """A webhook URL from an SSM parameter, read once per container."""
+    if parameter not in _WEBHOOK_CACHE:
+        _WEBHOOK_CACHE[parameter] = _check_webhook(ssm_get_parameter(parameter, environ), f"SSM parameter {parameter}")
+    return _WEBHOOK_CACHE[parameter]
 
 
 def forget_webhook():
@@ -106,8 +111,8 @@ def _log(**fields):
 def forward_record(record, url, settings, deadline, sleep=time.sleep, clock=time.monotonic, destination=None):
     """Parse one SNS record, post it to Slack, log one JSON line; raises ForwardError on failure."""
     started = clock()
-    sns = record.get("Sns") if isinstance(record, dict) else None
-    if isinstance(sns, dict):
+    sns = _sns_of(record)
+    if sns is not None:
         message_id = sns.get("MessageId", "")
         notification = parse_notification(sns.get("Message") or "", sns.get("Subject") or "",
                                           sns.get("MessageAttributes"))
@@ -148,7 +153,7 @@ def forward_alerts_to_slack(event, context=None):
             url = destination_webhook_url(destination) if destination else webhook_url()
         except ForwardError as err:
             _log(event="slack_forward", outcome="failed", destination=destination or "default",
-                 sns_message_id=((record.get("Sns") or {}) if isinstance(record, dict) else {}).get("MessageId", ""),
+                 sns_message_id=(_sns_of(record) or {}).get("MessageId", ""),
                  error=str(err))
             failures.append(str(err))
             continue

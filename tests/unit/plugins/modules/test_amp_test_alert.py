@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from ansible_collections.amp.alerting.plugins.module_utils import amp as amp_utils
 from ansible_collections.amp.alerting.plugins.modules import amp_test_alert
 
 from support.amp_stubs import summary, workspace
@@ -21,7 +22,8 @@ def run(run_module, monkeypatch):
         module_run.posts.append((method, url, payload))
         return module_run.answer
 
-    monkeypatch.setattr(amp_test_alert, "signed_workspace_request", fake_request)
+    # The signed call itself: amp_test_alert posts through module_utils.amp.alertmanager_api.
+    monkeypatch.setattr(amp_utils, "signed_workspace_request", fake_request)
     return module_run
 
 
