@@ -40,7 +40,8 @@ from .settings import SETTINGS
 LOG = logging.getLogger("sandbox")
 
 # Services the collection talks to, by the name that appears in the SigV4 credential scope.
-SERVICES = ("amp", "iam", "sns", "sqs", "lambda", "ssm", "logs", "kms", "sts", "cloudwatch", "events", "cloudformation")
+SERVICES = ("amp", "iam", "sns", "sqs", "lambda", "ssm", "logs", "kms", "sts", "cloudwatch", "events", "cloudformation",
+            "dynamodb")
 FAULT_KINDS = ("throttle", "server_error", "creation_failed", "update_failed")
 # Faults that change an asynchronous outcome rather than the HTTP answer.
 ASYNC_FAULT_OPERATIONS = {

@@ -1,9 +1,18 @@
-"""A local stand-in for a Slack incoming webhook (real sockets, 127.0.0.1 only).
+"""A local stand-in for Slack (real sockets, 127.0.0.1 only): incoming webhooks and the Web API.
 
-It records every POST, checks the payload against Slack's rules (JSON; `text` or `blocks`; Block
-Kit limits) and answers like Slack: 200 "ok", or 400 "invalid_payload" / "invalid_blocks". Tests can
-queue other answers: ``sink.answer(429, "rate_limited", retry_after=1)``, ``sink.answer(500, …,
-times=None)`` for "every time".
+Webhook (any path but /api/…): it records every POST, checks the payload against Slack's rules
+(JSON; `text` or `blocks`; Block Kit limits) and answers like Slack: 200 "ok", or 400
+"invalid_payload" / "invalid_blocks".
+
+Web API (``sink.api_url``: /api/chat.postMessage, /api/chat.update): a workspace with channels and
+bot tokens (``sink.add_app(token, channels)``). Answers as Slack documents them: HTTP 200 with
+``{"ok": true, "channel", "ts"}``, or ``{"ok": false, "error": …}`` for ``not_authed``,
+``invalid_auth``, ``channel_not_found``, ``not_in_channel`` (a channel that exists but the app is
+not in), ``message_not_found``, ``cant_update_message``, ``invalid_blocks``. Each channel keeps its
+messages with their thread replies and edits (``sink.channel(id)``).
+
+Tests can queue other answers for either: ``sink.answer(429, "rate_limited", retry_after=1)``,
+``sink.answer(500, …, times=None)`` for "every time"; ``path=`` limits one to a path.
 """
 
 import http.server
@@ -60,33 +69,111 @@ def slack_violations(payload):
 
 class SlackSink:
     def __init__(self):
-        self.received = []      # accepted payloads (what a Slack channel would show)
-        self.requests = []      # every request: {"payload" or "body", "answer", "at"}
-        self._answers = []      # queued (status, body, headers, remaining_times)
+        self.received = []      # accepted webhook payloads (what a Slack channel would show)
+        self.requests = []      # every request: {"path", "payload" or "body", "answer", "at"}
+        self._answers = []      # queued (status, body, headers, remaining_times, path)
         self._lock = threading.Lock()
         self._server = None
         self._thread = None
+        self.tokens = {}        # bot token -> the channel ids its app is a member of
+        self.channels = {}      # channel id -> [message {"ts", "text", "blocks", "replies", "edits", "user"}]
+        self._ts = 0
 
     @property
     def url(self):
         host, port = self._server.server_address
         return f"http://{host}:{port}/services/T000/B000/sink"
 
-    def answer(self, status, body, retry_after=None, times=1):
+    @property
+    def api_url(self):
+        host, port = self._server.server_address
+        return f"http://{host}:{port}/api/"
+
+    def add_app(self, token, channels, other_channels=()):
+        """A Slack app with bot ``token``, member of ``channels``; ``other_channels`` exist without it."""
+        with self._lock:
+            self.tokens[token] = set(channels)
+            for channel in list(channels) + list(other_channels):
+                self.channels.setdefault(channel, [])
+
+    def revoke(self, token):
+        with self._lock:
+            self.tokens.pop(token, None)
+
+    def channel(self, channel_id):
+        """The top-level messages of a channel, oldest first (each with its replies and edits)."""
+        with self._lock:
+            return [dict(message) for message in self.channels.get(channel_id, [])]
+
+    def answer(self, status, body, retry_after=None, times=1, path=None):
         """Queue an answer for the next `times` requests (None: for every request from now on)."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         with self._lock:
-            self._answers.append([status, body, headers, times])
+            self._answers.append([status, body, headers, times, path])
 
-    def _next_answer(self, payload):
+    def _queued(self, path):
         with self._lock:
-            if self._answers:
-                entry = self._answers[0]
+            for entry in self._answers:
+                if entry[4] not in (None, path):
+                    continue
                 if entry[3] is not None:
                     entry[3] -= 1
                     if entry[3] <= 0:
-                        self._answers.pop(0)
+                        self._answers.remove(entry)
                 return entry[0], entry[1], entry[2]
+        return None
+
+    def _api(self, method, token, payload):
+        """Slack's answer to a Web API call: (status, JSON text, headers)."""
+        def error(code):
+            return 200, json.dumps({"ok": False, "error": code}), {}
+
+        if not token:
+            return error("not_authed")
+        if method not in ("chat.postMessage", "chat.update"):
+            return error("unknown_method")
+        if not isinstance(payload, dict):
+            return error("invalid_json")
+        with self._lock:
+            if token not in self.tokens:
+                return error("invalid_auth")
+            channel = payload.get("channel")
+            if channel not in self.channels:
+                return error("channel_not_found")
+            if channel not in self.tokens[token]:
+                return error("not_in_channel")
+            if slack_violations(payload):
+                return error("invalid_blocks" if payload.get("blocks") else "no_text")
+            messages = self.channels[channel]
+            if method == "chat.update":
+                message = next((m for m in messages if m["ts"] == payload.get("ts")), None)
+                if message is None:
+                    return error("message_not_found")
+                if message["user"] != token:
+                    return error("cant_update_message")
+                message["edits"].append({"text": message["text"], "blocks": message["blocks"]})
+                message.update(text=payload.get("text"), blocks=payload.get("blocks"))
+                return 200, json.dumps({"ok": True, "channel": channel, "ts": message["ts"]}), {}
+            self._ts += 1
+            ts = f"{int(time.time())}.{self._ts:06d}"
+            message = {"ts": ts, "text": payload.get("text"), "blocks": payload.get("blocks"), "user": token,
+                       "replies": [], "edits": []}
+            parent_ts = payload.get("thread_ts")
+            if parent_ts:
+                parent = next((m for m in messages if m["ts"] == parent_ts), None)
+                if parent is None:  # Slack would post it unthreaded; a test wants to know
+                    return error("thread_not_found")
+                parent["replies"].append(message)
+            else:
+                messages.append(message)
+            return 200, json.dumps({"ok": True, "channel": channel, "ts": ts}), {}
+
+    def _next_answer(self, payload, path="/", token=None):
+        queued = self._queued(path)
+        if queued:
+            return queued
+        if path.startswith("/api/"):
+            return self._api(path[len("/api/"):], token, payload)
         problems = slack_violations(payload) if payload is not None else ["body is not JSON"]
         if problems:
             kind = "invalid_payload" if payload is None or "neither text nor blocks" in problems else "invalid_blocks"
@@ -103,9 +190,12 @@ class SlackSink:
                     payload = json.loads(body)
                 except ValueError:
                     payload = None
-                status, text, headers = sink._next_answer(payload)
+                authorization = self.headers.get("Authorization") or ""
+                token = authorization[len("Bearer "):] if authorization.startswith("Bearer ") else None
+                status, text, headers = sink._next_answer(payload, self.path, token)
                 with sink._lock:
-                    sink.requests.append({"payload": payload, "body": body, "answer": status, "at": time.monotonic(),
+                    sink.requests.append({"path": self.path, "payload": payload, "body": body, "answer": status,
+                                          "text": text, "at": time.monotonic(),
                                           "violations": slack_violations(payload) if payload is not None else []})
                     if status == 200 and text == "ok":
                         sink.received.append(payload)
@@ -113,7 +203,7 @@ class SlackSink:
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Type", "application/json" if self.path.startswith("/api/") else "text/plain")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

@@ -4,16 +4,22 @@ Lambda handler: ``slack_forwarder.handler.forward_alerts_to_slack``.
 
 - ``parsing``: the alerts in one SNS message (our JSON template, AMP's default text, or anything else);
 - ``blocks``: the Slack message (Block Kit within Slack's limits, with a top-level text);
-- ``delivery``: posting to Slack, retried within the function's time budget;
-- ``aws``: SSM GetParameter signed with SigV4 by hand (no boto3: fast cold start);
-- ``handler``: the Lambda entry point, settings, the webhook URL cache, one log line per record.
+- ``delivery``: posting to an incoming webhook, retried within the function's time budget;
+- ``slack_api``: Slack's Web API (chat.postMessage, chat.update) for Slack app destinations;
+- ``app_mode``: a Slack app destination: one thread per alert group, the first message updated on resolve;
+- ``state``: what app mode remembers in DynamoDB (conditional writes: no duplicate posts);
+- ``aws``: SSM and DynamoDB calls signed with SigV4 by hand (no boto3: fast cold start);
+- ``handler``: the Lambda entry point, settings, the destination cache, one log line per record.
 
 Environment:
   SLACK_WEBHOOK_SSM_PARAMETER  name of an SSM SecureString holding the webhook URL (preferred)
   SLACK_WEBHOOK_URL            the webhook URL itself (simple setups)
   SLACK_DESTINATION_SSM_PREFIX, SLACK_DESTINATIONS   more channels: a record whose SNS message attribute
                                'destination' names one of SLACK_DESTINATIONS (comma-separated) is posted
-                               with the webhook in SSM parameter <prefix><name>
+                               with the webhook in SSM parameter <prefix><name>; a parameter holding
+                               JSON {"token": "xoxb-…", "channel": "C…"} is a Slack app (threads)
+  SLACK_STATE_TABLE            DynamoDB table of the Slack app destinations (hash key pk, TTL expires_at)
+  SLACK_API_URL                Slack's Web API (default https://slack.com/api/; a stand-in in tests)
   SLACK_CHANNEL, SLACK_USERNAME, SLACK_ICON_EMOJI, SLACK_ICON_URL   optional (legacy webhooks only)
   SLACK_TIMEOUT_SECONDS        per-request timeout (default 10)
   SLACK_MAX_ATTEMPTS           a cap on attempts per record (default: none, retried while the invocation has time)

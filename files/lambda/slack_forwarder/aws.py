@@ -1,4 +1,4 @@
-"""SSM GetParameter with a hand-made SigV4 signature: no boto3, so a fast cold start and no packages."""
+"""AWS JSON APIs (SSM, DynamoDB) with a hand-made SigV4 signature: no boto3, so a fast cold start and no packages."""
 
 import datetime
 import hashlib
@@ -52,43 +52,80 @@ def sigv4_headers(method, url, body, headers, region, service, credentials, now=
     return result
 
 
-def ssm_get_parameter(name, environ, attempts=3):
-    """The decrypted value of an SSM parameter; errors name the parameter, never its value."""
+class AwsError(ForwardError):
+    """An AWS API call failed; ``code`` is AWS's error code (e.g. ConditionalCheckFailedException)."""
+
+    def __init__(self, message, code=""):
+        super().__init__(message)
+        self.code = code
+
+
+# JSON-protocol services the forwarder calls: (SigV4 service name, Content-Type, X-Amz-Target prefix).
+_JSON_SERVICES = {
+    "ssm": ("ssm", "application/x-amz-json-1.1", "AmazonSSM."),
+    "dynamodb": ("dynamodb", "application/x-amz-json-1.0", "DynamoDB_20120810."),
+}
+_RETRIED_CODES = ("Throttling", "ThrottlingException", "ProvisionedThroughputExceededException",
+                  "RequestLimitExceeded", "InternalServerError", "ServiceUnavailable")
+
+
+def aws_json_call(service, operation, payload, environ, attempts=3, what=None):
+    """One call of a JSON-protocol AWS API (SSM, DynamoDB), signed with the function's credentials.
+
+    Throttling, 5xx and network errors are retried with jitter; other errors raise AwsError with AWS's
+    code. ``what`` names the call in errors (never a secret value).
+    """
+    what = what or f"{service} {operation}"
     region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
     if not region:
-        raise ForwardError("AWS_REGION is not set: cannot reach SSM")
+        raise AwsError(f"AWS_REGION is not set: cannot call {what}")
     credentials = (environ.get("AWS_ACCESS_KEY_ID"), environ.get("AWS_SECRET_ACCESS_KEY"),
                    environ.get("AWS_SESSION_TOKEN"))
     if not credentials[0] or not credentials[1]:
-        raise ForwardError("no AWS credentials in the environment: cannot read SSM parameter " + name)
-    endpoint = (environ.get("AWS_ENDPOINT_URL_SSM") or environ.get("AWS_ENDPOINT_URL")
-                or f"https://ssm.{region}.amazonaws.com")
+        raise AwsError(f"no AWS credentials in the environment: cannot call {what}")
+    signing_name, content_type, target_prefix = _JSON_SERVICES[service]
+    endpoint = (environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or environ.get("AWS_ENDPOINT_URL")
+                or f"https://{service}.{region}.amazonaws.com")
     endpoint = endpoint.rstrip("/") + "/"
-    body = json.dumps({"Name": name, "WithDecryption": True}).encode()
-    last_error = None
+    body = json.dumps(payload).encode()
+    last_error, code = None, ""
     for attempt in range(attempts):
         headers = sigv4_headers("POST", endpoint, body, {
-            "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AmazonSSM.GetParameter",
-        }, region, "ssm", credentials)
+            "Content-Type": content_type, "X-Amz-Target": target_prefix + operation,
+        }, region, signing_name, credentials)
         request = urllib.request.Request(endpoint, data=body, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=5) as response:
-                return json.loads(response.read())["Parameter"]["Value"]
+                return json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as err:
-            answer = _aws_error(err)
-            last_error = f"SSM GetParameter {name}: HTTP {err.code} {answer}"
-            if err.code < 500 and "Throttl" not in answer:
+            code, message = _aws_error(err)
+            last_error = f"{what}: HTTP {err.code} {code}: {message}".rstrip(": ")
+            if err.code < 500 and code not in _RETRIED_CODES:
                 break
-        except (OSError, ValueError, KeyError) as err:
-            last_error = f"SSM GetParameter {name}: {type(err).__name__}: {err}"
-        time.sleep(min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** attempt) * random.uniform(0.5, 1))
-    raise ForwardError(last_error)
+        except (OSError, ValueError) as err:
+            code, last_error = "", f"{what}: {type(err).__name__}: {err}"
+        if attempt + 1 < attempts:
+            time.sleep(min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** attempt) * random.uniform(0.5, 1))
+    raise AwsError(last_error, code)
+
+
+def ssm_get_parameter(name, environ, attempts=3):
+    """The decrypted value of an SSM parameter; errors name the parameter, never its value."""
+    answer = aws_json_call("ssm", "GetParameter", {"Name": name, "WithDecryption": True}, environ, attempts,
+                           what=f"SSM GetParameter {name}")
+    try:
+        return answer["Parameter"]["Value"]
+    except (KeyError, TypeError):
+        raise AwsError(f"SSM GetParameter {name}: the answer has no Parameter.Value") from None
 
 
 def _aws_error(err):
+    """(code, message) of an AWS JSON error answer."""
     try:
         payload = json.loads(err.read() or b"{}")
     except ValueError:
-        return ""
-    kind = str(payload.get("__type", "")).rsplit("#", 1)[-1]
-    return f"{kind}: {payload.get('message') or payload.get('Message') or ''}".strip(": ")
+        return "", ""
+    if not isinstance(payload, dict):
+        return "", ""
+    code = str(payload.get("__type", "")).rsplit("#", 1)[-1]
+    return code, str(payload.get("message") or payload.get("Message") or "")

@@ -171,3 +171,13 @@ def build_slack_message(notification, settings=None):
         if settings.get(key):
             payload[key] = settings[key]
     return payload
+
+
+def resolved_reply(notification):
+    """The thread reply that says when an alert group resolved (its original message is updated to match)."""
+    ends = [alert["ends_at"] for alert in notification["alerts"] if alert["status"] == "resolved" and alert["ends_at"]]
+    when = _when(max(ends)) if ends else None
+    text = ":white_check_mark: Resolved" + (f" {when}" if when else "")
+    count = notification["resolved_count"] or len(notification["alerts"])
+    text += f": {_plural(count, 'alert')} of this group."
+    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}

@@ -47,11 +47,44 @@ def post_json(url, body, timeout, headers=None):
         return None, f"network error: {type(err).__name__}: {err}", None
 
 
-def _retry_after(header):
+def retry_after_seconds(header):
     try:
         return max(0.0, float(header))
     except (TypeError, ValueError):
         return RETRY_AFTER_DEFAULT_SECONDS
+
+
+class Retry:
+    """One attempt's answer that is worth another try: Slack's Retry-After (seconds) or None for backoff."""
+
+    def __init__(self, last, status=None, retry_after=None):
+        self.last, self.status, self.retry_after = last, status, retry_after
+
+
+def retry_within_budget(attempt_once, deadline, timeout=10.0, max_attempts=None, sleep=time.sleep,
+                        clock=time.monotonic):
+    """Call ``attempt_once(attempt, timeout)`` until it returns a result other than Retry, or until
+    retrying is out of time (or, when max_attempts is set, after that many attempts).
+
+    Returns (result, attempts). ``attempt_once`` raises SlackRejected for a final answer; a Retry waits
+    for its retry_after, else backs off with jitter.
+    """
+    attempt = 0
+    while True:
+        attempt += 1
+        result = attempt_once(attempt, max(0.5, min(timeout, deadline - clock())))
+        if not isinstance(result, Retry):
+            return result, attempt
+        if result.retry_after is not None:
+            wait = result.retry_after
+        else:
+            wait = random.uniform(0.5, 1.0) * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+        if max_attempts and attempt >= max_attempts:
+            raise ForwardError(f"gave up after {attempt} attempts; last answer: {result.last}", result.status, attempt)
+        if clock() + wait >= deadline:
+            raise ForwardError(f"out of time after {attempt} attempts (next try in {wait:.1f}s); "
+                               f"last answer: {result.last}", result.status, attempt)
+        sleep(wait)
 
 
 def deliver(url, payload, deadline, timeout=10.0, max_attempts=None, sleep=time.sleep, clock=time.monotonic):
@@ -61,27 +94,19 @@ def deliver(url, payload, deadline, timeout=10.0, max_attempts=None, sleep=time.
     Returns {"status", "attempts"}; raises ForwardError (never naming the URL) otherwise.
     """
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    attempt = 0
-    while True:
-        attempt += 1
-        remaining = deadline - clock()
-        status, answer, retry_after = post_json(url, body, max(0.5, min(timeout, remaining)))
+
+    def attempt_once(attempt, attempt_timeout):
+        status, answer, retry_after = post_json(url, body, attempt_timeout)
         answer = redact(answer, url).strip()
         if status == 200 and answer == "ok":
-            return {"status": status, "attempts": attempt}
+            return status
         if status == 200 or (status is not None and 400 <= status < 500 and status != 429):
             raise SlackRejected(f"Slack answered HTTP {status} {answer!r} (attempt {attempt})", status, attempt)
-        if status == 429:
-            wait = _retry_after(retry_after)
-        else:
-            wait = random.uniform(0.5, 1.0) * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
-        last = f"HTTP {status} {answer!r}" if status else answer
-        if max_attempts and attempt >= max_attempts:
-            raise ForwardError(f"gave up after {attempt} attempts; last answer: {last}", status, attempt)
-        if clock() + wait >= deadline:
-            raise ForwardError(f"out of time after {attempt} attempts (next try in {wait:.1f}s); "
-                               f"last answer: {last}", status, attempt)
-        sleep(wait)
+        return Retry(f"HTTP {status} {answer!r}" if status else answer, status,
+                     retry_after_seconds(retry_after) if status == 429 else None)
+
+    status, attempts = retry_within_budget(attempt_once, deadline, timeout, max_attempts, sleep, clock)
+    return {"status": status, "attempts": attempts}
 
 
 def redact(text, url):

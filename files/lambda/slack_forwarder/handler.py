@@ -1,4 +1,4 @@
-"""The Lambda handler: every SNS record of the event becomes one Slack message.
+"""The Lambda handler: every SNS record of the event becomes one Slack message (or thread reply).
 
 When a record cannot be delivered the handler raises, so that Lambda's asynchronous retries and
 then the dead-letter queue keep the event. One JSON log line per record says what happened.
@@ -24,6 +24,8 @@ DEFAULT_TIME_BUDGET_SECONDS = 60.0
 # Slack's answers for a webhook that was revoked, or whose channel is gone: the stored URL may have
 # been rotated since it was cached.
 WEBHOOK_GONE_STATUSES = (403, 404, 410)
+# The same for a Slack app's bot token.
+TOKEN_GONE_ERRORS = ("invalid_auth", "token_revoked", "account_inactive", "not_authed")
 
 _WEBHOOK_CACHE = {}
 
@@ -37,11 +39,12 @@ def settings_from(environ):
         "timeout": float(environ.get("SLACK_TIMEOUT_SECONDS") or 10),
         # Unset or 0: retry for as long as the invocation has time.
         "max_attempts": int(environ.get("SLACK_MAX_ATTEMPTS") or 0) or None,
+        "api_url": environ.get("SLACK_API_URL") or None,
     }
 
 
 def webhook_url(environ=None):
-    """The webhook URL: from SSM once per container (then cached), or from SLACK_WEBHOOK_URL."""
+    """The default destination: from SSM once per container (then cached), or SLACK_WEBHOOK_URL."""
     environ = os.environ if environ is None else environ
     parameter = environ.get("SLACK_WEBHOOK_SSM_PARAMETER")
     if parameter:
@@ -67,8 +70,8 @@ def destination_of(record):
     return value.strip()
 
 
-def destination_webhook_url(destination, environ=None):
-    """The webhook of a named destination: SSM parameter <SLACK_DESTINATION_SSM_PREFIX><name>, cached."""
+def destination_target(destination, environ=None):
+    """Where a named destination posts (webhook URL or Slack app): SSM parameter <SLACK_DESTINATION_SSM_PREFIX><name>, cached."""
     environ = os.environ if environ is None else environ
     known = [name for name in (environ.get("SLACK_DESTINATIONS") or "").split(",") if name]
     prefix = environ.get("SLACK_DESTINATION_SSM_PREFIX")
@@ -80,9 +83,14 @@ def destination_webhook_url(destination, environ=None):
 
 
 def _stored_webhook(parameter, environ):
-    """A webhook URL from an SSM parameter, read once per container."""
+    """A destination from an SSM parameter, read once per container: a webhook URL, or a Slack app as
+    JSON {"token": "xoxb-…", "channel": "C…"}."""
     if parameter not in _WEBHOOK_CACHE:
-        _WEBHOOK_CACHE[parameter] = _check_webhook(ssm_get_parameter(parameter, environ), f"SSM parameter {parameter}")
+        value = ssm_get_parameter(parameter, environ)
+        if (value or "").lstrip().startswith("{"):
+            _WEBHOOK_CACHE[parameter] = _check_app(value, f"SSM parameter {parameter}")
+        else:
+            _WEBHOOK_CACHE[parameter] = _check_webhook(value, f"SSM parameter {parameter}")
     return _WEBHOOK_CACHE[parameter]
 
 
@@ -98,6 +106,17 @@ def _check_webhook(url, source):
     return url
 
 
+def _check_app(value, source):
+    try:
+        app = json.loads(value)
+    except ValueError:
+        app = None
+    if not isinstance(app, dict) or not isinstance(app.get("token"), str) or not app["token"].strip() \
+            or not isinstance(app.get("channel"), str) or not app["channel"].strip():
+        raise ForwardError(f"{source} holds neither a webhook URL nor a Slack app as JSON with 'token' and 'channel'")
+    return {"token": app["token"].strip(), "channel": app["channel"].strip()}
+
+
 def _deadline(context, clock):
     if context is not None and hasattr(context, "get_remaining_time_in_millis"):
         return clock() + context.get_remaining_time_in_millis() / 1000.0 - TIME_RESERVE_SECONDS
@@ -108,8 +127,11 @@ def _log(**fields):
     print(json.dumps(fields, ensure_ascii=False, sort_keys=True), flush=True)
 
 
-def forward_record(record, url, settings, deadline, sleep=time.sleep, clock=time.monotonic, destination=None):
-    """Parse one SNS record, post it to Slack, log one JSON line; raises ForwardError on failure."""
+def forward_record(record, target, settings, deadline, sleep=time.sleep, clock=time.monotonic, destination=None,
+                   state=None):
+    """Parse one SNS record, post it to Slack, log one JSON line; raises ForwardError on failure.
+
+    ``target`` is a webhook URL, or a Slack app ({"token", "channel"}) posted through ``state``."""
     started = clock()
     sns = _sns_of(record)
     if sns is not None:
@@ -119,22 +141,49 @@ def forward_record(record, url, settings, deadline, sleep=time.sleep, clock=time
     else:  # not an SNS record: still shown, never dropped
         message_id = ""
         notification = parse_notification(json.dumps(record, default=str), "Unexpected event record")
+    app = target if isinstance(target, dict) else None
+    secret = app["token"] if app else target
     line = {"event": "slack_forward", "sns_message_id": message_id, "destination": destination or "default",
-            "format": notification["format"],
+            "mode": "app" if app else "webhook", "format": notification["format"],
             "status": notification["status"], "alert_count": len(notification["alerts"]),
             "truncated": bool(notification.get("truncated"))}
     try:
-        result = deliver(url, build_slack_message(notification, settings), deadline, settings["timeout"],
-                         settings["max_attempts"], sleep, clock)
+        if app:
+            if state is None:
+                raise ForwardError("a Slack app destination needs the state table: SLACK_STATE_TABLE is not set "
+                                   "(the lambda role sets it when lambda_slack_destinations has an app)")
+            from .app_mode import deliver_to_app  # pylint: disable=import-outside-toplevel  (webhook-only cold starts skip it)
+
+            result = deliver_to_app(notification, build_slack_message(notification), app, destination or "default",
+                                    message_id, state, settings, deadline, sleep, clock)
+            result["status"] = 200
+        else:
+            result = deliver(target, build_slack_message(notification, settings), deadline, settings["timeout"],
+                             settings["max_attempts"], sleep, clock)
     except ForwardError as err:
-        if isinstance(err, SlackRejected) and err.slack_status in WEBHOOK_GONE_STATUSES:
+        if isinstance(err, SlackRejected) and (err.slack_status in WEBHOOK_GONE_STATUSES
+                                               or getattr(err, "error", None) in TOKEN_GONE_ERRORS):
             forget_webhook()  # revoked or rotated: read SSM again next time
         _log(**line, outcome="failed", slack_status=err.slack_status, attempts=err.attempts,
-             duration_ms=round((clock() - started) * 1000), error=redact(str(err), url))
+             slack_error=getattr(err, "error", None), duration_ms=round((clock() - started) * 1000),
+             error=redact(str(err), secret))
         raise
-    _log(**line, outcome="delivered", slack_status=result["status"], attempts=result["attempts"],
+    outcome = "duplicate" if result.get("thread") == "duplicate" else "delivered"
+    extra = {"thread": result["thread"]} if app else {}
+    _log(**line, **extra, outcome=outcome, slack_status=result["status"], attempts=result["attempts"],
          duration_ms=round((clock() - started) * 1000))
     return result
+
+
+def state_table(environ=None):
+    """The Slack app state table (SLACK_STATE_TABLE), or None when no app destination is configured."""
+    environ = os.environ if environ is None else environ
+    table = environ.get("SLACK_STATE_TABLE")
+    if not table:
+        return None
+    from .state import StateTable  # pylint: disable=import-outside-toplevel  (only app destinations need it)
+
+    return StateTable(table, environ)
 
 
 def forward_alerts_to_slack(event, context=None):
@@ -146,11 +195,12 @@ def forward_alerts_to_slack(event, context=None):
         _log(event="slack_forward", outcome="no_records")
         return {"delivered": 0}
     settings = settings_from(os.environ)
+    state = state_table()
     failures = []
     for record in records:
         destination = destination_of(record)
         try:
-            url = destination_webhook_url(destination) if destination else webhook_url()
+            target = destination_target(destination) if destination else webhook_url()
         except ForwardError as err:
             _log(event="slack_forward", outcome="failed", destination=destination or "default",
                  sns_message_id=(_sns_of(record) or {}).get("MessageId", ""),
@@ -158,9 +208,9 @@ def forward_alerts_to_slack(event, context=None):
             failures.append(str(err))
             continue
         try:
-            forward_record(record, url, settings, deadline, clock=clock, destination=destination)
+            forward_record(record, target, settings, deadline, clock=clock, destination=destination, state=state)
         except ForwardError as err:
-            failures.append(redact(str(err), url))
+            failures.append(redact(str(err), target["token"] if isinstance(target, dict) else target))
     if failures:
         # Raising hands the event back to Lambda: two async retries, then the dead-letter queue.
         raise ForwardError(f"{len(failures)} of {len(records)} SNS record(s) not delivered to Slack: "

@@ -9,7 +9,8 @@ from support.slack_sink import SlackSink
 @pytest.fixture
 def forwarder(monkeypatch):
     for name in ("SLACK_WEBHOOK_URL", "SLACK_WEBHOOK_SSM_PARAMETER", "SLACK_CHANNEL", "SLACK_USERNAME",
-                 "SLACK_ICON_EMOJI", "SLACK_ICON_URL", "SLACK_TIMEOUT_SECONDS", "SLACK_MAX_ATTEMPTS"):
+                 "SLACK_ICON_EMOJI", "SLACK_ICON_URL", "SLACK_TIMEOUT_SECONDS", "SLACK_MAX_ATTEMPTS",
+                 "SLACK_DESTINATION_SSM_PREFIX", "SLACK_DESTINATIONS", "SLACK_STATE_TABLE", "SLACK_API_URL"):
         monkeypatch.delenv(name, raising=False)
     return load_forwarder()
 
