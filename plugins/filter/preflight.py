@@ -12,6 +12,7 @@ are in module_utils/preflight.py.
 """
 
 import os
+import re
 import subprocess
 
 from ansible.plugins.test.core import vault_encrypted
@@ -161,17 +162,31 @@ def _lambda(s):
 def _destination_problems(s):
     destinations = s.get("lambda_slack_destinations") or {}
     if not isinstance(destinations, dict):
-        return ["lambda_slack_destinations: must be a mapping of destination name to webhook URL"]
+        return ["lambda_slack_destinations: must be a mapping of destination name to webhook URL or Slack app"]
     prefix = s.get("lambda_slack_destination_ssm_prefix") or ""
     problems = []
     if destinations:
         if not str(prefix).endswith("/"):
             problems.append("lambda_slack_destination_ssm_prefix: must end with '/' (a path the names are appended to)")
         problems += checks.name_problems("lambda_slack_destination_ssm_prefix", prefix, "ssm_parameter")
-    for name, url in sorted(destinations.items(), key=lambda item: str(item[0])):
-        problems += checks.name_problems(f"lambda_slack_destinations.{name}", str(name), "slack_destination")
-        problems += checks.webhook_problems(f"lambda_slack_destinations.{name}", url,
-                                            bool(s.get("lambda_slack_webhook_stand_in")))
+    apps = False
+    for name, value in sorted(destinations.items(), key=lambda item: str(item[0])):
+        field = f"lambda_slack_destinations.{name}"
+        problems += checks.name_problems(field, str(name), "slack_destination")
+        if isinstance(value, dict):
+            apps = True
+            problems += checks.slack_app_problems(field, value)
+            secret = value.get("bot_token")
+        else:
+            problems += checks.webhook_problems(field, value, bool(s.get("lambda_slack_webhook_stand_in")))
+            secret = value
+        if secret and is_plain_text(secret) and not s.get("lambda_slack_webhook_stand_in"):
+            display.warning(f"{field} holds a plain-text secret (not vaulted, not from an AWX credential): keep it in "
+                            "ansible-vault (ansible-vault encrypt_string) or an AWX credential.")
+    if apps:
+        problems += checks.name_problems("lambda_slack_state_table", s.get("lambda_slack_state_table"), "dynamodb_table")
+        if not re.match(r"^https?://[^/\s]+", str(s.get("lambda_slack_api_url") or "")):
+            problems.append("lambda_slack_api_url: not an http(s) URL (Slack's Web API is https://slack.com/api/)")
     return problems
 
 

@@ -43,6 +43,8 @@ NAME_RULES = {
     "ssm_parameter": (1011, r"/?[a-zA-Z0-9_.\-/]+", "letters, digits and _.-/ (a path)"),
     # A Slack destination's name ends its SSM parameter's name and is an SNS message attribute value.
     "slack_destination": (64, r"[A-Za-z0-9_.-]+", "letters, digits, '-', '_' and '.'"),
+    # DynamoDB table names: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+    "dynamodb_table": (255, r"[a-zA-Z0-9_.-]{3,}", "3 or more letters, digits, '_', '-' and '.'"),
     # KMS aliases (botocore AliasNameType: 1-256, ^[a-zA-Z0-9:/_-]+$, 'alias/' first).
     "kms_alias": (256, r"alias/[a-zA-Z0-9/_-]+", "'alias/' then letters, digits and /_-"),
 }
@@ -60,6 +62,11 @@ CLOUDWATCH_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400
 LOG_GROUP_MODULE_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
 SNS_PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose")
 SLACK_WEBHOOK_PREFIX = "https://hooks.slack.com/"
+# A Slack app destination: its bot token, and the channel's ID (chat.update needs the ID; a name also
+# breaks when the channel is renamed). https://api.slack.com/authentication/token-types
+SLACK_BOT_TOKEN_PREFIX = "xoxb-"
+SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+SLACK_APP_KEYS = ("bot_token", "channel")
 DEFAULT_SEVERITIES = ("critical", "error", "warning", "info")
 
 # Prometheus' label names (as amp_rules.LABEL_NAME, which this light module does not import: that one
@@ -217,6 +224,21 @@ def webhook_problems(field, url, stand_in=False):
         return [f"{field}: a Slack incoming webhook starts with {SLACK_WEBHOOK_PREFIX} (set "
                 "lambda_slack_webhook_stand_in: true for a local stand-in)"]
     return []
+
+
+def slack_app_problems(field, app):
+    """A Slack app destination ({bot_token, channel}); the token is a secret and is never printed."""
+    unknown = sorted(str(key) for key in app if key not in SLACK_APP_KEYS)
+    problems = [f"{field}.{key}: unknown key (a Slack app destination has bot_token and channel)" for key in unknown]
+    channel = app.get("channel")
+    if not isinstance(channel, str) or not SLACK_CHANNEL_ID.match(channel):
+        problems.append(f"{field}.channel: the channel's ID (C…, G… or D…, in the channel's details in Slack) is "
+                        f"required, got {channel!r}")
+    token = app.get("bot_token")
+    if token and (not isinstance(token, str) or not token.startswith(SLACK_BOT_TOKEN_PREFIX)):
+        problems.append(f"{field}.bot_token: a Slack app's bot token starts with {SLACK_BOT_TOKEN_PREFIX} "
+                        "(OAuth & Permissions page of the app; it needs the chat:write scope)")
+    return problems
 
 
 def duplicates(entries):

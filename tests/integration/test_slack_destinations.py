@@ -1,6 +1,8 @@
 """Routing to several Slack channels, run for real: site.yml with lambda_slack_destinations and routes
 naming them; test alerts through the workspace's real Alertmanager (0.25), SNS and the deployed
-forwarder reach the channel their route names; removing a destination deletes its secret."""
+forwarder reach the channel their route names; a Slack app destination threads an alert group and
+updates its message when it resolves, and SNS's duplicate deliveries post nothing; removing a
+destination deletes its secret."""
 
 import datetime
 import json
@@ -25,40 +27,59 @@ INVENTORY = os.path.join(REPO, "inventories", "sandbox")
 SITE = os.path.join(REPO, "site.yml")
 FUNCTION = "amp-sandbox-amp-slack-forwarder"
 PREFIX = "/amp-alerting/sandbox-amp/slack/"
+STATE_TABLE = FUNCTION + "-state"
+PAYMENTS_TOKEN = "xoxb-42-43-paymentsbot"
+PAYMENTS_CHANNEL = "C0PAYMENTS"
 ROUTES = [{"name": "oncall", "matchers": ['severity="critical"'], "slack_destination": "oncall", "continue": True},
           {"name": "payments", "matchers": ['team="payments"'], "slack_destination": "payments"}]
 
 
-def post_alerts(sandbox, alerts):
+def post_alerts(sandbox, alerts, resolved=False):
     workspace_id = next(w["workspaceId"] for w in boto3.client("amp").list_workspaces()["workspaces"]
                         if w["alias"] == "sandbox-amp")
     now = datetime.datetime.now(datetime.timezone.utc)
-    body = [{"labels": dict(labels, alertname=name), "annotations": {"summary": name}, "startsAt": now.isoformat(),
-             "endsAt": (now + datetime.timedelta(minutes=10)).isoformat()} for name, labels in alerts]
+    ends = now - datetime.timedelta(seconds=1) if resolved else now + datetime.timedelta(minutes=10)
+    body = [{"labels": dict(labels, alertname=name), "annotations": {"summary": name},
+             "startsAt": (now - datetime.timedelta(minutes=1)).isoformat(), "endsAt": ends.isoformat()}
+            for name, labels in alerts]
     request = urllib.request.Request(f"{sandbox.endpoint}/workspaces/{workspace_id}/alertmanager/api/v2/alerts",
                                      data=json.dumps(body).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
     assert urllib.request.urlopen(request, timeout=10).status == 200  # noqa: S310
 
 
-def titles(sink):
-    return [message["blocks"][0]["text"]["text"] for message in sink.received]
+def titles(messages):
+    return [message["blocks"][0]["text"]["text"] for message in messages]
 
 
 def test_alerts_reach_the_channels_their_routes_name_and_a_removed_destination_loses_its_secret(sandbox, monkeypatch):
-    with SlackSink() as default, SlackSink() as oncall, SlackSink() as payments:
+    with SlackSink() as default, SlackSink() as oncall, SlackSink() as slack_api:
         monkeypatch.setenv("SANDBOX_SLACK_WEBHOOK_URL", default.url)
-        routing = {"lambda_slack_destinations": {"oncall": oncall.url, "payments": payments.url}, "alerting_routes": ROUTES}
+        slack_api.add_app(PAYMENTS_TOKEN, [PAYMENTS_CHANNEL])
+        payments_app = {"bot_token": PAYMENTS_TOKEN, "channel": PAYMENTS_CHANNEL}
+        routing = {"lambda_slack_destinations": {"oncall": oncall.url, "payments": payments_app},
+                   "lambda_slack_api_url": slack_api.api_url, "alerting_routes": ROUTES}
         deployed = run_playbook(SITE, INVENTORY, extra_vars=routing, diff=True)
         assert deployed.returncode == 0, deployed
-        assert oncall.url not in deployed.stdout + deployed.stderr and payments.url not in deployed.stdout
+        assert oncall.url not in deployed.stdout + deployed.stderr and PAYMENTS_TOKEN not in deployed.stdout + deployed.stderr
 
         ssm = boto3.client("ssm")
         stored = ssm.get_parameters_by_path(Path=PREFIX.rstrip("/"), WithDecryption=True)["Parameters"]
         assert {(p["Name"], p["Type"], p["Value"]) for p in stored} == {
-            (PREFIX + "oncall", "SecureString", oncall.url), (PREFIX + "payments", "SecureString", payments.url)}
+            (PREFIX + "oncall", "SecureString", oncall.url),
+            (PREFIX + "payments", "SecureString", json.dumps({"channel": PAYMENTS_CHANNEL, "token": PAYMENTS_TOKEN}))}
         variables = boto3.client("lambda").get_function(FunctionName=FUNCTION)["Configuration"]["Environment"]["Variables"]
         assert (variables["SLACK_DESTINATIONS"], variables["SLACK_DESTINATION_SSM_PREFIX"]) == ("oncall,payments", PREFIX)
+        assert (variables["SLACK_STATE_TABLE"], variables["SLACK_API_URL"]) == (STATE_TABLE, slack_api.api_url)
+        table = boto3.client("dynamodb").describe_table(TableName=STATE_TABLE)["Table"]
+        assert (table["BillingModeSummary"]["BillingMode"], table["KeySchema"]) == \
+            ("PAY_PER_REQUEST", [{"AttributeName": "pk", "KeyType": "HASH"}])
+        ttl = boto3.client("dynamodb").describe_time_to_live(TableName=STATE_TABLE)["TimeToLiveDescription"]
+        assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expires_at")
+        policy = boto3.client("iam").get_role_policy(RoleName=FUNCTION, PolicyName="slack-forwarder")["PolicyDocument"]
+        (state,) = [statement for statement in policy["Statement"] if statement.get("Sid") == "SlackState"]
+        assert (sorted(state["Action"]), state["Resource"]) == (
+            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table["TableArn"]])
 
         again = run_playbook(SITE, INVENTORY, extra_vars=routing)
         assert again.returncode == 0 and again.total("changed") == 0, again.changed_tasks()
@@ -71,17 +92,39 @@ def test_alerts_reach_the_channels_their_routes_name_and_a_removed_destination_l
                               ("WarnPayments", {"team": "payments", "severity": "warning"}),
                               ("CriticalOther", {"severity": "critical"}),
                               ("InfoOther", {"severity": "info"})])
-        eventually(lambda: len(oncall.received) + len(payments.received) + len(default.received) >= 5, timeout=60,
-                   what="five Slack messages")
-        assert sorted(titles(oncall)) == [":fire: FIRING: CriticalOther (1 alert)", ":fire: FIRING: CriticalPayments (1 alert)"]
-        assert sorted(titles(payments)) == [":fire: FIRING: CriticalPayments (1 alert)", ":fire: FIRING: WarnPayments (1 alert)"]
-        assert titles(default) == [":fire: FIRING: InfoOther (1 alert)"]
+        eventually(lambda: len(oncall.received) + len(slack_api.channel(PAYMENTS_CHANNEL)) + len(default.received) >= 5,
+                   timeout=60, what="five Slack messages")
+        assert sorted(titles(oncall.received)) == [":fire: FIRING: CriticalOther (1 alert)",
+                                                   ":fire: FIRING: CriticalPayments (1 alert)"]
+        assert sorted(titles(slack_api.channel(PAYMENTS_CHANNEL))) == [":fire: FIRING: CriticalPayments (1 alert)",
+                                                                       ":fire: FIRING: WarnPayments (1 alert)"]
+        assert titles(default.received) == [":fire: FIRING: InfoOther (1 alert)"]
         logged = [entry for entry in sandbox.lambda_invocations() if entry["outcome"] != "succeeded"]
         assert logged == [], json.dumps(logged)[:2000]
 
+        # The payments app: WarnPayments resolves while SNS delivers every message twice. Its message is
+        # updated once, one reply says when, and the duplicate posts nothing.
+        sandbox.set_sns_duplicate_deliveries(True)
+        post_alerts(sandbox, [("WarnPayments", {"team": "payments", "severity": "warning"})], resolved=True)
+
+        def warn_payments():
+            return next(m for m in slack_api.channel(PAYMENTS_CHANNEL) if "WarnPayments" in m["text"])
+        eventually(lambda: warn_payments()["replies"], timeout=30, what="the resolution's reply in the thread")
+        eventually(lambda: sum(1 for e in sandbox.lambda_invocations() if e["outcome"] == "succeeded") >= 7, timeout=30,
+                   what="both deliveries of the resolution")
+        sandbox.set_sns_duplicate_deliveries(False)
+        message = warn_payments()
+        assert message["blocks"][0]["text"]["text"] == ":white_check_mark: RESOLVED: WarnPayments (1 alert)"
+        assert [len(message["edits"]), len(message["replies"])] == [1, 1], message
+        assert message["replies"][0]["text"].startswith(":white_check_mark: Resolved")
+        outputs = [e["output"] for e in sandbox.lambda_invocations() if '"status": "resolved"' in e.get("output", "")]
+        assert sorted(json.loads(line)["outcome"] for output in outputs for line in output.splitlines()
+                      if line.startswith('{"alert_count"')) == ["delivered", "duplicate"]
+
         # Dropping the payments destination (and its route): --check --diff shows the routing change
         # and writes nothing; the run deletes its secret; oncall keeps working.
-        fewer = {"lambda_slack_destinations": {"oncall": oncall.url}, "alerting_routes": ROUTES[:1]}
+        fewer = {"lambda_slack_destinations": {"oncall": oncall.url}, "alerting_routes": ROUTES[:1],
+                 "lambda_slack_api_url": slack_api.api_url}
         predicted = run_playbook(SITE, INVENTORY, extra_vars=fewer, check=True, diff=True)
         assert predicted.returncode == 0, predicted
         (diff,) = [result["diff"] for _play, name, _host, result in predicted.task_results()

@@ -185,6 +185,10 @@ class Sandbox:
         """Switch the per-workspace Prometheus / Alertmanager loop on or off (dataplane.py)."""
         return self.call("POST", "/_sandbox/settings", {"data_plane": bool(enabled)})
 
+    def set_sns_duplicate_deliveries(self, enabled):
+        """Make every SNS delivery to a function twice, with the same MessageId (SNS is at-least-once)."""
+        return self.call("POST", "/_sandbox/settings", {"sns_duplicate_deliveries": bool(enabled)})
+
     def lambda_invocations(self):
         """Every Lambda attempt the sandbox ran for SNS deliveries."""
         return self.call("GET", "/_sandbox/lambda")

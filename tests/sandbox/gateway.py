@@ -9,7 +9,7 @@ Control API (JSON, under ``/_sandbox/``):
                                     "count": 2}
   GET    /_sandbox/faults          -> pending faults
   DELETE /_sandbox/faults          -> clear them
-  GET|POST /_sandbox/settings      {"amp_delay": 0.2, "data_plane": true}
+  GET|POST /_sandbox/settings      {"amp_delay": 0.2, "data_plane": true, "sns_duplicate_deliveries": true}
   POST   /_sandbox/reset           -> moto's state, faults, request log and settings back to start
   GET    /_sandbox/lambda          -> the Lambda invocations SNS caused (attempt, outcome, error, output)
 
@@ -184,6 +184,8 @@ class SandboxGateway:
                 SETTINGS.amp_delay = float(payload["amp_delay"])
             if method == "POST" and "data_plane" in payload:
                 SETTINGS.data_plane = bool(payload["data_plane"])
+            if method == "POST" and "sns_duplicate_deliveries" in payload:
+                SETTINGS.sns_duplicate_deliveries = bool(payload["sns_duplicate_deliveries"])
             return 200, SETTINGS.as_dict()
         if path == "/_sandbox/lambda":
             return 200, INVOCATIONS.list()

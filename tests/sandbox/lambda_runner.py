@@ -13,7 +13,8 @@ which behaves like Lambda's asynchronous invocation:
   AWS waits about 1 and 2 minutes), then the event goes to the function's DeadLetterConfig queue with
   the RequestID / ErrorCode / ErrorMessage attributes Lambda adds.
 
-Every attempt is recorded; ``GET /_sandbox/lambda`` lists them.
+With the setting ``sns_duplicate_deliveries`` on, every delivery is made twice with the same MessageId,
+concurrently (SNS delivers at least once). Every attempt is recorded; ``GET /_sandbox/lambda`` lists them.
 """
 
 import base64
@@ -231,9 +232,10 @@ def _publish(self, message, message_id, subject=None, message_attributes=None, g
     envelope = self.get_post_data(message, message_id, subject, message_attributes=message_attributes)
     redrive = json.loads(self.attributes.get("RedrivePolicy") or "{}").get("deadLetterTargetArn")
     # Lambda's asynchronous invocation: SNS gets its answer at once, the function runs later.
-    threading.Thread(target=_invoke_async, daemon=True, name=f"lambda-{function_name}",
-                     args=(self.account_id, region, self.arn, redrive, self.topic.arn, function_name, event,
-                           envelope)).start()
+    for _delivery in range(2 if SETTINGS.sns_duplicate_deliveries else 1):
+        threading.Thread(target=_invoke_async, daemon=True, name=f"lambda-{function_name}",
+                         args=(self.account_id, region, self.arn, redrive, self.topic.arn, function_name, event,
+                               envelope)).start()
     return None
 
 

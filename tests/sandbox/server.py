@@ -20,7 +20,7 @@ os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
 
 from werkzeug.serving import make_server  # noqa: E402
 
-from . import amp, awslambda, cloudformation, iam, kms, lambda_runner, limits, sns  # noqa: E402
+from . import amp, awslambda, cloudformation, dynamodb, iam, kms, lambda_runner, limits, sns  # noqa: E402
 from .dataplane import DATA_PLANE  # noqa: E402
 from .gateway import SandboxGateway  # noqa: E402
 from .settings import SETTINGS  # noqa: E402
@@ -32,6 +32,7 @@ def build_app():
     iam.install()
     sns.install()
     kms.install()
+    dynamodb.install()
     cloudformation.install()
     lambda_runner.install()
     limits.install()

@@ -20,6 +20,9 @@ class SandboxSettings:
         self.endpoint = ""
         # Keep real Prometheus / Alertmanager processes in step with every workspace (dataplane.py).
         self.data_plane = os.environ.get("SANDBOX_DATA_PLANE", "") not in ("", "0", "false")
+        # SNS delivers at least once: with this on, every delivery to a lambda subscription is made
+        # twice, with the same MessageId, at the same moment (as a duplicate delivery may come).
+        self.sns_duplicate_deliveries = False
 
     def take_async_failure(self, operation):
         with self.lock:
@@ -30,11 +33,13 @@ class SandboxSettings:
             return True
 
     def as_dict(self):
-        return {"amp_delay": self.amp_delay, "async_failures": dict(self.async_failures), "data_plane": self.data_plane}
+        return {"amp_delay": self.amp_delay, "async_failures": dict(self.async_failures), "data_plane": self.data_plane,
+                "sns_duplicate_deliveries": self.sns_duplicate_deliveries}
 
     def reset(self):
         with self.lock:
             self.async_failures.clear()
+            self.sns_duplicate_deliveries = False
             self.data_plane = os.environ.get("SANDBOX_DATA_PLANE", "") not in ("", "0", "false")
 
 

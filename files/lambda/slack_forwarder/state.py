@@ -24,6 +24,7 @@ DELIVERY_TTL_SECONDS = 14 * 24 * 3600
 THREAD_TTL_SECONDS = 30 * 24 * 3600
 # An "opening" thread whose owner has not posted in this time lost its owner (killed at its timeout).
 OPENING_STALE_SECONDS = 900
+# How long a delivery waits for a concurrent one (of the same message, or opening the same thread).
 WAIT_FOR_THREAD_SECONDS = 10.0
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
@@ -90,9 +91,14 @@ class StateTable:
         except AwsError as err:
             if err.code != CONDITION_FAILED:
                 raise
-            if self._get(pk).get("state") == "done":
-                return None
-            raise Busy(f"SNS message {message_id} is being delivered by another invocation: retried later") from None
+            # Delivered already, or being delivered by a concurrent duplicate: wait for that one to finish.
+            give_up = self.clock() + WAIT_FOR_THREAD_SECONDS
+            while self._get(pk).get("state") != "done":
+                if self.clock() + 0.5 >= give_up:
+                    raise Busy(f"SNS message {message_id} is being delivered by another invocation: "
+                               "retried later") from None
+                self.sleep(0.5)
+            return None
         return Delivery(self, pk, _plain(answer.get("Attributes")).get("steps") or {})
 
     # -- threads -----------------------------------------------------------------------------------
