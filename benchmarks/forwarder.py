@@ -1,10 +1,13 @@
-"""Figures for the Slack forwarder (files/lambda/slack_forwarder): cold import, formatting throughput, zip size.
+"""Figures for the Slack forwarder (files/lambda/slack_forwarder): cold import, formatting throughput, zip size,
+and records/s end to end in Slack app mode (the sandbox's DynamoDB and the Slack stand-in's Web API, real sockets).
 
 Targets (issue 4): cold import < 60 ms, zip < 40 KB, >= 1,000 records/s formatting.
 Run: .venv/bin/python benchmarks/forwarder.py   (or: make bench)
 """
 
+import contextlib
 import importlib.util
+import io
 import json
 import os
 import statistics
@@ -18,6 +21,8 @@ FIXTURES = os.path.join(REPO_ROOT, "tests", "fixtures", "forwarder")
 sys.path.insert(0, LAMBDA_DIR)
 
 import slack_forwarder  # noqa: E402  pylint: disable=wrong-import-position
+
+sys.path.insert(0, os.path.join(REPO_ROOT, "tests"))
 
 
 def cold_import_ms(runs=15):
@@ -50,6 +55,54 @@ def zip_size():
     return len(content), len(names)
 
 
+def app_mode_records_per_second(groups=20, per_group=10):
+    """Records/s through the handler for a Slack app destination: claim, thread, post, record, each a
+    real HTTP call to the sandbox's DynamoDB (moto) and the Slack stand-in. A group's first record
+    opens a thread, the rest reply in it, then each group resolves (update + reply)."""
+    import boto3  # pylint: disable=import-outside-toplevel
+    from sandbox.control import Sandbox  # pylint: disable=import-outside-toplevel
+    from support.slack_sink import SlackSink  # pylint: disable=import-outside-toplevel
+    import tempfile  # pylint: disable=import-outside-toplevel
+
+    def record(index, group, status):
+        message = json.dumps({"receiver": "sns", "status": status, "groupLabels": {"alertname": f"Bench{group}"},
+                              "alerts": [{"status": status, "labels": {"alertname": f"Bench{group}", "severity": "warning"},
+                                          "annotations": {"summary": "bench"}, "startsAt": "2026-11-25T10:00:00Z",
+                                          "endsAt": "2026-11-25T10:05:00Z"}]})
+        return {"EventSource": "aws:sns", "Sns": {"MessageId": f"bench-{index}", "Message": message, "Subject": "bench",
+                                                  "MessageAttributes": {"destination": {"Type": "String", "Value": "app"}}}}
+
+    with tempfile.TemporaryDirectory() as workdir, SlackSink() as slack:
+        sandbox = Sandbox(os.path.join(workdir, "sandbox"))
+        sandbox.start(follow_pid=os.getpid(), lifetime=600)
+        saved = dict(os.environ)
+        try:
+            os.environ.update(sandbox.env(), AWS_SHARED_CREDENTIALS_FILE=os.devnull, SLACK_DESTINATIONS="app",
+                              SLACK_DESTINATION_SSM_PREFIX="/bench/", SLACK_STATE_TABLE="bench-state",
+                              SLACK_API_URL=slack.api_url)
+            boto3.client("dynamodb").create_table(TableName="bench-state", BillingMode="PAY_PER_REQUEST",
+                                                  AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                                                  KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+            boto3.client("ssm").put_parameter(Name="/bench/app", Type="SecureString",
+                                              Value=json.dumps({"token": "xoxb-bench", "channel": "C0BENCH"}))
+            slack.add_app("xoxb-bench", ["C0BENCH"])
+            records = [record(group * per_group + index, group, "firing") for index in range(per_group)
+                       for group in range(groups)]
+            records += [record(groups * per_group + group, group, "resolved") for group in range(groups)]
+            started = time.perf_counter()
+            with contextlib.redirect_stdout(io.StringIO()):  # one JSON log line per record
+                for item in records:  # one record per invocation, as SNS invokes the function
+                    slack_forwarder.forward_alerts_to_slack({"Records": [item]})
+            elapsed = time.perf_counter() - started
+            threads = slack.channel("C0BENCH")
+            assert len(threads) == groups and all(len(m["replies"]) == per_group for m in threads), "bench posted wrongly"
+            return len(records) / elapsed, len(records)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            sandbox.stop()
+
+
 def main():
     with open(os.path.join(FIXTURES, "default_text_firing.json"), encoding="utf-8") as handle:
         text = json.load(handle)
@@ -68,6 +121,9 @@ def main():
         print(f"formatting ({label}): {records_per_second(message, subject):,.0f} records/s (target >= 1,000)")
     size, files = zip_size()
     print(f"zip size: {size:,} bytes, {files} files (target < 40,960)")
+    rate, count = app_mode_records_per_second()
+    print(f"Slack app mode, end to end ({count} records: threads opened, replies, resolutions; sandbox DynamoDB "
+          f"and Slack stand-in on 127.0.0.1): {rate:,.0f} records/s")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ and a local Slack stand-in; run site.yml twice (the second run changes nothing);
 cluster in Playing with alertmanager does, a Prometheus agent scraping an exporter and remote-writing with SigV4 to the
 workspace; raise a pod's memory over the inventory's threshold and print the Slack message as a
 person reads it; lower it and print the resolved one; send a test alert the same way; send a critical
-one, which its route takes to a second channel (#oncall); silence an alert with maintenance.yml, show
-that nothing arrives, end the silence and show it arrive; stop everything.
+one, which its route takes to a second channel (#oncall, a Slack app: threads), then resolve it and
+show the thread (the first message updated, a reply saying when); silence an alert with
+maintenance.yml, show that nothing arrives, end the silence and show it arrive; stop everything.
 """
 
 import json
@@ -81,6 +82,27 @@ def wait_for_message(slack, count, timeout=90):
         raise SystemExit(str(exc)) from exc
 
 
+ONCALL = "C0ONCALL"
+BOT_TOKEN = "xoxb-demo-bot-token"
+
+
+def wait_for_thread(slack, channel, replies, timeout=90):
+    try:
+        return eventually(lambda: next((m for m in slack.channel(channel) if len(m["replies"]) >= replies), None),
+                          timeout, "Slack thread")
+    except AssertionError as exc:
+        raise SystemExit(str(exc)) from exc
+
+
+def render_thread(message):
+    lines = [render(message)]
+    if message["edits"]:
+        lines.append("  ┃   (edited: was " + plain(message["edits"][0]["blocks"][0]["text"]["text"]) + ")")
+    for reply in message["replies"]:
+        lines.append("  ┃   └─ " + render(reply).replace("  ┃ ", "", 1).replace("\n  ┃ ", "\n  ┃      "))
+    return "\n".join(lines)
+
+
 def metrics_story(slack, output, workdir):
     """The flow of Playing with alertmanager: metrics in, a threshold crossed, Slack told; then resolved."""
     remote_write_url = re.search(r"remote_write_url: (\S+)", output).group(1)
@@ -131,7 +153,8 @@ def main():
     missing = missing_binaries("prometheus", "prometheus-alertmanager")
     if missing:  # the workspace's Prometheus and Alertmanager are real ones
         raise SystemExit(f"the demo needs {', '.join(missing)}: `make system-packages` installs them")
-    with tempfile.TemporaryDirectory(prefix="amp-demo-") as workdir, SlackSink() as slack, SlackSink() as oncall:
+    with tempfile.TemporaryDirectory(prefix="amp-demo-") as workdir, SlackSink() as slack:
+        slack.add_app(BOT_TOKEN, [ONCALL])
         step("starting the AWS sandbox on 127.0.0.1 and a Slack stand-in")
         sandbox = Sandbox(os.path.join(workdir, "sandbox"))
         sandbox.start(follow_pid=os.getpid(), lifetime=1800)
@@ -139,9 +162,11 @@ def main():
         try:
             env = dict(os.environ, **sandbox.env(), SANDBOX_SLACK_WEBHOOK_URL=slack.url, ANSIBLE_FORCE_COLOR="0",
                        AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_CONFIG_FILE=os.devnull)
-            print(f"    sandbox {sandbox.endpoint}, Slack stand-ins: #alerts {slack.url}, #oncall {oncall.url}")
-            # Critical alerts go to #oncall, everything else to the default webhook (#alerts).
-            routing = extra_vars({"lambda_slack_destinations": {"oncall": oncall.url}, "alerting_routes": [
+            print(f"    sandbox {sandbox.endpoint}, Slack stand-in {slack.url} (#alerts, a webhook) and "
+                  f"{slack.api_url} (#oncall {ONCALL}, a Slack app)")
+            # Critical alerts go to #oncall (a Slack app: threads), everything else to the default webhook (#alerts).
+            routing = extra_vars({"lambda_slack_destinations": {"oncall": {"bot_token": BOT_TOKEN, "channel": ONCALL}},
+                                  "lambda_slack_api_url": slack.api_url, "alerting_routes": [
                 {"name": "oncall", "matchers": ['severity="critical"'], "slack_destination": "oncall"}]})
             step("ansible-playbook site.yml -i inventories/sandbox  (workspace, IAM, SNS, Slack forwarder, rules, alertmanager;"
                  " critical alerts routed to #oncall)")
@@ -159,16 +184,23 @@ def main():
             playbook(["playbooks/test_alert.yml", "-i", "inventories/sandbox"], env)
             print("    #alerts:")
             print(render(wait_for_message(slack, seen + 1)))
-            step("a critical test alert: its route takes it to the #oncall channel")
-            playbook(["playbooks/test_alert.yml", "-i", "inventories/sandbox"]
-                     + extra_vars({"test_alert_labels": {"alertname": "DemoCritical", "severity": "critical"}}), env)
+            step("a critical test alert: its route takes it to the #oncall channel (a Slack app)")
+            critical = {"test_alert_labels": {"alertname": "DemoCritical", "severity": "critical"}}
+            playbook(["playbooks/test_alert.yml", "-i", "inventories/sandbox"] + extra_vars(critical), env)
             print("    #oncall:")
-            print(render(wait_for_message(oncall, 1)))
+            print(render(eventually(lambda: (slack.channel(ONCALL) or [None])[0], 90, "#oncall message")))
+            step("ansible-playbook playbooks/test_alert.yml -e test_alert_state=resolved: the thread in #oncall")
+            playbook(["playbooks/test_alert.yml", "-i", "inventories/sandbox"]
+                     + extra_vars(dict(critical, test_alert_state="resolved")), env)
+            print("    #oncall:")
+            print(render_thread(wait_for_thread(slack, ONCALL, 1)))
             maintenance_story(slack, env)
             step(f"done in {time.monotonic() - started:.0f}s; stopping the sandbox")
         finally:
             sandbox.stop()
-    print(json.dumps({"slack_messages": {"#alerts": len(slack.received), "#oncall": len(oncall.received)}}))
+    oncall = slack.channel(ONCALL)
+    print(json.dumps({"slack_messages": {"#alerts": len(slack.received), "#oncall": len(oncall),
+                                         "#oncall thread replies": sum(len(m["replies"]) for m in oncall)}}))
 
 
 if __name__ == "__main__":

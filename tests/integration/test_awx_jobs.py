@@ -88,6 +88,15 @@ def test_the_webhook_credential_type_injects_the_lambda_roles_variable_as_a_secr
     assert "lambda_slack_webhook_url" in lambda_spec
 
 
+def test_the_slack_app_credential_type_injects_a_secret_bot_token_the_inventory_can_name():
+    credential_type = load("credential_type_slack_app.json")
+    fields = {f["id"]: f for f in credential_type["inputs"]["fields"]}
+    assert fields["bot_token"]["secret"] is True and credential_type["inputs"]["required"] == ["bot_token"]
+    assert credential_type["injectors"]["extra_vars"] == {"amp_alerting_slack_bot_token": "{{ bot_token }}"}
+    documented = open(os.path.join(REPO, "docs", "awx.md"), encoding="utf-8").read()
+    assert 'bot_token: "{{ amp_alerting_slack_bot_token' in documented
+
+
 def test_no_playbook_or_role_prompts():
     for top, _dirs, files in os.walk(REPO):
         if any(part in top for part in (".venv", ".git", "build", ".ansible", os.path.join("tests", ""))):
