@@ -57,8 +57,8 @@ def alert_state(endpoint, workspace_id, alertname):
     return alerts[0]["status"]["state"] if alerts else None
 
 
-def test_threshold_crossings_reach_their_channels_in_threads_silences_hold_them_and_redeploys(sandbox, monkeypatch,
-                                                                                             tmp_path):
+def test_threshold_crossings_reach_their_channels_in_threads_silences_hold_them_and_redeploys(
+        sandbox, monkeypatch, tmp_path):
     sandbox.set_data_plane(True)
     try:
         with SlackSink() as slack, MetricsExporter() as exporter:

@@ -152,7 +152,8 @@ def forward_record(record, target, settings, deadline, sleep=time.sleep, clock=t
             if state is None:
                 raise ForwardError("a Slack app destination needs the state table: SLACK_STATE_TABLE is not set "
                                    "(the lambda role sets it when lambda_slack_destinations has an app)")
-            from .app_mode import deliver_to_app  # pylint: disable=import-outside-toplevel  (webhook-only cold starts skip it)
+            # Imported here: a webhook-only function's cold start does not pay for app mode.
+            from .app_mode import deliver_to_app  # pylint: disable=import-outside-toplevel
 
             result = deliver_to_app(notification, build_slack_message(notification), app, destination or "default",
                                     message_id, state, settings, deadline, sleep, clock)
@@ -181,7 +182,7 @@ def state_table(environ=None):
     table = environ.get("SLACK_STATE_TABLE")
     if not table:
         return None
-    from .state import StateTable  # pylint: disable=import-outside-toplevel  (only app destinations need it)
+    from .state import StateTable  # pylint: disable=import-outside-toplevel  # only app destinations need it
 
     return StateTable(table, environ)
 

@@ -24,8 +24,8 @@ def notification(status, alertname="HighLatency", service="checkout", alerts=1):
               "startsAt": "2026-11-25T10:00:00Z",
               "endsAt": "2026-11-25T10:20:00Z" if status == "resolved" else "0001-01-01T00:00:00Z",
               "fingerprint": f"f{index}"} for index in range(alerts)]
-    return json.dumps({"receiver": "sns\\.payments", "status": status, "groupLabels": {"alertname": alertname,
-                                                                                     "service": service},
+    group = {"alertname": alertname, "service": service}
+    return json.dumps({"receiver": "sns\\.payments", "status": status, "groupLabels": group,
                        "commonLabels": {"alertname": alertname}, "firingCount": alerts if status == "firing" else 0,
                        "resolvedCount": alerts if status == "resolved" else 0, "alerts": items})
 
@@ -104,7 +104,7 @@ def test_concurrent_duplicates_and_concurrent_firings_of_a_new_group_post_once(a
         except Exception as exc:  # pylint: disable=broad-except
             errors.append(exc)
 
-    workers = [threading.Thread(target=run, args=(record("firing", "m1"),)) for _ in range(3)]
+    workers = [threading.Thread(target=run, args=(record("firing", "m1"),)) for _copy in range(3)]
     workers += [threading.Thread(target=run, args=(record("firing", "m2"),))]
     for worker in workers:
         worker.start()
