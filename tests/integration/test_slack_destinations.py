@@ -81,8 +81,13 @@ def test_alerts_reach_the_channels_their_routes_name_and_a_removed_destination_l
         assert (sorted(state["Action"]), state["Resource"]) == (
             ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table["TableArn"]])
 
-        again = run_playbook(SITE, INVENTORY, extra_vars=routing)
+        # Again, without the bot token (a job without the Slack credential): the stored one is kept.
+        without_token = dict(routing, lambda_slack_destinations={"oncall": oncall.url,
+                                                                 "payments": {"channel": PAYMENTS_CHANNEL}})
+        again = run_playbook(SITE, INVENTORY, extra_vars=without_token)
         assert again.returncode == 0 and again.total("changed") == 0, again.changed_tasks()
+        assert ssm.get_parameter(Name=PREFIX + "payments", WithDecryption=True)["Parameter"]["Value"] == \
+            json.dumps({"channel": PAYMENTS_CHANNEL, "token": PAYMENTS_TOKEN})
 
         # critical → oncall (and, with continue, on to the next route); team=payments → payments;
         # anything else → the default webhook.

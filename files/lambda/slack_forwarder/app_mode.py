@@ -38,7 +38,7 @@ def deliver_to_app(notification, message, app, destination, message_id, state, s
         answer = call("chat.postMessage", body)
         return f"{answer.get('channel') or app['channel']} {answer['ts']}"
 
-    delivery = state.claim_delivery(destination, message_id or "", int(max(deadline - clock(), 1)) + LEASE_MARGIN_SECONDS)
+    delivery = state.claim_delivery(destination, message_id, int(max(deadline - clock(), 1)) + LEASE_MARGIN_SECONDS)
     if delivery is None:
         return {"thread": "duplicate", "attempts": 0}
     try:
@@ -49,7 +49,11 @@ def deliver_to_app(notification, message, app, destination, message_id, state, s
         elif notification["status"] == "firing":
             opened = state.open_or_join(destination, key, message_id, deadline)
             if opened is None:
-                channel, ts = delivery.step("post", lambda: post(message)).split(" ", 1)
+                try:
+                    channel, ts = delivery.step("post", lambda: post(message)).split(" ", 1)
+                except Exception:
+                    state.abandon(destination, key, message_id)
+                    raise
                 state.opened(destination, key, channel, ts)
                 thread = "opened"
             else:

@@ -75,6 +75,8 @@ class StateTable:
 
     def claim_delivery(self, destination, message_id, lease_seconds):
         """The Delivery to carry out, or None when this message was delivered already (a duplicate)."""
+        if not message_id:
+            return Unrecorded()
         pk = f"delivery#{destination}#{message_id}"
         now = int(self.wall_clock())
         try:
@@ -122,6 +124,17 @@ class StateTable:
                 raise
         return self.open_thread(destination, key, deadline, wait=True)
 
+    def abandon(self, destination, key, owner):
+        """This delivery could not post the group's first message: let the next notification open the thread."""
+        try:
+            # An opening from the epoch is stale: the next opener takes it over (no DeleteItem needed).
+            self._call("UpdateItem", Key={"pk": _s(f"thread#{destination}#{key}")}, UpdateExpression="SET opened_at = :zero",
+                       ConditionExpression="#state = :opening AND #owner = :owner",
+                       ExpressionAttributeNames={"#state": "state", "#owner": "owner"},
+                       ExpressionAttributeValues={":opening": _s("opening"), ":owner": _s(owner), ":zero": _n(0)})
+        except ForwardError:
+            pass  # taken over meanwhile, or unreachable: the opening then goes stale by itself
+
     def open_thread(self, destination, key, deadline, wait=False):
         """(channel, ts) of the group's open thread; None when there is none. With wait, a thread being
         opened by another delivery is waited for (Busy when it does not open in time)."""
@@ -156,6 +169,21 @@ class StateTable:
         except AwsError as err:
             if err.code != CONDITION_FAILED:
                 raise
+
+
+class Unrecorded:
+    """A record without an SNS MessageId (not from SNS): nothing to deduplicate it by, so nothing is recorded."""
+
+    steps = {}
+
+    def step(self, _name, action):
+        return str(action())
+
+    def done(self):
+        pass
+
+    def release(self):
+        pass
 
 
 class Delivery:

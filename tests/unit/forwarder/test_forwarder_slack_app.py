@@ -174,3 +174,21 @@ def test_an_app_destination_without_the_state_table_fails_saying_so(app, monkeyp
     monkeypatch.delenv("SLACK_STATE_TABLE")
     with pytest.raises(app.ForwardError, match="SLACK_STATE_TABLE is not set"):
         invoke(app, record("firing", "m1"))
+
+
+def test_a_failed_first_post_does_not_hold_the_groups_thread(app, slack, capsys):
+    """The first notification of a group could not be posted: the next one opens the thread at once."""
+    slack.answer(200, '{"ok": false, "error": "is_archived"}', path="/api/chat.postMessage")
+    with pytest.raises(app.ForwardError, match="is_archived"):
+        invoke(app, record("firing", "m1"))
+    invoke(app, record("firing", "m2"), seconds=5)  # would wait for m1's opening, then fail, if it still held it
+    (message,) = slack.channel(CHANNEL)
+    assert message["replies"] == []
+    assert [line["outcome"] for line in log_lines(capsys)] == ["failed", "delivered"]
+
+
+def test_records_without_a_message_id_are_each_posted(app, slack):
+    """Nothing to deduplicate by: two such records are two messages, not one and a 'duplicate'."""
+    first, second = record("firing", ""), record("firing", "", service="cart")
+    invoke(app, first, second)
+    assert len(slack.channel(CHANNEL)) == 2
