@@ -48,7 +48,20 @@ def _workspace(s):
     if s.get("workspace_logging_enabled"):
         problems += checks.name_problems("workspace_log_group_name", s.get("workspace_log_group_name"), "log_group")
         problems += checks.retention_problems("workspace_log_retention_days", s.get("workspace_log_retention_days"))
+    problems += checks.workspace_configuration_problems(
+        _int_or_same(s.get("workspace_retention_period_in_days")), s.get("workspace_limits_per_label_set"),
+        "workspace_retention_period_in_days", "workspace_limits_per_label_set")
     return problems
+
+
+def _int_or_same(value):
+    """An inventory's number may arrive as text from a template; '' and None mean 'not set'."""
+    if value in ("", None):
+        return None
+    try:
+        return int(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
 
 
 def _iam(s):

@@ -14,6 +14,7 @@ where AWS documents a limit the model lacks, the constant says which page docume
 
 import difflib
 import functools
+import json
 import re
 
 import importlib
@@ -224,6 +225,53 @@ def webhook_problems(field, url, stand_in=False):
         return [f"{field}: a Slack incoming webhook starts with {SLACK_WEBHOOK_PREFIX} (set "
                 "lambda_slack_webhook_stand_in: true for a local stand-in)"]
     return []
+
+
+# https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-workspace-configuration.html: retention of
+# at most 1095 days; API_LimitsPerLabelSet.html: label names, values with a character that is not
+# whitespace and no control character, a __name__ value a metric name.
+RETENTION_DAYS = (1, 1095)
+METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+
+
+def label_set_key(labels):
+    return json.dumps(labels, sort_keys=True)
+
+
+def workspace_configuration_problems(retention, limits, retention_field="retention_period_in_days",
+                                     limits_field="limits_per_label_set"):
+    """What AMP's UpdateWorkspaceConfiguration would refuse, each naming its field (module and preflight)."""
+    problems = []
+    if retention is not None and (isinstance(retention, bool) or not isinstance(retention, int)
+                                  or not RETENTION_DAYS[0] <= retention <= RETENTION_DAYS[1]):
+        problems.append(f"{retention_field}: {retention!r} is not a number of days from {RETENTION_DAYS[0]} to "
+                        f"{RETENTION_DAYS[1]} (AMP's range)")
+    if limits is not None and not isinstance(limits, list):
+        return problems + [f"{limits_field}: must be a list of {{label_set, max_series}}"]
+    seen = {}
+    for index, entry in enumerate(limits or []):
+        where = f"{limits_field}[{index}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("label_set"), dict) or "max_series" not in entry:
+            problems.append(f"{where}: must be a mapping with label_set (a mapping) and max_series")
+            continue
+        labels = entry["label_set"]
+        for name, value in labels.items():
+            if not LABEL_NAME.match(str(name)):
+                problems.append(f"{where}.label_set: '{name}' is not a label name ([a-zA-Z_][a-zA-Z0-9_]*)")
+            elif not isinstance(value, str) or not value.strip() or not value.isascii() \
+                    or any(ord(char) < 32 or ord(char) == 127 for char in value):
+                problems.append(f"{where}.label_set.{name}: AMP takes an ASCII value with a character that is not "
+                                "whitespace and no control characters")
+            elif name == "__name__" and not METRIC_NAME.match(value):
+                problems.append(f"{where}.label_set.__name__: '{value}' is not a metric name")
+        series = entry["max_series"]
+        if isinstance(series, bool) or not isinstance(series, int) or series < 0:
+            problems.append(f"{where}.max_series: must be 0 (no limit, usage metrics only) or more")
+        key = label_set_key(labels)
+        if key in seen:
+            problems.append(f"{where}.label_set: the same label set as {limits_field}[{seen[key]}]")
+        seen.setdefault(key, index)
+    return problems
 
 
 def slack_app_problems(field, app):

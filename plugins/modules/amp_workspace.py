@@ -10,8 +10,8 @@ module: amp_workspace
 version_added: 0.1.0
 short_description: Manage Amazon Managed Service for Prometheus (AMP) workspaces
 description:
-  - Create, update and delete AMP workspaces, with their alias, tags, customer-managed KMS key and
-    logging configuration.
+  - Create, update and delete AMP workspaces, with their alias, tags, customer-managed KMS key,
+    logging configuration and workspace configuration (retention period, limits per label set).
   - The workspace is identified by O(workspace_id) when given, else by O(alias). AMP aliases are
     not unique; when an alias matches more than one workspace the module fails and names their ids.
   - New workspaces pass through C(CREATING); with O(wait=true) the module returns once the
@@ -57,8 +57,40 @@ options:
         logs. It must end in C(:*) (for example C(arn:aws:logs:us-east-1:123456789012:log-group:amp:*)).
       - An empty string removes the logging configuration. When omitted, logging is left as it is.
     type: str
+  retention_period_in_days:
+    description:
+      - How many days the workspace keeps its metrics, 1 to 1095. AMP keeps 150 days unless told otherwise.
+      - When omitted, the retention is left as it is.
+    type: int
+  limits_per_label_set:
+    description:
+      - Active series limits per label set, so that a spike in one team or source throttles only its
+        own series. The list is the whole configuration - label sets not listed are removed; an empty
+        list removes them all. Order does not matter.
+      - When omitted, the limits are left as they are.
+    type: list
+    elements: dict
+    suboptions:
+      label_set:
+        description:
+          - The labels a series must have to count against this limit, for example C(team=payments) and C(env=prod).
+          - Names as Prometheus label names; values ASCII with a character that is not whitespace and
+            no control characters; a C(__name__) value must be a metric name.
+          - An empty mapping is AMP's default bucket - series that match no other label set.
+        type: dict
+        required: true
+      max_series:
+        description:
+          - The most active series matching the label set. C(0) enforces no limit but makes AMP
+            publish the label set's usage metrics to CloudWatch.
+        type: int
+        required: true
 notes:
-  - Supports check mode (no write API is called) and diff mode (alias, tags, KMS key and log group).
+  - Supports check mode (no write API is called) and diff mode (alias, tags, KMS key, log group, and
+    retention and limits when given).
+  - The workspace configuration has a status of its own - with O(wait=true) the module waits until it
+    is C(ACTIVE) again after a change and fails with AMP's statusReason on C(UPDATE_FAILED) (AMP then
+    keeps the previous configuration).
 extends_documentation_fragment:
   - amp.alerting.wait
   - amazon.aws.common.modules
@@ -79,6 +111,16 @@ EXAMPLES = r"""
 - name: Show where metrics go
   ansible.builtin.debug:
     msg: "remote_write to {{ workspace.workspace.remote_write_url }}"
+
+- name: Keep prod's metrics 450 days, and cap the payments team at 2 million active series
+  amp.alerting.amp_workspace:
+    alias: prod-eu
+    retention_period_in_days: 450
+    limits_per_label_set:
+      - label_set: {team: payments}
+        max_series: 2000000
+      - label_set: {}          # every series that matches no other label set
+        max_series: 5000000
 
 - name: Rename a workspace
   amp.alerting.amp_workspace:
@@ -139,6 +181,26 @@ workspace:
         status:
           description: The logging configuration's status code.
           type: str
+    configuration:
+      description: The workspace configuration, when O(retention_period_in_days) or O(limits_per_label_set) is given.
+      type: dict
+      returned: when retention_period_in_days or limits_per_label_set is given
+      contains:
+        retention_period_in_days:
+          description: Days the workspace keeps its metrics.
+          type: int
+          sample: 450
+        limits_per_label_set:
+          description: The limits per label set, ordered by label set.
+          type: list
+          elements: dict
+          sample: [{"label_set": {"team": "payments"}, "max_series": 2000000}]
+        status:
+          description: The configuration's status code (C(ACTIVE), C(UPDATING), C(UPDATE_FAILED)).
+          type: str
+        status_reason:
+          description: AMP's reason, when it gives one (an C(UPDATE_FAILED) configuration).
+          type: str
     tags:
       description: The workspace tags.
       type: dict
@@ -165,13 +227,18 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_w
 from ansible_collections.amp.alerting.plugins.module_utils.amp import find_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import retry_on_conflict
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
+from ansible_collections.amp.alerting.plugins.module_utils.amp import status_view
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_for
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
+from ansible_collections.amp.alerting.plugins.module_utils.preflight import label_set_key
+from ansible_collections.amp.alerting.plugins.module_utils.preflight import workspace_configuration_problems
 
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 LOG_GROUP_ARN = re.compile(r"^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[\w./#-]+:\*$")
 ALIAS_MAX = 100
+# AMP keeps metrics this long unless told otherwise (AMP-workspace-configuration.html).
+DEFAULT_RETENTION_DAYS = 150
 # A client token is kept by AMP for a while: the same request in this window is the same workspace.
 # The window keeps a workspace deleted and created again later from being answered with the old one.
 CLIENT_TOKEN_WINDOW_SECONDS = 900
@@ -202,6 +269,35 @@ def validate(module):
         module.fail_json(msg=f"log_group_arn: '{log_group_arn}' is not a CloudWatch Logs log group ARN ending in ':*'{hint}")
     if params["wait_timeout"] < 0:
         module.fail_json(msg="wait_timeout: must be zero or more seconds")
+    problems = workspace_configuration_problems(params["retention_period_in_days"], params["limits_per_label_set"])
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+
+
+def limits_view(limits):
+    """Limits per label set as the module shows them: snake_case, ordered by label set (AMP keeps no order)."""
+    return sorted(({"label_set": dict(entry.get("labelSet") or {}), "max_series": (entry.get("limits") or {}).get("maxSeries", 0)}
+                   for entry in limits or []), key=lambda entry: label_set_key(entry["label_set"]))
+
+
+def configuration_view(configuration):
+    if configuration is None:
+        return None
+    view = {"retention_period_in_days": configuration.get("retentionPeriodInDays"),
+            "limits_per_label_set": limits_view(configuration.get("limitsPerLabelSet"))}
+    view.update(status_view(configuration))
+    return view
+
+
+def busiest(*resources):
+    """The first of the described resources that is in a passing status, else the last."""
+    return next((r for r in resources if status_of(r)[0] in ("CREATING", "UPDATING", "DELETING")), resources[-1])
+
+
+def describe_configuration(client, workspace_id):
+    result = amp_describe(client.describe_workspace_configuration, f"describe the configuration of workspace {workspace_id}",
+                          workspaceId=workspace_id)
+    return result["workspaceConfiguration"] if result else None
 
 
 def describe_logging(client, workspace_id):
@@ -210,24 +306,31 @@ def describe_logging(client, workspace_id):
     return result["loggingConfiguration"] if result else None
 
 
-def summarize(workspace, logging):
-    """The module's view of a workspace, with its logging configuration."""
+def summarize(workspace, logging, configuration=None):
+    """The module's view of a workspace, with its logging configuration (and configuration, when asked)."""
     if not workspace:
         return {}
     result = workspace_view(workspace)
     result["logging"] = {"log_group_arn": logging["logGroupArn"], "status": status_of(logging)[0]} if logging else None
+    if configuration is not None:
+        result["configuration"] = configuration_view(configuration)
     return result
 
 
-def diff_view(workspace, logging):
+def diff_view(workspace, logging, configuration=None):
     if not workspace:
         return {}
-    return {
+    view = {
         "alias": workspace.get("alias"),
         "kms_key_arn": workspace.get("kmsKeyArn"),
         "log_group_arn": logging["logGroupArn"] if logging else None,
         "tags": workspace.get("tags") or {},
     }
+    if configuration is not None:
+        shown = configuration_view(configuration)
+        view["retention_period_in_days"] = shown["retention_period_in_days"]
+        view["limits_per_label_set"] = shown["limits_per_label_set"]
+    return view
 
 
 class WorkspaceManager:
@@ -359,14 +462,62 @@ class WorkspaceManager:
             raise AmpError(f"workspace_id: no workspace {params['workspace_id']} in this account and region; "
                            "omit workspace_id to create one by alias")
         before_logging = describe_logging(self.client, workspace["workspaceId"]) if workspace else None
-        before = diff_view(workspace, before_logging)
+        configured = params["retention_period_in_days"] is not None or params["limits_per_label_set"] is not None
+        before_configuration = None
+        if configured and workspace and status_of(workspace)[0] not in ("CREATION_FAILED", "DELETING"):
+            before_configuration = describe_configuration(self.client, workspace["workspaceId"])
+        before = diff_view(workspace, before_logging, before_configuration)
         if workspace is not None and status_of(workspace)[0] == "CREATION_FAILED" and params["recreate_failed"]:
             workspace = self.delete_failed(workspace)
+            before_configuration = None
         if workspace is None:
             after_ws, after_logging = self.create()
         else:
             after_ws, after_logging = self.update(workspace, before_logging)
-        return summarize(after_ws, after_logging), before, diff_view(after_ws, after_logging)
+        after_configuration = None
+        if configured:
+            after_configuration = self.ensure_configuration(after_ws.get("workspaceId"), before_configuration)
+        return (summarize(after_ws, after_logging, after_configuration), before,
+                diff_view(after_ws, after_logging, after_configuration))
+
+    def ensure_configuration(self, workspace_id, current):
+        """Retention and limits per label set as asked: one UpdateWorkspaceConfiguration with what differs."""
+        params = self.params
+        what = f"the configuration of workspace {workspace_id}"
+        if current is None:  # a workspace made by this task (or predicted in check mode): AMP's defaults
+            current = {"retentionPeriodInDays": DEFAULT_RETENTION_DAYS, "limitsPerLabelSet": [],
+                       "status": {"statusCode": "ACTIVE"}}
+            if workspace_id and not self.module.check_mode:
+                current = describe_configuration(self.client, workspace_id)
+        if status_of(current)[0] == "UPDATING" and params["wait"] and not self.module.check_mode:
+            current = wait_for(lambda: describe_configuration(self.client, workspace_id), what, params["wait_timeout"],
+                               until="settled")
+        request = {}
+        retention = params["retention_period_in_days"]
+        if retention is not None and retention != current.get("retentionPeriodInDays"):
+            request["retentionPeriodInDays"] = retention
+        limits = params["limits_per_label_set"]
+        if limits is not None:
+            wanted = [{"labelSet": dict(entry["label_set"]), "limits": {"maxSeries": entry["max_series"]}} for entry in limits]
+            if limits_view(wanted) != limits_view(current.get("limitsPerLabelSet")):
+                request["limitsPerLabelSet"] = wanted
+        if not request:
+            return current
+        self.changed = True
+        if self.module.check_mode:
+            predicted = dict(current, status={"statusCode": "UPDATING"})
+            predicted.update(request)
+            return predicted
+        # Busy is the configuration's own UPDATING, or a workspace still CREATING (wait=false).
+        retry_on_conflict(
+            lambda: amp_call(self.client.update_workspace_configuration, f"update {what}", workspaceId=workspace_id,
+                             **request),
+            lambda: busiest(describe_workspace(self.client, workspace_id), describe_configuration(self.client, workspace_id)),
+            what,
+        )
+        if params["wait"]:
+            return wait_for(lambda: describe_configuration(self.client, workspace_id), what, params["wait_timeout"])
+        return describe_configuration(self.client, workspace_id)
 
     def delete_failed(self, workspace):
         """Delete a workspace that failed to create (AMP never made it; it holds nothing); None."""
@@ -408,6 +559,11 @@ def main():
         alias=dict(type="str"),
         kms_key_arn=dict(type="str", no_log=False),
         log_group_arn=dict(type="str"),
+        retention_period_in_days=dict(type="int"),
+        limits_per_label_set=dict(type="list", elements="dict", options=dict(
+            label_set=dict(type="dict", required=True),
+            max_series=dict(type="int", required=True),
+        )),
         recreate_failed=dict(type="bool", default=False),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),

@@ -1,6 +1,7 @@
 """amp.alerting.amp_workspace and amp_workspace_info run by Ansible against the sandbox, as a user runs them."""
 
 import concurrent.futures
+import json
 
 import pytest
 
@@ -128,6 +129,76 @@ def test_bad_input_fails_naming_the_field_and_changes_nothing(sandbox, aws_clien
     assert result["msg"].startswith(field), result["msg"]  # the message leads with the option to fix
     assert write_calls(sandbox) == []
     assert amp_state(aws_client) == before
+
+
+def test_configuration_create_noop_update_check_remove(sandbox, aws_client):
+    """Retention and label-set limits: set with the workspace, kept, changed, predicted, removed."""
+    limits = [{"label_set": {"team": "payments"}, "max_series": 2000000}, {"label_set": {}, "max_series": 5000000}]
+    args = {"alias": "it-config", "retention_period_in_days": 30, "limits_per_label_set": limits}
+    created = run_module(args)
+    assert created["changed"] is True
+    workspace_id = created["workspace"]["workspace_id"]
+    amp = aws_client("amp")
+    stored = amp.describe_workspace_configuration(workspaceId=workspace_id)["workspaceConfiguration"]
+    assert stored["retentionPeriodInDays"] == 30 and stored["status"]["statusCode"] == "ACTIVE"
+    assert sorted(json.dumps(entry, sort_keys=True) for entry in stored["limitsPerLabelSet"]) == sorted(
+        json.dumps({"labelSet": e["label_set"], "limits": {"maxSeries": e["max_series"]}}, sort_keys=True) for e in limits)
+
+    sandbox.clear_requests()
+    again = run_module(dict(args, limits_per_label_set=list(reversed(limits))))  # AMP keeps no order
+    assert again["changed"] is False and write_calls(sandbox) == []
+
+    predicted = run_module(dict(args, retention_period_in_days=450), check=True, diff=True)
+    assert predicted["changed"] is True and write_calls(sandbox) == []
+    assert (predicted["diff"]["before"]["retention_period_in_days"], predicted["diff"]["after"]["retention_period_in_days"]) \
+        == (30, 450)
+
+    updated = run_module(dict(args, retention_period_in_days=450, limits_per_label_set=limits[:1]))
+    assert updated["changed"] is True
+    assert updated["workspace"]["configuration"] == {
+        "retention_period_in_days": 450, "status": "ACTIVE",
+        "limits_per_label_set": [{"label_set": {"team": "payments"}, "max_series": 2000000}]}
+    assert [r["operation"] for r in write_calls(sandbox)] == ["UpdateWorkspaceConfiguration"]
+
+    removed = run_module({"alias": "it-config", "limits_per_label_set": []})
+    assert removed["changed"] is True and removed["workspace"]["configuration"]["limits_per_label_set"] == []
+    assert removed["workspace"]["configuration"]["retention_period_in_days"] == 450  # left as it was
+
+
+def test_configuration_update_failed_reports_amps_reason_and_keeps_the_previous_one(sandbox, aws_client):
+    workspace_id = run_module({"alias": "it-config-fail", "retention_period_in_days": 30})["workspace"]["workspace_id"]
+    sandbox.inject_fault("UpdateWorkspaceConfiguration", kind="update_failed")
+    result = run_module({"alias": "it-config-fail", "retention_period_in_days": 90})
+    assert result["failed"] is True
+    assert f"the configuration of workspace {workspace_id} is UPDATE_FAILED: injected UpdateWorkspaceConfiguration" \
+        in result["msg"]
+    stored = aws_client("amp").describe_workspace_configuration(workspaceId=workspace_id)["workspaceConfiguration"]
+    assert stored["retentionPeriodInDays"] == 30
+    assert run_module({"alias": "it-config-fail", "retention_period_in_days": 90})["changed"] is True  # tried again
+
+
+@pytest.mark.parametrize("args, field", [
+    ({"retention_period_in_days": 0}, "retention_period_in_days: 0 is not a number of days from 1 to 1095"),
+    ({"retention_period_in_days": 1096}, "retention_period_in_days: 1096"),
+    ({"limits_per_label_set": [{"label_set": {"team-name": "payments"}, "max_series": 1}]},
+     "limits_per_label_set[0].label_set: 'team-name' is not a label name"),
+    ({"limits_per_label_set": [{"label_set": {"team": "   "}, "max_series": 1}]},
+     "limits_per_label_set[0].label_set.team: AMP takes an ASCII value"),
+    ({"limits_per_label_set": [{"label_set": {"__name__": "http-requests"}, "max_series": 1}]},
+     "limits_per_label_set[0].label_set.__name__: 'http-requests' is not a metric name"),
+    ({"limits_per_label_set": [{"label_set": {"team": "a"}, "max_series": -5}]},
+     "limits_per_label_set[0].max_series: must be 0"),
+    ({"limits_per_label_set": [{"label_set": {"team": "a"}, "max_series": 1}, {"label_set": {"team": "a"}, "max_series": 2}]},
+     "limits_per_label_set[1].label_set: the same label set as limits_per_label_set[0]"),
+], ids=["retention-zero", "retention-over-1095", "label-name", "blank-value", "metric-name", "negative-series", "twice"])
+def test_bad_configuration_fails_naming_the_field_and_changes_nothing(sandbox, aws_client, args, field):
+    workspace_id = run_module({"alias": "it-config-bad", "retention_period_in_days": 30})["workspace"]["workspace_id"]
+    sandbox.clear_requests()
+    result = run_module(dict(args, alias="it-config-bad"))
+    assert result["failed"] is True and result["msg"].startswith(field), result["msg"]
+    assert write_calls(sandbox) == []
+    stored = aws_client("amp").describe_workspace_configuration(workspaceId=workspace_id)["workspaceConfiguration"]
+    assert (stored["retentionPeriodInDays"], stored["limitsPerLabelSet"]) == (30, [])
 
 
 def test_info_lists_workspaces_with_rules(sandbox, aws_client):

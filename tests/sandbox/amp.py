@@ -10,11 +10,16 @@ class (``install()``) with subclasses that add:
 - ConflictException for a Create of something that exists and for changes while a resource is busy;
 - alertmanager definitions (Create / Describe / Put / Delete);
 - workspaces with ``kmsKeyArn``; logging configurations that are not found until created;
-- ListWorkspaces' alias filter matching prefixes, as AMP documents it.
+- ListWorkspaces' alias filter matching prefixes, as AMP documents it;
+- workspace configurations (retention, limits per label set): AMP's default retention (150 days),
+  its validation (retention 1-1095 days, label names and values as the API reference states them,
+  no label set twice), UPDATING then ACTIVE, or UPDATE_FAILED with a statusReason keeping the
+  previous configuration.
 """
 
 import base64
 import json
+import re
 import threading
 import time
 from urllib.parse import unquote
@@ -161,6 +166,42 @@ class AlertManagerDefinition:
         }
 
 
+# https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-workspace-configuration.html: retention
+# is 150 days unless set, at most 1095. API_LimitsPerLabelSet.html: label names, and values with a
+# character that is not whitespace and no control character; __name__ values are metric names.
+DEFAULT_RETENTION_DAYS = 150
+MAX_RETENTION_DAYS = 1095
+LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+
+
+def _configuration_problem(retention, limits):
+    """AMP's ValidationException for an UpdateWorkspaceConfiguration body, as (message, field) or None."""
+    if retention is None and limits is None:
+        return "Either limitsPerLabelSet or retentionPeriodInDays must be specified", "limitsPerLabelSet"
+    if retention is not None and not 1 <= retention <= MAX_RETENTION_DAYS:
+        return f"retentionPeriodInDays must be between 1 and {MAX_RETENTION_DAYS}", "retentionPeriodInDays"
+    seen = []
+    for entry in limits or []:
+        labels = entry.get("labelSet")
+        if not isinstance(labels, dict):
+            return "labelSet is required", "limitsPerLabelSet"
+        for name, value in labels.items():
+            if not LABEL_NAME.match(name):
+                return f"Invalid label name: {name}", "limitsPerLabelSet"
+            if not isinstance(value, str) or not value.strip() or not value.isascii() \
+                    or any(ord(char) < 32 or ord(char) == 127 for char in value):
+                return f"Invalid label value for label {name}", "limitsPerLabelSet"
+            if name == "__name__" and not METRIC_NAME.match(value):
+                return f"Invalid metric name: {value}", "limitsPerLabelSet"
+        if not isinstance((entry.get("limits") or {}).get("maxSeries", 0), int) or entry["limits"].get("maxSeries", 0) < 0:
+            return "maxSeries must be 0 or more", "limitsPerLabelSet"
+        if labels in seen:
+            return f"Duplicate label set: {json.dumps(labels, sort_keys=True)}", "limitsPerLabelSet"
+        seen.append(labels)
+    return None
+
+
 class SandboxWorkspace(Workspace):
     def __init__(self, *args, kms_key_arn=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -168,6 +209,8 @@ class SandboxWorkspace(Workspace):
         self.lifecycle = Lifecycle()
         self.alertmanager = None
         self.logging = None  # (dict, Lifecycle)
+        self.configuration = {"retentionPeriodInDays": DEFAULT_RETENTION_DAYS, "limitsPerLabelSet": []}
+        self.configuration_lifecycle = Lifecycle()
 
     def to_dict(self):
         result = super().to_dict()
@@ -380,6 +423,35 @@ class SandboxAmpBackend(PrometheusServiceBackend):
         _require_idle(lifecycle, workspace_id, "AWS::APS::LoggingConfiguration")
         lifecycle.start("DELETING", GONE)
 
+    # -- workspace configuration --------------------------------------------------------------
+
+    def describe_workspace_configuration(self, workspace_id):
+        workspace = self.describe_workspace(workspace_id)
+        status = workspace.configuration_lifecycle.as_dict()  # settles first: the values then match the status
+        return dict(workspace.configuration, status=status)
+
+    def update_workspace_configuration(self, workspace_id, retention, limits):
+        workspace = self.describe_workspace(workspace_id)
+        problem = _configuration_problem(retention, limits)
+        if problem:
+            raise ValidationException(*problem)
+        _require_idle(workspace.configuration_lifecycle, workspace_id, "AWS::APS::WorkspaceConfiguration")
+        wanted = dict(workspace.configuration)
+        if retention is not None:
+            wanted["retentionPeriodInDays"] = retention
+        if limits is not None:
+            wanted["limitsPerLabelSet"] = limits
+        reason = None
+        if SETTINGS.take_async_failure("UpdateWorkspaceConfiguration"):
+            reason = "injected UpdateWorkspaceConfiguration failure (sandbox fault injection)"
+
+        def apply(outcome):
+            if outcome == "ACTIVE":
+                workspace.configuration = wanted
+
+        workspace.configuration_lifecycle.start("UPDATING", "UPDATE_FAILED" if reason else "ACTIVE", reason, apply)
+        return workspace.configuration_lifecycle.as_dict()
+
 
 sandbox_amp_backends = BackendDict(SandboxAmpBackend, "amp")
 
@@ -428,6 +500,18 @@ class SandboxAmpResponse(PrometheusServiceResponse):
         self.amp_backend.delete_alert_manager_definition(workspace_id=self._workspace_id_before("alertmanager"))
         return 202, {"status": 202}, ""
 
+    def describe_workspace_configuration(self):
+        configuration = self.amp_backend.describe_workspace_configuration(
+            workspace_id=self._workspace_id_before("configuration"))
+        return json.dumps({"workspaceConfiguration": configuration})
+
+    def update_workspace_configuration(self):
+        params = json.loads(self.body or "{}")
+        status = self.amp_backend.update_workspace_configuration(
+            workspace_id=self._workspace_id_before("configuration"), retention=params.get("retentionPeriodInDays"),
+            limits=params.get("limitsPerLabelSet"))
+        return 202, {"status": 202}, json.dumps({"status": status})
+
 
 def install():
     """Swap moto's AMP backend and routes for the sandbox's; call before the first request."""
@@ -436,4 +520,5 @@ def install():
     moto.amp.responses.amp_backends = sandbox_amp_backends
     paths = {pattern: SandboxAmpResponse.dispatch for pattern in moto.amp.urls.url_paths}
     paths["{0}/workspaces/(?P<workspace_id>[^/]+)/alertmanager/definition$"] = SandboxAmpResponse.dispatch
+    paths["{0}/workspaces/(?P<workspace_id>[^/]+)/configuration$"] = SandboxAmpResponse.dispatch
     moto.amp.urls.url_paths = paths

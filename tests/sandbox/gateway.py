@@ -46,7 +46,7 @@ FAULT_KINDS = ("throttle", "server_error", "creation_failed", "update_failed")
 # Faults that change an asynchronous outcome rather than the HTTP answer.
 ASYNC_FAULT_OPERATIONS = {
     "creation_failed": ("CreateWorkspace", "CreateRuleGroupsNamespace", "CreateAlertManagerDefinition"),
-    "update_failed": ("PutRuleGroupsNamespace", "PutAlertManagerDefinition"),
+    "update_failed": ("PutRuleGroupsNamespace", "PutAlertManagerDefinition", "UpdateWorkspaceConfiguration"),
 }
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _SCOPE_REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/[^/]+/aws4_request")

@@ -223,3 +223,88 @@ def test_a_workspace_that_failed_to_create_says_how_to_recreate_it(run):
     run.not_found("describe_logging_configuration", {"workspaceId": failed})
     result = run(alias="prod")
     assert result["failed"] is True and "recreate_failed=true" in result["msg"] and failed in result["msg"]
+
+
+# -- workspace configuration (retention, limits per label set) ---------------------------------------
+
+def configuration(retention=150, limits=(), status="ACTIVE", reason=None):
+    status_dict = {"statusCode": status}
+    if reason:
+        status_dict["statusReason"] = reason
+    return {"workspaceConfiguration": {"status": status_dict, "retentionPeriodInDays": retention,
+                                       "limitsPerLabelSet": [{"labelSet": labels, "limits": {"maxSeries": series}}
+                                                             for labels, series in limits]}}
+
+
+PAYMENTS = [{"label_set": {"team": "payments"}, "max_series": 2000000}, {"label_set": {}, "max_series": 0}]
+PAYMENTS_AMP = [({}, 0), ({"team": "payments"}, 2000000)]  # AMP's order is its own
+
+
+def test_configuration_unchanged_in_any_order_calls_no_write(run):
+    expect_lookup(run, "prod", [workspace()])
+    expect_no_logging(run)
+    run.stub.add_response("describe_workspace_configuration", configuration(450, PAYMENTS_AMP), {"workspaceId": WS_ID})
+    result = run(alias="prod", retention_period_in_days=450, limits_per_label_set=PAYMENTS)
+    assert result["changed"] is False
+    assert result["workspace"]["configuration"] == {
+        "retention_period_in_days": 450, "status": "ACTIVE",
+        "limits_per_label_set": [{"label_set": {"team": "payments"}, "max_series": 2000000}, {"label_set": {}, "max_series": 0}]}
+
+
+def test_only_the_retention_that_differs_is_sent_and_waited_for(run):
+    expect_lookup(run, "prod", [workspace()])
+    expect_no_logging(run)
+    run.stub.add_response("describe_workspace_configuration", configuration(150, PAYMENTS_AMP), {"workspaceId": WS_ID})
+    run.stub.add_response("update_workspace_configuration", {"status": {"statusCode": "UPDATING"}},
+                          {"workspaceId": WS_ID, "retentionPeriodInDays": 450})
+    run.stub.add_response("describe_workspace_configuration", configuration(150, PAYMENTS_AMP, "UPDATING"), {"workspaceId": WS_ID})
+    run.stub.add_response("describe_workspace_configuration", configuration(450, PAYMENTS_AMP), {"workspaceId": WS_ID})
+    result = run(alias="prod", retention_period_in_days=450, limits_per_label_set=PAYMENTS, _ansible_diff=True)
+    assert result["changed"] is True
+    assert result["workspace"]["configuration"]["retention_period_in_days"] == 450
+    assert (result["diff"]["before"]["retention_period_in_days"], result["diff"]["after"]["retention_period_in_days"]) == (150, 450)
+
+
+def test_update_failed_reports_amps_reason(run):
+    expect_lookup(run, "prod", [workspace()])
+    expect_no_logging(run)
+    run.stub.add_response("describe_workspace_configuration", configuration(), {"workspaceId": WS_ID})
+    run.stub.add_response("update_workspace_configuration", {"status": {"statusCode": "UPDATING"}},
+                          {"workspaceId": WS_ID, "limitsPerLabelSet": [{"labelSet": {"team": "payments"},
+                                                                        "limits": {"maxSeries": 10}}],
+                           })
+    run.stub.add_response("describe_workspace_configuration",
+                          configuration(status="UPDATE_FAILED", reason="Label set limit exceeds account quota"),
+                          {"workspaceId": WS_ID})
+    result = run(alias="prod", limits_per_label_set=[{"label_set": {"team": "payments"}, "max_series": 10}])
+    assert "the configuration of workspace" in result["msg"] and "UPDATE_FAILED: Label set limit exceeds account quota" in result["msg"]
+
+
+def test_check_mode_predicts_the_configuration_and_writes_nothing(run):
+    expect_lookup(run, "prod", [workspace()])
+    expect_no_logging(run)
+    run.stub.add_response("describe_workspace_configuration", configuration(), {"workspaceId": WS_ID})
+    result = run(alias="prod", retention_period_in_days=30, limits_per_label_set=[], _ansible_check_mode=True, _ansible_diff=True)
+    assert result["changed"] is True
+    assert result["diff"]["after"]["retention_period_in_days"] == 30  # and the stub had no write to answer
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"retention_period_in_days": 0}, "retention_period_in_days: 0 is not a number of days from 1 to 1095"),
+    ({"retention_period_in_days": 1096}, "retention_period_in_days: 1096 is not a number of days"),
+    ({"limits_per_label_set": [{"label_set": {"team-name": "a"}, "max_series": 1}]},
+     "limits_per_label_set[0].label_set: 'team-name' is not a label name"),
+    ({"limits_per_label_set": [{"label_set": {"team": " "}, "max_series": 1}]},
+     "limits_per_label_set[0].label_set.team: AMP takes an ASCII value"),
+    ({"limits_per_label_set": [{"label_set": {"team": "é"}, "max_series": 1}]},
+     "limits_per_label_set[0].label_set.team: AMP takes an ASCII value"),
+    ({"limits_per_label_set": [{"label_set": {"__name__": "http-requests"}, "max_series": 1}]},
+     "limits_per_label_set[0].label_set.__name__: 'http-requests' is not a metric name"),
+    ({"limits_per_label_set": [{"label_set": {"team": "a"}, "max_series": -1}]},
+     "limits_per_label_set[0].max_series: must be 0"),
+    ({"limits_per_label_set": [{"label_set": {"team": "a"}, "max_series": 1}, {"label_set": {"team": "a"}, "max_series": 2}]},
+     "limits_per_label_set[1].label_set: the same label set as limits_per_label_set[0]"),
+])
+def test_bad_configuration_is_named_before_any_call(run, args, message):
+    result = run(alias="prod", **args)
+    assert result["failed"] is True and message in result["msg"]
