@@ -41,9 +41,9 @@ system-packages: ## apt-get install prometheus, prometheus-alertmanager, python3
 demo: system-packages setup ## run the main job on the local sandbox (no AWS account needed)
 	PYTHONPATH=tests $(BIN)/python -m demo
 
-# The pytest suites beside the other checks: those run one process at a time, which leaves a core
-# idle that pytest's workers use (1436 s -> see the commit for the figure on 2 cores). Each prints its
-# output when it is done (--output-sync); either failing fails the run.
+# The pytest suites beside the other checks: those run one process at a time and left a core idle
+# for ~5 minutes at the end (2 cores: CPU busy 77% -> 88% of the run). Each prints its output when it
+# is done (--output-sync); either failing fails the run.
 test: system-packages setup ## run every test: lint, sandbox, unit, integration, molecule, ansible-doc and ansible-test sanity
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-python checks
 
