@@ -60,7 +60,7 @@ def deliver_to_app(notification, message, app, destination, message_id, state, s
                 delivery.step("reply", lambda: post(message, thread_ts=opened[1]))
                 thread = "reply"
         else:
-            opened = state.open_thread(destination, key, deadline, wait=True)
+            opened = state.open_thread(destination, key, deadline)
             if opened is None:
                 delivery.step("post", lambda: post(message))
                 thread = "none"

@@ -25,7 +25,7 @@ THREAD_TTL_SECONDS = 30 * 24 * 3600
 # An "opening" thread whose owner has not posted in this time lost its owner (killed at its timeout).
 OPENING_STALE_SECONDS = 900
 # How long a delivery waits for a concurrent one (of the same message, or opening the same thread).
-WAIT_FOR_THREAD_SECONDS = 10.0
+WAIT_SECONDS = 10.0
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
@@ -40,6 +40,10 @@ def thread_key(notification):
         return None
     identity = json.dumps([notification.get("receiver") or "", labels], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
+
+
+def _thread_pk(destination, key):
+    return f"thread#{destination}#{key}"
 
 
 def _s(value):
@@ -94,12 +98,8 @@ class StateTable:
             if err.code != CONDITION_FAILED:
                 raise
             # Delivered already, or being delivered by a concurrent duplicate: wait for that one to finish.
-            give_up = self.clock() + WAIT_FOR_THREAD_SECONDS
-            while self._get(pk).get("state") != "done":
-                if self.clock() + 0.5 >= give_up:
-                    raise Busy(f"SNS message {message_id} is being delivered by another invocation: "
-                               "retried later") from None
-                self.sleep(0.5)
+            self._wait_for(pk, lambda item: item.get("state") == "done", None,
+                           lambda item: f"SNS message {message_id} is being delivered by another invocation: retried later")
             return None
         return Delivery(self, pk, _plain(answer.get("Attributes")).get("steps") or {})
 
@@ -107,11 +107,10 @@ class StateTable:
 
     def open_or_join(self, destination, key, owner, deadline):
         """(channel, ts) of the group's open thread, or None when this delivery is to open it (post, then opened())."""
-        pk = f"thread#{destination}#{key}"
         now = int(self.wall_clock())
         try:
             self._call(
-                "PutItem", Item={"pk": _s(pk), "state": _s("opening"), "owner": _s(owner), "opened_at": _n(now),
+                "PutItem", Item={"pk": _s(_thread_pk(destination, key)), "state": _s("opening"), "owner": _s(owner), "opened_at": _n(now),
                                  "expires_at": _n(now + THREAD_TTL_SECONDS)},
                 ConditionExpression="attribute_not_exists(pk) OR #state = :resolved OR "
                                     "(#state = :opening AND (#owner = :owner OR opened_at < :stale))",
@@ -122,38 +121,44 @@ class StateTable:
         except AwsError as err:
             if err.code != CONDITION_FAILED:
                 raise
-        return self.open_thread(destination, key, deadline, wait=True)
+        return self.open_thread(destination, key, deadline)
 
     def abandon(self, destination, key, owner):
         """This delivery could not post the group's first message: let the next notification open the thread."""
         try:
             # An opening from the epoch is stale: the next opener takes it over (no DeleteItem needed).
-            self._call("UpdateItem", Key={"pk": _s(f"thread#{destination}#{key}")}, UpdateExpression="SET opened_at = :zero",
+            self._call("UpdateItem", Key={"pk": _s(_thread_pk(destination, key))}, UpdateExpression="SET opened_at = :zero",
                        ConditionExpression="#state = :opening AND #owner = :owner",
                        ExpressionAttributeNames={"#state": "state", "#owner": "owner"},
                        ExpressionAttributeValues={":opening": _s("opening"), ":owner": _s(owner), ":zero": _n(0)})
         except ForwardError:
             pass  # taken over meanwhile, or unreachable: the opening then goes stale by itself
 
-    def open_thread(self, destination, key, deadline, wait=False):
-        """(channel, ts) of the group's open thread; None when there is none. With wait, a thread being
-        opened by another delivery is waited for (Busy when it does not open in time)."""
-        pk = f"thread#{destination}#{key}"
-        give_up = min(deadline, self.clock() + WAIT_FOR_THREAD_SECONDS)
+    def open_thread(self, destination, key, deadline):
+        """(channel, ts) of the group's open thread; None when there is none. A thread being opened by
+        another delivery is waited for (Busy when it does not open in time)."""
+        item = self._wait_for(_thread_pk(destination, key), lambda item: item.get("state") != "opening", deadline,
+                              lambda item: f"the thread of this alert group is being opened by SNS message "
+                                           f"{item.get('owner')}: retried later")
+        return (item["channel"], item["ts"]) if item.get("state") == "open" else None
+
+    def _wait_for(self, pk, settled, deadline, busy_message):
+        """The item once ``settled(item)``, read every half second for up to WAIT_SECONDS (and never past
+        ``deadline``); Busy with ``busy_message(item)`` otherwise."""
+        give_up = self.clock() + WAIT_SECONDS
+        if deadline is not None:
+            give_up = min(give_up, deadline)
         while True:
             item = self._get(pk)
-            if item.get("state") == "open":
-                return item["channel"], item["ts"]
-            if item.get("state") != "opening":
-                return None
+            if settled(item):
+                return item
             if self.clock() + 0.5 >= give_up:
-                raise Busy(f"the thread of this alert group is being opened by SNS message {item.get('owner')}: "
-                           "retried later")
+                raise Busy(busy_message(item))
             self.sleep(0.5)
 
     def opened(self, destination, key, channel, ts):
         now = int(self.wall_clock())
-        self._call("UpdateItem", Key={"pk": _s(f"thread#{destination}#{key}")},
+        self._call("UpdateItem", Key={"pk": _s(_thread_pk(destination, key))},
                    UpdateExpression="SET #state = :open, channel = :channel, ts = :ts, expires_at = :expires",
                    ExpressionAttributeNames={"#state": "state"},
                    ExpressionAttributeValues={":open": _s("open"), ":channel": _s(channel), ":ts": _s(ts),
@@ -162,7 +167,7 @@ class StateTable:
     def resolved(self, destination, key, ts):
         """Close the thread opened by message ts (not one a later firing opened meanwhile)."""
         try:
-            self._call("UpdateItem", Key={"pk": _s(f"thread#{destination}#{key}")},
+            self._call("UpdateItem", Key={"pk": _s(_thread_pk(destination, key))},
                        UpdateExpression="SET #state = :resolved", ConditionExpression="ts = :ts",
                        ExpressionAttributeNames={"#state": "state"},
                        ExpressionAttributeValues={":resolved": _s("resolved"), ":ts": _s(ts)})
@@ -173,8 +178,6 @@ class StateTable:
 
 class Unrecorded:
     """A record without an SNS MessageId (not from SNS): nothing to deduplicate it by, so nothing is recorded."""
-
-    steps = {}
 
     def step(self, _name, action):
         return str(action())
