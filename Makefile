@@ -83,7 +83,6 @@ bench: setup ## print the benchmark figures (forwarder; validators and corpus ag
 molecule: setup ## molecule scenarios (extensions/molecule), each on its own sandbox
 	@for scenario in $$(ls extensions/molecule/*/molecule.yml | xargs -n1 dirname | xargs -n1 basename); do \
 	  echo "==> molecule test -s $$scenario"; \
-	  MOLECULE_SANDBOX_PORT=$$($(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 	  PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test -s $$scenario; \
 	done
 
