@@ -48,6 +48,12 @@ def _workspace(s):
     if s.get("workspace_logging_enabled"):
         problems += checks.name_problems("workspace_log_group_name", s.get("workspace_log_group_name"), "log_group")
         problems += checks.retention_problems("workspace_log_retention_days", s.get("workspace_log_retention_days"))
+    if s.get("workspace_query_logging_enabled"):
+        problems += checks.name_problems("workspace_query_log_group_name", s.get("workspace_query_log_group_name"), "log_group")
+        problems += checks.range_problems("workspace_query_log_qsp_threshold", s.get("workspace_query_log_qsp_threshold"),
+                                          0, 2**63 - 1, " samples")
+        if not s.get("workspace_logging_enabled"):  # the query log group takes the same retention
+            problems += checks.retention_problems("workspace_log_retention_days", s.get("workspace_log_retention_days"))
     problems += checks.workspace_configuration_problems(
         _int_or_same(s.get("workspace_retention_period_in_days")), s.get("workspace_limits_per_label_set"),
         "workspace_retention_period_in_days", "workspace_limits_per_label_set")

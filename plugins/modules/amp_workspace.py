@@ -11,7 +11,8 @@ version_added: 0.1.0
 short_description: Manage Amazon Managed Service for Prometheus (AMP) workspaces
 description:
   - Create, update and delete AMP workspaces, with their alias, tags, customer-managed KMS key,
-    logging configuration and workspace configuration (retention period, limits per label set).
+    logging configurations (rule and alertmanager logs, query logs) and workspace configuration
+    (retention period, limits per label set).
   - The workspace is identified by O(workspace_id) when given, else by O(alias). AMP aliases are
     not unique; when an alias matches more than one workspace the module fails and names their ids.
   - New workspaces pass through C(CREATING); with O(wait=true) the module returns once the
@@ -56,7 +57,23 @@ options:
       - ARN of the CloudWatch Logs log group that receives the workspace's rule and alertmanager
         logs. It must end in C(:*) (for example C(arn:aws:logs:us-east-1:123456789012:log-group:amp:*)).
       - An empty string removes the logging configuration. When omitted, logging is left as it is.
+      - A configuration that AMP failed to create or update (C(CREATION_FAILED), C(UPDATE_FAILED)) is written again.
     type: str
+  query_log_group_arn:
+    description:
+      - ARN of the CloudWatch Logs log group that receives the workspace's query logs - the queries
+        (API and rule evaluations) that process more than O(query_log_qsp_threshold) samples. It must
+        end in C(:*), and the log group must exist.
+      - An empty string removes the query logging configuration. When omitted, query logging is left as
+        it is (and not read).
+      - A configuration that AMP failed to create or update is written again.
+    type: str
+  query_log_qsp_threshold:
+    description:
+      - Log the queries that process more than this many samples (Query Samples Processed, QSP); C(0)
+        logs every query.
+      - Required when O(query_log_group_arn) is a log group.
+    type: int
   retention_period_in_days:
     description:
       - How many days the workspace keeps its metrics, 1 to 1095. AMP keeps 150 days unless told otherwise.
@@ -87,7 +104,7 @@ options:
         required: true
 notes:
   - Supports check mode (no write API is called) and diff mode (alias, tags, KMS key, log group, and
-    retention and limits when given).
+    query logging, retention and limits when given).
   - The workspace configuration has a status of its own - with O(wait=true) the module waits until it
     is C(ACTIVE) again after a change and fails with AMP's statusReason on C(UPDATE_FAILED) (AMP then
     keeps the previous configuration).
@@ -121,6 +138,12 @@ EXAMPLES = r"""
         max_series: 2000000
       - label_set: {}          # every series that matches no other label set
         max_series: 5000000
+
+- name: Log the queries that process more than 50 million samples
+  amp.alerting.amp_workspace:
+    alias: prod-eu
+    query_log_group_arn: "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/prometheus/prod-eu/queries:*"
+    query_log_qsp_threshold: 50000000
 
 - name: Rename a workspace
   amp.alerting.amp_workspace:
@@ -180,6 +203,24 @@ workspace:
           type: str
         status:
           description: The logging configuration's status code.
+          type: str
+    query_logging:
+      description: The query logging configuration (V(null) when there is none).
+      type: dict
+      returned: when query_log_group_arn is given
+      contains:
+        log_group_arn:
+          description: The log group ARN.
+          type: str
+        qsp_threshold:
+          description: Queries processing more samples than this are logged.
+          type: int
+          sample: 50000000
+        status:
+          description: The query logging configuration's status code.
+          type: str
+        status_reason:
+          description: AMP's reason, when it gives one (a C(CREATION_FAILED) or C(UPDATE_FAILED) configuration).
           type: str
     configuration:
       description: The workspace configuration, when O(retention_period_in_days) or O(limits_per_label_set) is given.
@@ -263,10 +304,18 @@ def validate(module):
         module.fail_json(msg=f"alias: at most {ALIAS_MAX} characters, got {len(alias)}")
     if params["kms_key_arn"] and not KMS_KEY_ARN.match(params["kms_key_arn"]):
         module.fail_json(msg=f"kms_key_arn: '{params['kms_key_arn']}' is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")
-    log_group_arn = params["log_group_arn"]
-    if log_group_arn and not LOG_GROUP_ARN.match(log_group_arn):
-        hint = " (AMP needs the ':*' suffix)" if not log_group_arn.endswith(":*") else ""
-        module.fail_json(msg=f"log_group_arn: '{log_group_arn}' is not a CloudWatch Logs log group ARN ending in ':*'{hint}")
+    for field in ("log_group_arn", "query_log_group_arn"):
+        log_group_arn = params[field]
+        if log_group_arn and not LOG_GROUP_ARN.match(log_group_arn):
+            hint = " (AMP needs the ':*' suffix)" if not log_group_arn.endswith(":*") else ""
+            module.fail_json(msg=f"{field}: '{log_group_arn}' is not a CloudWatch Logs log group ARN ending in ':*'{hint}")
+    threshold = params["query_log_qsp_threshold"]
+    if params["query_log_group_arn"] and threshold is None:
+        module.fail_json(msg="query_log_qsp_threshold: required with query_log_group_arn (0 logs every query)")
+    if threshold is not None and not params["query_log_group_arn"]:
+        module.fail_json(msg="query_log_qsp_threshold: given without query_log_group_arn, the log group it would apply to")
+    if threshold is not None and threshold < 0:
+        module.fail_json(msg=f"query_log_qsp_threshold: {threshold} is not a number of samples (0 or more)")
     if params["wait_timeout"] < 0:
         module.fail_json(msg="wait_timeout: must be zero or more seconds")
     problems = workspace_configuration_problems(params["retention_period_in_days"], params["limits_per_label_set"])
@@ -300,32 +349,99 @@ def describe_configuration(client, workspace_id):
     return result["workspaceConfiguration"] if result else None
 
 
-def describe_logging(client, workspace_id):
-    result = amp_describe(client.describe_logging_configuration, f"describe the logging configuration of workspace {workspace_id}",
-                          workspaceId=workspace_id)
-    return result["loggingConfiguration"] if result else None
+class LogConfiguration:
+    """One of a workspace's CloudWatch Logs configurations. AMP gives both kinds the same life cycle
+    (Create / Describe / Update / Delete, CREATING to ACTIVE, *_FAILED with a statusReason), so one
+    piece of code manages both; they differ in their operations' names and request bodies."""
+
+    def __init__(self, param, what, operation, result_key, request_of, view_of):
+        self.param = param  # the module option naming the log group
+        self.what = what
+        self.operation = operation  # create_<operation>, describe_<operation>, ...
+        self.result_key = result_key
+        self.request_of = request_of  # a described configuration -> the Create/Update body it matches
+        self.view_of = view_of  # a request body -> the module's snake_case view
+
+    def call(self, client, verb):
+        return getattr(client, f"{verb}_{self.operation}")
+
+    def describe(self, client, workspace_id):
+        result = amp_describe(self.call(client, "describe"), f"describe {self.what} of workspace {workspace_id}",
+                              workspaceId=workspace_id)
+        return result[self.result_key] if result else None
+
+    def view(self, configuration):
+        if not configuration:
+            return None
+        view = self.view_of(self.request_of(configuration))
+        view.update(status_view(configuration))
+        return view
 
 
-def summarize(workspace, logging, configuration=None):
-    """The module's view of a workspace, with its logging configuration (and configuration, when asked)."""
+def _query_logging_request(configuration):
+    return {"destinations": [{"cloudWatchLogs": {"logGroupArn": d["cloudWatchLogs"]["logGroupArn"]},
+                              "filters": {"qspThreshold": d["filters"]["qspThreshold"]}}
+                             for d in configuration["destinations"]]}
+
+
+def _query_logging_view(request):
+    destination = request["destinations"][0]
+    return {"log_group_arn": destination["cloudWatchLogs"]["logGroupArn"],
+            "qsp_threshold": destination["filters"]["qspThreshold"]}
+
+
+# Rule and alertmanager logs; always read, so that the result shows them.
+RULE_LOGS = LogConfiguration("log_group_arn", "the logging configuration", "logging_configuration", "loggingConfiguration",
+                             lambda c: {"logGroupArn": c["logGroupArn"]}, lambda r: {"log_group_arn": r["logGroupArn"]})
+# Query logs; read only when asked for, as a caller without aps:DescribeQueryLoggingConfiguration may not be.
+QUERY_LOGS = LogConfiguration("query_log_group_arn", "the query logging configuration", "query_logging_configuration",
+                              "queryLoggingConfiguration", _query_logging_request, _query_logging_view)
+
+
+def wanted_logs(kind, params):
+    """What is asked of a log configuration: None (leave it), {} (none) or the Create/Update body."""
+    log_group_arn = params[kind.param]
+    if log_group_arn is None:
+        return None
+    if log_group_arn == "":
+        return {}
+    if kind is QUERY_LOGS:
+        return {"destinations": [{"cloudWatchLogs": {"logGroupArn": log_group_arn},
+                                  "filters": {"qspThreshold": params["query_log_qsp_threshold"]}}]}
+    return {"logGroupArn": log_group_arn}
+
+
+def watched_logs(params):
+    """The log configurations this task reads: rule logs always, query logs when asked about."""
+    return [RULE_LOGS] + ([QUERY_LOGS] if params["query_log_group_arn"] is not None else [])
+
+
+def summarize(workspace, logs, configuration=None):
+    """The module's view of a workspace, with its log configurations (and configuration, when asked)."""
     if not workspace:
         return {}
     result = workspace_view(workspace)
+    logging = logs.get(RULE_LOGS)
     result["logging"] = {"log_group_arn": logging["logGroupArn"], "status": status_of(logging)[0]} if logging else None
+    if QUERY_LOGS in logs:
+        result["query_logging"] = QUERY_LOGS.view(logs[QUERY_LOGS])
     if configuration is not None:
         result["configuration"] = configuration_view(configuration)
     return result
 
 
-def diff_view(workspace, logging, configuration=None):
+def diff_view(workspace, logs, configuration=None):
     if not workspace:
         return {}
+    logging = logs.get(RULE_LOGS)
     view = {
         "alias": workspace.get("alias"),
         "kms_key_arn": workspace.get("kmsKeyArn"),
         "log_group_arn": logging["logGroupArn"] if logging else None,
         "tags": workspace.get("tags") or {},
     }
+    if QUERY_LOGS in logs:
+        view["query_logging"] = QUERY_LOGS.view_of(QUERY_LOGS.request_of(logs[QUERY_LOGS])) if logs[QUERY_LOGS] else None
     if configuration is not None:
         shown = configuration_view(configuration)
         view["retention_period_in_days"] = shown["retention_period_in_days"]
@@ -370,14 +486,13 @@ class WorkspaceManager:
         if self.module.check_mode:
             predicted = {"workspaceId": "", "arn": "", "alias": params["alias"], "status": {"statusCode": "CREATING"},
                          "tags": params["tags"] or {}, "kmsKeyArn": params["kms_key_arn"]}
-            return predicted, self.predicted_logging(None)
+            return predicted
         created = amp_call(self.client.create_workspace, f"create workspace {params['alias']}",
                            clientToken=client_token(request), **request)
         workspace_id = created["workspaceId"]
-        workspace = self.wait(workspace_id) if params["wait"] else describe_workspace(self.client, workspace_id)
-        return workspace, self.ensure_logging(workspace_id, None)
+        return self.wait(workspace_id) if params["wait"] else describe_workspace(self.client, workspace_id)
 
-    def update(self, workspace, current_logging):
+    def update(self, workspace):
         params = self.params
         workspace_id = workspace["workspaceId"]
         code = status_of(workspace)[0]
@@ -418,42 +533,43 @@ class WorkspaceManager:
                         amp_call(self.client.tag_resource, f"tag workspace {workspace_id}", resourceArn=workspace["arn"], tags=to_set)
 
         if self.module.check_mode:
-            return desired, self.predicted_logging(current_logging)
-        logging = self.ensure_logging(workspace_id, current_logging)
+            return desired
         if not self.changed:
-            return workspace, logging
+            return workspace
         if params["wait"]:
-            return self.wait(workspace_id), logging
-        return describe_workspace(self.client, workspace_id), logging
+            return self.wait(workspace_id)
+        return describe_workspace(self.client, workspace_id)
 
-    def predicted_logging(self, current):
-        wanted = self.params["log_group_arn"]
-        if wanted is None:
+    def ensure_logs(self, kind, workspace_id, current):
+        """A log configuration as asked: created, updated (also when AMP failed to apply it) or deleted."""
+        wanted = wanted_logs(kind, self.params)
+        code = status_of(current)[0]
+        failed = code in ("CREATION_FAILED", "UPDATE_FAILED")
+        if wanted is None or (wanted == {} and not current) or (wanted and current and not failed
+                                                                 and kind.request_of(current) == wanted):
             return current
-        if wanted == "":
-            self.changed = self.changed or current is not None
-            return None
-        if not current or current["logGroupArn"] != wanted:
-            self.changed = True
-            return {"logGroupArn": wanted, "status": {"statusCode": "CREATING" if not current else "UPDATING"}}
-        return current
+        self.changed = True
+        if self.module.check_mode:
+            return dict(wanted, status={"statusCode": "UPDATING" if current else "CREATING"}) if wanted else None
+        what = f"{kind.what} of workspace {workspace_id}"
 
-    def ensure_logging(self, workspace_id, current):
-        wanted = self.params["log_group_arn"]
-        if wanted is None or (current and current["logGroupArn"] == wanted) or (wanted == "" and not current):
-            return current
-        what = f"the logging configuration of workspace {workspace_id}"
-        if wanted == "":
-            self.write(workspace_id, self.client.delete_logging_configuration, f"delete {what}", delete=True,
+        def describe():
+            return kind.describe(self.client, workspace_id)
+
+        if current and (not wanted or code == "CREATION_FAILED"):
+            # AMP updates only what it created; a failed creation is deleted and made again.
+            self.write(workspace_id, kind.call(self.client, "delete"), f"delete {what}", delete=True,
                        workspaceId=workspace_id)
-            if self.params["wait"]:
-                wait_for(lambda: describe_logging(self.client, workspace_id), what, self.params["wait_timeout"], until="gone")
-            return None
-        call = self.client.update_logging_configuration if current else self.client.create_logging_configuration
-        self.write(workspace_id, call, f"{'update' if current else 'create'} {what}", workspaceId=workspace_id, logGroupArn=wanted)
+            if self.params["wait"] or wanted:
+                wait_for(describe, what, self.params["wait_timeout"], until="gone")
+            current = None
+            if not wanted:
+                return None
+        verb = "update" if current else "create"
+        self.write(workspace_id, kind.call(self.client, verb), f"{verb} {what}", workspaceId=workspace_id, **wanted)
         if self.params["wait"]:
-            return wait_for(lambda: describe_logging(self.client, workspace_id), what, self.params["wait_timeout"])
-        return describe_logging(self.client, workspace_id)
+            return wait_for(describe, what, self.params["wait_timeout"])
+        return describe()
 
     def ensure_present(self):
         params = self.params
@@ -461,24 +577,25 @@ class WorkspaceManager:
         if workspace is None and params["workspace_id"]:
             raise AmpError(f"workspace_id: no workspace {params['workspace_id']} in this account and region; "
                            "omit workspace_id to create one by alias")
-        before_logging = describe_logging(self.client, workspace["workspaceId"]) if workspace else None
+        kinds = watched_logs(params)
+        before_logs = {kind: kind.describe(self.client, workspace["workspaceId"]) if workspace else None for kind in kinds}
         configured = params["retention_period_in_days"] is not None or params["limits_per_label_set"] is not None
         before_configuration = None
         if configured and workspace and status_of(workspace)[0] not in ("CREATION_FAILED", "DELETING"):
             before_configuration = describe_configuration(self.client, workspace["workspaceId"])
-        before = diff_view(workspace, before_logging, before_configuration)
+        before = diff_view(workspace, before_logs, before_configuration)
+        current_logs = before_logs
         if workspace is not None and status_of(workspace)[0] == "CREATION_FAILED" and params["recreate_failed"]:
             workspace = self.delete_failed(workspace)
             before_configuration = None
-        if workspace is None:
-            after_ws, after_logging = self.create()
-        else:
-            after_ws, after_logging = self.update(workspace, before_logging)
+            current_logs = dict.fromkeys(kinds)
+        after_ws = self.create() if workspace is None else self.update(workspace)
+        after_logs = {kind: self.ensure_logs(kind, after_ws.get("workspaceId"), current_logs[kind]) for kind in kinds}
         after_configuration = None
         if configured:
             after_configuration = self.ensure_configuration(after_ws.get("workspaceId"), before_configuration)
-        return (summarize(after_ws, after_logging, after_configuration), before,
-                diff_view(after_ws, after_logging, after_configuration))
+        return (summarize(after_ws, after_logs, after_configuration), before,
+                diff_view(after_ws, after_logs, after_configuration))
 
     def ensure_configuration(self, workspace_id, current):
         """Retention and limits per label set as asked: one UpdateWorkspaceConfiguration with what differs."""
@@ -538,7 +655,7 @@ class WorkspaceManager:
         if workspace is None:
             return {}, {}, {}
         workspace_id = workspace["workspaceId"]
-        before = diff_view(workspace, None)
+        before = diff_view(workspace, {})
         if status_of(workspace)[0] != "DELETING":
             self.changed = True
             if self.module.check_mode:
@@ -559,6 +676,8 @@ def main():
         alias=dict(type="str"),
         kms_key_arn=dict(type="str", no_log=False),
         log_group_arn=dict(type="str"),
+        query_log_group_arn=dict(type="str"),
+        query_log_qsp_threshold=dict(type="int"),
         retention_period_in_days=dict(type="int"),
         limits_per_label_set=dict(type="list", elements="dict", options=dict(
             label_set=dict(type="dict", required=True),

@@ -201,6 +201,68 @@ def test_bad_configuration_fails_naming_the_field_and_changes_nothing(sandbox, a
     assert (stored["retentionPeriodInDays"], stored["limitsPerLabelSet"]) == (30, [])
 
 
+QUERY_LOGS = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/prometheus/it/queries:*"
+
+
+def stored_query_logging(aws_client, workspace_id):
+    amp = aws_client("amp")
+    try:
+        return amp.describe_query_logging_configuration(workspaceId=workspace_id)["queryLoggingConfiguration"]
+    except amp.exceptions.ResourceNotFoundException:
+        return None
+
+
+def test_query_logging_create_noop_check_update_failed_remove(sandbox, aws_client):
+    args = {"alias": "it-queries", "query_log_group_arn": QUERY_LOGS, "query_log_qsp_threshold": 50000000}
+    created = run_module(args)
+    assert created["changed"] is True
+    assert created["workspace"]["query_logging"] == {"log_group_arn": QUERY_LOGS, "qsp_threshold": 50000000, "status": "ACTIVE"}
+    workspace_id = created["workspace"]["workspace_id"]
+    assert stored_query_logging(aws_client, workspace_id)["destinations"] == [
+        {"cloudWatchLogs": {"logGroupArn": QUERY_LOGS}, "filters": {"qspThreshold": 50000000}}]
+
+    sandbox.clear_requests()
+    assert run_module(args)["changed"] is False and write_calls(sandbox) == []
+
+    predicted = run_module(dict(args, query_log_qsp_threshold=1000), check=True, diff=True)
+    assert predicted["changed"] is True and write_calls(sandbox) == []
+    assert (predicted["diff"]["before"]["query_logging"]["qsp_threshold"],
+            predicted["diff"]["after"]["query_logging"]["qsp_threshold"]) == (50000000, 1000)
+
+    updated = run_module(dict(args, query_log_qsp_threshold=1000))
+    assert updated["changed"] is True and updated["workspace"]["query_logging"]["qsp_threshold"] == 1000
+    assert [r["operation"] for r in write_calls(sandbox)] == ["UpdateQueryLoggingConfiguration"]
+
+    sandbox.inject_fault("UpdateQueryLoggingConfiguration", kind="update_failed")
+    failed = run_module(dict(args, query_log_qsp_threshold=0))
+    assert failed["failed"] is True
+    assert f"the query logging configuration of workspace {workspace_id} is UPDATE_FAILED: injected" in failed["msg"]
+    assert stored_query_logging(aws_client, workspace_id)["destinations"][0]["filters"]["qspThreshold"] == 1000
+    retried = run_module(dict(args, query_log_qsp_threshold=0))  # written again, not taken as done
+    assert retried["changed"] is True and retried["workspace"]["query_logging"]["status"] == "ACTIVE"
+
+    removed = run_module({"alias": "it-queries", "query_log_group_arn": ""})
+    assert removed["changed"] is True and removed["workspace"]["query_logging"] is None
+    assert stored_query_logging(aws_client, workspace_id) is None
+
+
+def test_bad_query_logging_fails_naming_the_field_and_changes_nothing(sandbox, aws_client):
+    args = {"alias": "it-queries-bad", "query_log_group_arn": QUERY_LOGS, "query_log_qsp_threshold": 1000}
+    workspace_id = run_module(args)["workspace"]["workspace_id"]
+    sandbox.clear_requests()
+    for bad, message in [
+        ({"query_log_group_arn": QUERY_LOGS[:-2]}, "query_log_group_arn: '" + QUERY_LOGS[:-2] + "' is not a CloudWatch Logs"),
+        ({"query_log_group_arn": "/aws/vendedlogs/prometheus/it/queries"}, "query_log_group_arn: '/aws/vendedlogs/"),
+        ({"query_log_qsp_threshold": -1}, "query_log_qsp_threshold: -1 is not a number of samples"),
+        ({"query_log_qsp_threshold": None}, "query_log_qsp_threshold: required with query_log_group_arn"),
+        ({"query_log_group_arn": ""}, "query_log_qsp_threshold: given without query_log_group_arn"),
+    ]:
+        result = run_module({k: v for k, v in dict(args, **bad).items() if v is not None})
+        assert result["failed"] is True and result["msg"].startswith(message), result["msg"]
+    assert write_calls(sandbox) == []
+    assert stored_query_logging(aws_client, workspace_id)["destinations"][0]["filters"]["qspThreshold"] == 1000
+
+
 def test_info_lists_workspaces_with_rules(sandbox, aws_client):
     sandbox.set_amp_delay(0)
     amp = aws_client("amp")

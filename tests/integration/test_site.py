@@ -162,8 +162,24 @@ def assert_deployed_as_the_inventory_says():
         resources = document["PolicyVersion"]["Document"]["Statement"][0]["Resource"]
         assert resources == [workspace_arn, workspace_arn.replace(":workspace/", ":rulegroupsnamespace/") + "/*"]
 
-    # thresholds: role defaults <- environment <- host, merged per key
+    # rule and query logs: prod only, each to the log group the role made (its ARN, ':*' included)
     _amp, prod_id = workspace_of("it-prod")
+    log_groups = {group["logGroupName"]: group["arn"] for group in client(None, "logs", "it-prod").describe_log_groups(
+        logGroupNamePrefix="/aws/vendedlogs/prometheus/it-prod")["logGroups"]}
+    logging = _amp.describe_logging_configuration(workspaceId=prod_id)["loggingConfiguration"]
+    assert logging["logGroupArn"] == log_groups["/aws/vendedlogs/prometheus/it-prod"]
+    query_logging = _amp.describe_query_logging_configuration(workspaceId=prod_id)["queryLoggingConfiguration"]
+    assert query_logging["destinations"] == [
+        {"cloudWatchLogs": {"logGroupArn": log_groups["/aws/vendedlogs/prometheus/it-prod/queries"]},
+         "filters": {"qspThreshold": 250000000}}]
+    assert (logging["status"]["statusCode"], query_logging["status"]["statusCode"]) == ("ACTIVE", "ACTIVE")
+    dev_amp, dev_id = workspace_of("it-dev")
+    with pytest.raises(dev_amp.exceptions.ResourceNotFoundException):
+        dev_amp.describe_logging_configuration(workspaceId=dev_id)
+    with pytest.raises(dev_amp.exceptions.ResourceNotFoundException):
+        dev_amp.describe_query_logging_configuration(workspaceId=dev_id)
+
+    # thresholds: role defaults <- environment <- host, merged per key
     rules = yaml.safe_load(_amp.describe_rule_groups_namespace(workspaceId=prod_id, name="amp-alerting")
                            ["ruleGroupsNamespace"]["data"])
     prod = {rule["alert"]: rule for group in rules["groups"] for rule in group["rules"]}

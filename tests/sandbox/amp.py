@@ -10,6 +10,9 @@ class (``install()``) with subclasses that add:
 - ConflictException for a Create of something that exists and for changes while a resource is busy;
 - alertmanager definitions (Create / Describe / Put / Delete);
 - workspaces with ``kmsKeyArn``; logging configurations that are not found until created;
+- query logging configurations (Create / Describe / Update / Delete) with the API reference's
+  validation (exactly one CloudWatch Logs destination, a log group ARN ending in ':*', a QSP threshold
+  of 0 or more), CREATING / UPDATING / DELETING, and injectable CREATION_FAILED / UPDATE_FAILED;
 - ListWorkspaces' alias filter matching prefixes, as AMP documents it;
 - workspace configurations (retention, limits per label set): AMP's default retention (150 days),
   its validation (retention 1-1095 days, label names and values as the API reference states them,
@@ -171,6 +174,8 @@ class AlertManagerDefinition:
 # character that is not whitespace and no control character; __name__ values are metric names.
 DEFAULT_RETENTION_DAYS = 150
 MAX_RETENTION_DAYS = 1095
+# API_CloudWatchLogDestination.html: the log group ARN pattern, ':*' included.
+QUERY_LOG_GROUP_ARN = re.compile(r"^arn:aws[a-z0-9-]*:logs:[a-z0-9-]+:[0-9]{12}:log-group:[A-Za-z0-9.\-_#/]{1,512}:\*$")
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 
@@ -209,6 +214,7 @@ class SandboxWorkspace(Workspace):
         self.lifecycle = Lifecycle()
         self.alertmanager = None
         self.logging = None  # (dict, Lifecycle)
+        self.query_logging = None  # (dict, Lifecycle)
         self.configuration = {"retentionPeriodInDays": DEFAULT_RETENTION_DAYS, "limitsPerLabelSet": []}
         self.configuration_lifecycle = Lifecycle()
 
@@ -252,6 +258,8 @@ class SandboxAmpBackend(PrometheusServiceBackend):
                 workspace.alertmanager = None
             if workspace.logging and workspace.logging[1].gone:
                 workspace.logging = None
+            if workspace.query_logging and workspace.query_logging[1].gone:
+                workspace.query_logging = None
 
     # -- workspaces ---------------------------------------------------------------------------
 
@@ -423,6 +431,67 @@ class SandboxAmpBackend(PrometheusServiceBackend):
         _require_idle(lifecycle, workspace_id, "AWS::APS::LoggingConfiguration")
         lifecycle.start("DELETING", GONE)
 
+    # -- query logging configuration ----------------------------------------------------------
+
+    @staticmethod
+    def _check_query_destinations(destinations):
+        # API_CreateQueryLoggingConfiguration.html, API_LoggingDestination.html, API_LoggingFilter.html
+        if not isinstance(destinations, list) or len(destinations) != 1:
+            raise ValidationException("destinations must contain exactly one element", "destinations")
+        destination = destinations[0]
+        log_group_arn = (destination.get("cloudWatchLogs") or {}).get("logGroupArn")
+        if not log_group_arn or not QUERY_LOG_GROUP_ARN.match(log_group_arn):
+            raise ValidationException("logGroupArn must be a CloudWatch Logs log group ARN ending in ':*'",
+                                      "destinations.cloudWatchLogs.logGroupArn")
+        threshold = (destination.get("filters") or {}).get("qspThreshold")
+        if not isinstance(threshold, int) or threshold < 0:
+            raise ValidationException("qspThreshold must be 0 or more", "destinations.filters.qspThreshold")
+
+    def _query_logging(self, workspace_id):
+        workspace = self.describe_workspace(workspace_id)
+        if workspace.query_logging is None:
+            raise NotFound("Query logging configuration", workspace_id, "AWS::APS::QueryLoggingConfiguration")
+        return workspace.query_logging
+
+    def create_query_logging_configuration(self, workspace_id, destinations):
+        self._check_query_destinations(destinations)
+        workspace = self.describe_workspace(workspace_id)
+        if workspace.query_logging is not None:
+            raise ConflictException("A query logging configuration already exists", workspace_id,
+                                    "AWS::APS::QueryLoggingConfiguration")
+        config = {"destinations": destinations, "workspace": workspace_id, "createdAt": unix_time(), "modifiedAt": unix_time()}
+        workspace.query_logging = (config, Lifecycle())
+        reason = None
+        if SETTINGS.take_async_failure("CreateQueryLoggingConfiguration"):
+            reason = "injected CreateQueryLoggingConfiguration failure (sandbox fault injection)"
+        workspace.query_logging[1].start("CREATING", "CREATION_FAILED" if reason else "ACTIVE", reason)
+        return workspace.query_logging[1].as_dict()
+
+    def describe_query_logging_configuration(self, workspace_id):
+        config, lifecycle = self._query_logging(workspace_id)
+        status = lifecycle.as_dict()  # settles first: the destinations then match the status
+        return dict(config, status=status)
+
+    def update_query_logging_configuration(self, workspace_id, destinations):
+        self._check_query_destinations(destinations)
+        config, lifecycle = self._query_logging(workspace_id)
+        _require_idle(lifecycle, workspace_id, "AWS::APS::QueryLoggingConfiguration")
+        reason = None
+        if SETTINGS.take_async_failure("UpdateQueryLoggingConfiguration"):
+            reason = "injected UpdateQueryLoggingConfiguration failure (sandbox fault injection)"
+
+        def apply(outcome):
+            if outcome == "ACTIVE":
+                config.update(destinations=destinations, modifiedAt=unix_time())
+
+        lifecycle.start("UPDATING", "UPDATE_FAILED" if reason else "ACTIVE", reason, apply)
+        return lifecycle.as_dict()
+
+    def delete_query_logging_configuration(self, workspace_id):
+        _config, lifecycle = self._query_logging(workspace_id)
+        _require_idle(lifecycle, workspace_id, "AWS::APS::QueryLoggingConfiguration")
+        lifecycle.start("DELETING", GONE)
+
     # -- workspace configuration --------------------------------------------------------------
 
     def describe_workspace_configuration(self, workspace_id):
@@ -513,6 +582,27 @@ class SandboxAmpResponse(PrometheusServiceResponse):
         return 202, {"status": 202}, json.dumps({"status": status})
 
 
+    def create_query_logging_configuration(self):
+        params = json.loads(self.body or "{}")
+        status = self.amp_backend.create_query_logging_configuration(
+            workspace_id=self._workspace_id_before("logging"), destinations=params.get("destinations"))
+        return 202, {"status": 202}, json.dumps({"status": status})
+
+    def describe_query_logging_configuration(self):
+        configuration = self.amp_backend.describe_query_logging_configuration(workspace_id=self._workspace_id_before("logging"))
+        return json.dumps({"queryLoggingConfiguration": configuration})
+
+    def update_query_logging_configuration(self):
+        params = json.loads(self.body or "{}")
+        status = self.amp_backend.update_query_logging_configuration(
+            workspace_id=self._workspace_id_before("logging"), destinations=params.get("destinations"))
+        return 202, {"status": 202}, json.dumps({"status": status})
+
+    def delete_query_logging_configuration(self):
+        self.amp_backend.delete_query_logging_configuration(workspace_id=self._workspace_id_before("logging"))
+        return 202, {"status": 202}, ""
+
+
 def install():
     """Swap moto's AMP backend and routes for the sandbox's; call before the first request."""
     moto.amp.amp_backends = sandbox_amp_backends
@@ -521,4 +611,5 @@ def install():
     paths = {pattern: SandboxAmpResponse.dispatch for pattern in moto.amp.urls.url_paths}
     paths["{0}/workspaces/(?P<workspace_id>[^/]+)/alertmanager/definition$"] = SandboxAmpResponse.dispatch
     paths["{0}/workspaces/(?P<workspace_id>[^/]+)/configuration$"] = SandboxAmpResponse.dispatch
+    paths["{0}/workspaces/(?P<workspace_id>[^/]+)/logging/query$"] = SandboxAmpResponse.dispatch
     moto.amp.urls.url_paths = paths

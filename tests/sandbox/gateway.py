@@ -45,8 +45,10 @@ SERVICES = ("amp", "iam", "sns", "sqs", "lambda", "ssm", "logs", "kms", "sts", "
 FAULT_KINDS = ("throttle", "server_error", "creation_failed", "update_failed")
 # Faults that change an asynchronous outcome rather than the HTTP answer.
 ASYNC_FAULT_OPERATIONS = {
-    "creation_failed": ("CreateWorkspace", "CreateRuleGroupsNamespace", "CreateAlertManagerDefinition"),
-    "update_failed": ("PutRuleGroupsNamespace", "PutAlertManagerDefinition", "UpdateWorkspaceConfiguration"),
+    "creation_failed": ("CreateWorkspace", "CreateRuleGroupsNamespace", "CreateAlertManagerDefinition",
+                        "CreateQueryLoggingConfiguration"),
+    "update_failed": ("PutRuleGroupsNamespace", "PutAlertManagerDefinition", "UpdateWorkspaceConfiguration",
+                      "UpdateQueryLoggingConfiguration"),
 }
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _SCOPE_REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/[^/]+/aws4_request")

@@ -278,3 +278,67 @@ def test_logging_configuration_not_found_until_created(amp, workspace_id):
     settle()
     config = amp.describe_logging_configuration(workspaceId=workspace_id)["loggingConfiguration"]
     assert (config["logGroupArn"], config["status"]["statusCode"]) == (arn, "ACTIVE")
+
+
+# ---------------------------------------------------------------- query logging configuration
+
+QUERY_LOGS = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/prometheus/test/queries:*"
+
+
+def query_destinations(log_group=QUERY_LOGS, threshold=1000):
+    return [{"cloudWatchLogs": {"logGroupArn": log_group}, "filters": {"qspThreshold": threshold}}]
+
+
+def test_query_logging_life_cycle(amp, workspace_id):
+    with pytest.raises(ClientError) as excinfo:
+        amp.describe_query_logging_configuration(workspaceId=workspace_id)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    created = amp.create_query_logging_configuration(workspaceId=workspace_id, destinations=query_destinations())
+    assert created["status"]["statusCode"] == "CREATING"
+    with pytest.raises(ClientError) as excinfo:
+        amp.create_query_logging_configuration(workspaceId=workspace_id, destinations=query_destinations())
+    assert error_code(excinfo) == "ConflictException"
+    settle()
+    config = amp.describe_query_logging_configuration(workspaceId=workspace_id)["queryLoggingConfiguration"]
+    assert (config["destinations"], config["status"]["statusCode"], config["workspace"]) == (
+        query_destinations(), "ACTIVE", workspace_id)
+
+    assert amp.update_query_logging_configuration(workspaceId=workspace_id, destinations=query_destinations(threshold=5))[
+        "status"]["statusCode"] == "UPDATING"
+    with pytest.raises(ClientError) as excinfo:  # busy
+        amp.delete_query_logging_configuration(workspaceId=workspace_id)
+    assert error_code(excinfo) == "ConflictException"
+    settle()
+    config = amp.describe_query_logging_configuration(workspaceId=workspace_id)["queryLoggingConfiguration"]
+    assert config["destinations"][0]["filters"]["qspThreshold"] == 5
+
+    amp.delete_query_logging_configuration(workspaceId=workspace_id)
+    assert amp.describe_query_logging_configuration(workspaceId=workspace_id)["queryLoggingConfiguration"][
+        "status"]["statusCode"] == "DELETING"
+    settle()
+    with pytest.raises(ClientError) as excinfo:
+        amp.describe_query_logging_configuration(workspaceId=workspace_id)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+@pytest.mark.parametrize("destinations, field", [
+    (query_destinations() * 2, "destinations"),
+    (query_destinations(log_group=QUERY_LOGS[:-2]), "destinations.cloudWatchLogs.logGroupArn"),
+    (query_destinations(log_group="arn:aws:s3:::bucket:*"), "destinations.cloudWatchLogs.logGroupArn"),
+])
+def test_query_logging_validation(amp, workspace_id, destinations, field):
+    with pytest.raises(ClientError) as excinfo:
+        amp.create_query_logging_configuration(workspaceId=workspace_id, destinations=destinations)
+    assert error_code(excinfo) == "ValidationException"
+    assert [f["name"] for f in excinfo.value.response["fieldList"]] == [field]
+
+
+def test_injected_query_logging_update_failure_keeps_the_previous_threshold(amp, workspace_id, sandbox):
+    amp.create_query_logging_configuration(workspaceId=workspace_id, destinations=query_destinations())
+    settle()
+    sandbox.inject_fault("UpdateQueryLoggingConfiguration", "update_failed")
+    amp.update_query_logging_configuration(workspaceId=workspace_id, destinations=query_destinations(threshold=5))
+    settle()
+    config = amp.describe_query_logging_configuration(workspaceId=workspace_id)["queryLoggingConfiguration"]
+    assert config["status"]["statusCode"] == "UPDATE_FAILED" and "injected" in config["status"]["statusReason"]
+    assert config["destinations"][0]["filters"]["qspThreshold"] == 1000

@@ -155,7 +155,6 @@ def test_logging_created_and_waited_for(run):
     run.stub.add_response("describe_logging_configuration", {"loggingConfiguration": {
         "status": {"statusCode": "ACTIVE"}, "logGroupArn": LOG_GROUP, "workspace": WS_ID,
         "createdAt": "2026-11-24T00:00:00Z", "modifiedAt": "2026-11-24T00:00:00Z"}}, {"workspaceId": WS_ID})
-    run.stub.add_response("describe_workspace", {"workspace": workspace()}, {"workspaceId": WS_ID})
     result = run(alias="prod", log_group_arn=LOG_GROUP)
     assert result["changed"] is True
     assert result["workspace"]["logging"] == {"log_group_arn": LOG_GROUP, "status": "ACTIVE"}
@@ -308,3 +307,125 @@ def test_check_mode_predicts_the_configuration_and_writes_nothing(run):
 def test_bad_configuration_is_named_before_any_call(run, args, message):
     result = run(alias="prod", **args)
     assert result["failed"] is True and message in result["msg"]
+
+
+# -- query logging -------------------------------------------------------------------------------------
+
+QUERY_LOG_GROUP = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/vendedlogs/prometheus/prod/queries:*"
+
+
+def query_logging(log_group=QUERY_LOG_GROUP, threshold=50_000_000, status="ACTIVE", reason=None):
+    status_dict = {"statusCode": status}
+    if reason:
+        status_dict["statusReason"] = reason
+    return {"queryLoggingConfiguration": {
+        "status": status_dict, "workspace": WS_ID, "createdAt": "2026-11-24T00:00:00Z", "modifiedAt": "2026-11-24T00:00:00Z",
+        "destinations": [{"cloudWatchLogs": {"logGroupArn": log_group}, "filters": {"qspThreshold": threshold}}]}}
+
+
+def destinations(log_group=QUERY_LOG_GROUP, threshold=50_000_000):
+    return [{"cloudWatchLogs": {"logGroupArn": log_group}, "filters": {"qspThreshold": threshold}}]
+
+
+def test_query_logging_created_and_waited_for(run):
+    expect_lookup(run, "prod", [workspace()])
+    expect_no_logging(run)
+    run.not_found("describe_query_logging_configuration", {"workspaceId": WS_ID})
+    run.stub.add_response("create_query_logging_configuration", {"status": {"statusCode": "CREATING"}},
+                          {"workspaceId": WS_ID, "destinations": destinations()})
+    run.stub.add_response("describe_query_logging_configuration", query_logging(status="CREATING"), {"workspaceId": WS_ID})
+    run.stub.add_response("describe_query_logging_configuration", query_logging(), {"workspaceId": WS_ID})
+    result = run(alias="prod", query_log_group_arn=QUERY_LOG_GROUP, query_log_qsp_threshold=50_000_000, _ansible_diff=True)
+    assert result["changed"] is True
+    assert result["workspace"]["query_logging"] == {"log_group_arn": QUERY_LOG_GROUP, "qsp_threshold": 50_000_000,
+                                                    "status": "ACTIVE"}
+    assert (result["diff"]["before"]["query_logging"], result["diff"]["after"]["query_logging"]) == (
+        None, {"log_group_arn": QUERY_LOG_GROUP, "qsp_threshold": 50_000_000})
+
+
+def test_query_logging_as_asked_calls_no_write(run):
+    expect_lookup(run, "prod", [workspace()])
+    expect_no_logging(run)
+    run.stub.add_response("describe_query_logging_configuration", query_logging(), {"workspaceId": WS_ID})
+    result = run(alias="prod", query_log_group_arn=QUERY_LOG_GROUP, query_log_qsp_threshold=50_000_000)
+    assert result["changed"] is False
+
+
+def test_query_logging_not_asked_about_is_not_read(run):
+    expect_lookup(run, "prod", [workspace()])
+    expect_no_logging(run)  # and no describe_query_logging_configuration: the stubber would refuse it
+    result = run(alias="prod")
+    assert result["changed"] is False and "query_logging" not in result["workspace"]
+
+
+def test_a_new_threshold_updates_query_logging_and_check_mode_only_predicts_it(run):
+    expect_lookup(run, "prod", [workspace()])
+    expect_no_logging(run)
+    run.stub.add_response("describe_query_logging_configuration", query_logging(), {"workspaceId": WS_ID})
+    checked = run(alias="prod", query_log_group_arn=QUERY_LOG_GROUP, query_log_qsp_threshold=1000,
+                  _ansible_check_mode=True, _ansible_diff=True)
+    assert checked["changed"] is True and checked["diff"]["after"]["query_logging"]["qsp_threshold"] == 1000
+
+    expect_lookup(run, "prod", [workspace()])
+    expect_no_logging(run)
+    run.stub.add_response("describe_query_logging_configuration", query_logging(), {"workspaceId": WS_ID})
+    run.stub.add_response("update_query_logging_configuration", {"status": {"statusCode": "UPDATING"}},
+                          {"workspaceId": WS_ID, "destinations": destinations(threshold=1000)})
+    run.stub.add_response("describe_query_logging_configuration", query_logging(threshold=1000), {"workspaceId": WS_ID})
+    result = run(alias="prod", query_log_group_arn=QUERY_LOG_GROUP, query_log_qsp_threshold=1000)
+    assert result["changed"] is True and result["workspace"]["query_logging"]["qsp_threshold"] == 1000
+
+
+def test_query_logging_that_failed_to_create_is_reported_with_amps_reason(run):
+    expect_lookup(run, "prod", [workspace()])
+    expect_no_logging(run)
+    run.not_found("describe_query_logging_configuration", {"workspaceId": WS_ID})
+    run.stub.add_response("create_query_logging_configuration", {"status": {"statusCode": "CREATING"}},
+                          {"workspaceId": WS_ID, "destinations": destinations()})
+    reason = "Log group /aws/vendedlogs/prometheus/prod/queries does not exist"
+    run.stub.add_response("describe_query_logging_configuration", query_logging(status="CREATION_FAILED", reason=reason),
+                          {"workspaceId": WS_ID})
+    result = run(alias="prod", query_log_group_arn=QUERY_LOG_GROUP, query_log_qsp_threshold=50_000_000)
+    assert result["failed"] is True
+    assert f"the query logging configuration of workspace {WS_ID} is CREATION_FAILED: {reason}" in result["msg"]
+
+
+def test_query_logging_that_failed_to_create_is_made_again_on_the_next_run(run):
+    expect_lookup(run, "prod", [workspace()])
+    expect_no_logging(run)
+    run.stub.add_response("describe_query_logging_configuration", query_logging(status="CREATION_FAILED", reason="x"),
+                          {"workspaceId": WS_ID})
+    run.stub.add_response("delete_query_logging_configuration", {}, {"workspaceId": WS_ID})
+    run.not_found("describe_query_logging_configuration", {"workspaceId": WS_ID})
+    run.stub.add_response("create_query_logging_configuration", {"status": {"statusCode": "CREATING"}},
+                          {"workspaceId": WS_ID, "destinations": destinations()})
+    run.stub.add_response("describe_query_logging_configuration", query_logging(), {"workspaceId": WS_ID})
+    result = run(alias="prod", query_log_group_arn=QUERY_LOG_GROUP, query_log_qsp_threshold=50_000_000)
+    assert result["changed"] is True and result["workspace"]["query_logging"]["status"] == "ACTIVE"
+
+
+def test_an_empty_query_log_group_removes_query_logging(run):
+    expect_lookup(run, "prod", [workspace()])
+    expect_no_logging(run)
+    run.stub.add_response("describe_query_logging_configuration", query_logging(), {"workspaceId": WS_ID})
+    run.stub.add_response("delete_query_logging_configuration", {}, {"workspaceId": WS_ID})
+    run.stub.add_response("describe_query_logging_configuration", query_logging(status="DELETING"), {"workspaceId": WS_ID})
+    run.not_found("describe_query_logging_configuration", {"workspaceId": WS_ID})
+    result = run(alias="prod", query_log_group_arn="")
+    assert result["changed"] is True and result["workspace"]["query_logging"] is None
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"query_log_group_arn": QUERY_LOG_GROUP[:-2], "query_log_qsp_threshold": 1},
+     "query_log_group_arn: '" + QUERY_LOG_GROUP[:-2] + "' is not a CloudWatch Logs log group ARN ending in ':*' (AMP needs"),
+    ({"query_log_group_arn": "/aws/vendedlogs/prometheus/prod/queries", "query_log_qsp_threshold": 1},
+     "query_log_group_arn: '/aws/vendedlogs/prometheus/prod/queries' is not a CloudWatch Logs log group ARN"),
+    ({"query_log_group_arn": QUERY_LOG_GROUP}, "query_log_qsp_threshold: required with query_log_group_arn"),
+    ({"query_log_group_arn": QUERY_LOG_GROUP, "query_log_qsp_threshold": -1},
+     "query_log_qsp_threshold: -1 is not a number of samples"),
+    ({"query_log_qsp_threshold": 1000}, "query_log_qsp_threshold: given without query_log_group_arn"),
+    ({"query_log_group_arn": "", "query_log_qsp_threshold": 1000}, "query_log_qsp_threshold: given without query_log_group_arn"),
+])
+def test_bad_query_logging_is_named_before_any_call(run, args, message):
+    result = run(alias="prod", **args)
+    assert result["failed"] is True and message in result["msg"], result["msg"]
