@@ -35,6 +35,16 @@ all:
     aws_region: us-east-1
     lambda_slack_webhook_url: https://hooks.slack.example/services/T0/B0/bench
     lambda_slack_webhook_stand_in: true
+    # the workspace as a production inventory has it: retention, a series cap, query logs, another
+    # account's principal allowed to remote-write
+    workspace_retention_period_in_days: 450
+    workspace_limits_per_label_set:
+      - label_set:
+          team: payments
+        max_series: 2000000
+    workspace_query_logging_enabled: true
+    workspace_shared_with:
+      remote_write: ["111122223333"]
   children:
     bench:
       hosts:

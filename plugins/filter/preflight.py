@@ -54,9 +54,32 @@ def _workspace(s):
                                           0, 2**63 - 1, " samples")
         if not s.get("workspace_logging_enabled"):  # the query log group takes the same retention
             problems += checks.retention_problems("workspace_log_retention_days", s.get("workspace_log_retention_days"))
+    problems += _shared_with_problems(s.get("workspace_shared_with"))
     problems += checks.workspace_configuration_problems(
         _int_or_same(s.get("workspace_retention_period_in_days")), s.get("workspace_limits_per_label_set"),
         "workspace_retention_period_in_days", "workspace_limits_per_label_set")
+    return problems
+
+
+def _shared_with_problems(shared_with):
+    if shared_with in (None, ""):
+        return []
+    if not isinstance(shared_with, dict):
+        return ["workspace_shared_with: a mapping of remote_write and query to lists of principals, or null"]
+    problems = [f"workspace_shared_with.{key}: unknown access (remote_write or query)"
+                for key in shared_with if key not in ("remote_write", "query")]
+    for access in ("remote_write", "query"):
+        principals = shared_with.get(access) or []
+        if not isinstance(principals, list):
+            problems.append(f"workspace_shared_with.{access}: a list of account ids or IAM principal ARNs")
+            continue
+        for index, principal in enumerate(principals):
+            field = f"workspace_shared_with.{access}[{index}]"
+            if re.fullmatch(r"[0-9]{12}", str(principal)):
+                continue
+            found = checks.arn_problems(field, principal, "iam")
+            if found or not str(principal).split(":", 5)[-1].startswith(("role/", "user/", "root")):
+                problems.append(f"{field}: {principal!r} is neither a 12-digit account id nor an IAM role, user or root ARN")
     return problems
 
 

@@ -545,8 +545,8 @@ class WorkspaceManager:
         wanted = wanted_logs(kind, self.params)
         code = status_of(current)[0]
         failed = code in ("CREATION_FAILED", "UPDATE_FAILED")
-        if wanted is None or (wanted == {} and not current) or (wanted and current and not failed
-                                                                 and kind.request_of(current) == wanted):
+        in_force = bool(current) and not failed and kind.request_of(current) == wanted
+        if wanted is None or (wanted == {} and not current) or (wanted and in_force):
             return current
         self.changed = True
         if self.module.check_mode:

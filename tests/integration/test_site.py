@@ -173,7 +173,15 @@ def assert_deployed_as_the_inventory_says():
         {"cloudWatchLogs": {"logGroupArn": log_groups["/aws/vendedlogs/prometheus/it-prod/queries"]},
          "filters": {"qspThreshold": 250000000}}]
     assert (logging["status"]["statusCode"], query_logging["status"]["statusCode"]) == ("ACTIVE", "ACTIVE")
+    # prod lets two other accounts' principals remote-write, through its resource policy
+    workspace_arn = _amp.describe_workspace(workspaceId=prod_id)["workspace"]["arn"]
+    policy = json.loads(_amp.describe_resource_policy(workspaceId=prod_id)["policyDocument"])
+    assert policy == {"Version": "2012-10-17", "Statement": [{
+        "Sid": "RemoteWrite", "Effect": "Allow", "Action": ["aps:RemoteWrite"], "Resource": workspace_arn,
+        "Principal": {"AWS": ["arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:role/eks-ingest"]}}]}
     dev_amp, dev_id = workspace_of("it-dev")
+    with pytest.raises(dev_amp.exceptions.ResourceNotFoundException):
+        dev_amp.describe_resource_policy(workspaceId=dev_id)
     with pytest.raises(dev_amp.exceptions.ResourceNotFoundException):
         dev_amp.describe_logging_configuration(workspaceId=dev_id)
     with pytest.raises(dev_amp.exceptions.ResourceNotFoundException):

@@ -14,6 +14,9 @@ class (``install()``) with subclasses that add:
   validation (exactly one CloudWatch Logs destination, a log group ARN ending in ':*', a QSP threshold
   of 0 or more), CREATING / UPDATING / DELETING, and injectable CREATION_FAILED / UPDATE_FAILED;
 - ListWorkspaces' alias filter matching prefixes, as AMP documents it;
+- workspace resource policies (Put / Describe / Delete) with a new revisionId at every Put, and
+  ConflictException for a Put or Delete naming another revision (or NO_POLICY when one exists) or
+  made while the policy is CREATING / UPDATING / DELETING (API_PutResourcePolicy.html);
 - workspace configurations (retention, limits per label set): AMP's default retention (150 days),
   its validation (retention 1-1095 days, label names and values as the API reference states them,
   no label set twice), UPDATING then ACTIVE, or UPDATE_FAILED with a statusReason keeping the
@@ -25,6 +28,7 @@ import json
 import re
 import threading
 import time
+import uuid
 from urllib.parse import unquote
 
 import moto.amp
@@ -215,6 +219,7 @@ class SandboxWorkspace(Workspace):
         self.alertmanager = None
         self.logging = None  # (dict, Lifecycle)
         self.query_logging = None  # (dict, Lifecycle)
+        self.resource_policy = None  # (dict, Lifecycle)
         self.configuration = {"retentionPeriodInDays": DEFAULT_RETENTION_DAYS, "limitsPerLabelSet": []}
         self.configuration_lifecycle = Lifecycle()
 
@@ -260,6 +265,8 @@ class SandboxAmpBackend(PrometheusServiceBackend):
                 workspace.logging = None
             if workspace.query_logging and workspace.query_logging[1].gone:
                 workspace.query_logging = None
+            if workspace.resource_policy and workspace.resource_policy[1].gone:
+                workspace.resource_policy = None
 
     # -- workspaces ---------------------------------------------------------------------------
 
@@ -492,6 +499,46 @@ class SandboxAmpBackend(PrometheusServiceBackend):
         _require_idle(lifecycle, workspace_id, "AWS::APS::QueryLoggingConfiguration")
         lifecycle.start("DELETING", GONE)
 
+    # -- resource policy ----------------------------------------------------------------------
+
+    @staticmethod
+    def _check_revision(workspace_id, current, revision_id):
+        found = current[0]["revisionId"] if current else "NO_POLICY"
+        if revision_id and revision_id != found:
+            raise ConflictException(f"The policy revision {revision_id} does not match the current revision {found}",
+                                    workspace_id, "AWS::APS::ResourcePolicy")
+        if current:
+            _require_idle(current[1], workspace_id, "AWS::APS::ResourcePolicy")
+
+    def put_resource_policy(self, workspace_id, document, revision_id):
+        workspace = self.describe_workspace(workspace_id)
+        try:
+            if not isinstance(json.loads(document or ""), dict):
+                raise ValueError("not an object")
+        except ValueError:
+            raise ValidationException("policyDocument is not a valid JSON policy document", "policyDocument") from None
+        current = workspace.resource_policy
+        self._check_revision(workspace_id, current, revision_id)
+        policy = {"policyDocument": document, "revisionId": str(uuid.uuid4())}
+        lifecycle = current[1] if current else Lifecycle()
+        workspace.resource_policy = (policy, lifecycle)
+        lifecycle.start("UPDATING" if current else "CREATING", "ACTIVE")
+        return {"policyStatus": lifecycle.settle(), "revisionId": policy["revisionId"]}
+
+    def describe_resource_policy(self, workspace_id):
+        workspace = self.describe_workspace(workspace_id)
+        if workspace.resource_policy is None:
+            raise NotFound("Resource policy", workspace_id, "AWS::APS::ResourcePolicy")
+        policy, lifecycle = workspace.resource_policy
+        return dict(policy, policyStatus=lifecycle.settle())
+
+    def delete_resource_policy(self, workspace_id, revision_id):
+        workspace = self.describe_workspace(workspace_id)
+        if workspace.resource_policy is None:
+            raise NotFound("Resource policy", workspace_id, "AWS::APS::ResourcePolicy")
+        self._check_revision(workspace_id, workspace.resource_policy, revision_id)
+        workspace.resource_policy[1].start("DELETING", GONE)
+
     # -- workspace configuration --------------------------------------------------------------
 
     def describe_workspace_configuration(self, workspace_id):
@@ -581,7 +628,6 @@ class SandboxAmpResponse(PrometheusServiceResponse):
             limits=params.get("limitsPerLabelSet"))
         return 202, {"status": 202}, json.dumps({"status": status})
 
-
     def create_query_logging_configuration(self):
         params = json.loads(self.body or "{}")
         status = self.amp_backend.create_query_logging_configuration(
@@ -602,6 +648,20 @@ class SandboxAmpResponse(PrometheusServiceResponse):
         self.amp_backend.delete_query_logging_configuration(workspace_id=self._workspace_id_before("logging"))
         return 202, {"status": 202}, ""
 
+    def put_resource_policy(self):
+        params = json.loads(self.body or "{}")
+        answer = self.amp_backend.put_resource_policy(workspace_id=self._workspace_id_before("policy"),
+                                                      document=params.get("policyDocument"), revision_id=params.get("revisionId"))
+        return 202, {"status": 202}, json.dumps(answer)
+
+    def describe_resource_policy(self):
+        return json.dumps(self.amp_backend.describe_resource_policy(workspace_id=self._workspace_id_before("policy")))
+
+    def delete_resource_policy(self):
+        revision_id = self.querystring.get("revisionId", [None])[0]
+        self.amp_backend.delete_resource_policy(workspace_id=self._workspace_id_before("policy"), revision_id=revision_id)
+        return 202, {"status": 202}, ""
+
 
 def install():
     """Swap moto's AMP backend and routes for the sandbox's; call before the first request."""
@@ -612,4 +672,5 @@ def install():
     paths["{0}/workspaces/(?P<workspace_id>[^/]+)/alertmanager/definition$"] = SandboxAmpResponse.dispatch
     paths["{0}/workspaces/(?P<workspace_id>[^/]+)/configuration$"] = SandboxAmpResponse.dispatch
     paths["{0}/workspaces/(?P<workspace_id>[^/]+)/logging/query$"] = SandboxAmpResponse.dispatch
+    paths["{0}/workspaces/(?P<workspace_id>[^/]+)/policy$"] = SandboxAmpResponse.dispatch
     moto.amp.urls.url_paths = paths

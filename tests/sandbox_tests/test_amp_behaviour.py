@@ -342,3 +342,39 @@ def test_injected_query_logging_update_failure_keeps_the_previous_threshold(amp,
     config = amp.describe_query_logging_configuration(workspaceId=workspace_id)["queryLoggingConfiguration"]
     assert config["status"]["statusCode"] == "UPDATE_FAILED" and "injected" in config["status"]["statusReason"]
     assert config["destinations"][0]["filters"]["qspThreshold"] == 1000
+
+
+# ---------------------------------------------------------------- resource policy
+
+SHARING = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, ' \
+          '"Action": "aps:RemoteWrite", "Resource": "*"}]}'
+
+
+def test_resource_policy_revisions_refuse_a_stale_writer(amp, workspace_id):
+    with pytest.raises(ClientError) as excinfo:
+        amp.describe_resource_policy(workspaceId=workspace_id)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    first = amp.put_resource_policy(workspaceId=workspace_id, policyDocument=SHARING, revisionId="NO_POLICY")
+    assert first["policyStatus"] == "CREATING"
+    settle()
+    described = amp.describe_resource_policy(workspaceId=workspace_id)
+    assert (described["policyDocument"], described["policyStatus"], described["revisionId"]) == (
+        SHARING, "ACTIVE", first["revisionId"])
+    with pytest.raises(ClientError) as excinfo:  # a second "first" writer
+        amp.put_resource_policy(workspaceId=workspace_id, policyDocument=SHARING, revisionId="NO_POLICY")
+    assert error_code(excinfo) == "ConflictException"
+    second = amp.put_resource_policy(workspaceId=workspace_id, policyDocument=SHARING.replace("1111", "4444"),
+                                     revisionId=first["revisionId"])
+    assert second["revisionId"] != first["revisionId"]
+    settle()
+    with pytest.raises(ClientError) as excinfo:  # deleting what was read before the second put
+        amp.delete_resource_policy(workspaceId=workspace_id, revisionId=first["revisionId"])
+    assert error_code(excinfo) == "ConflictException"
+    amp.delete_resource_policy(workspaceId=workspace_id, revisionId=second["revisionId"])
+    settle()
+    with pytest.raises(ClientError) as excinfo:
+        amp.describe_resource_policy(workspaceId=workspace_id)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as excinfo:
+        amp.put_resource_policy(workspaceId=workspace_id, policyDocument="{not json")
+    assert error_code(excinfo) == "ValidationException"
