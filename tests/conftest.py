@@ -13,6 +13,43 @@ from sandbox.control import Sandbox  # noqa: E402
 from support import TEST_AMP_DELAY  # noqa: E402
 
 
+# The modules whose tests take minutes, with their seconds in the CI run of stop 20 (2 cores).
+# pytest-xdist's worksteal gives each worker a contiguous share of the collection and lets an idle
+# worker steal from the end of another's: a 7-minute test that a worker reaches last decides when the
+# run ends (it did: 1514 s, the second worker idle at the end). So each worker's share starts with
+# its part of these, shared out longest first; whole modules, as some have module-scoped stacks.
+SLOW_MODULES = {
+    "integration/test_site.py": 460, "integration/test_multi_account.py": 250, "integration/test_iam_users.py": 220,
+    "integration/test_sns_kms.py": 185, "integration/test_slack_destinations.py": 165, "integration/test_e2e_chain.py": 155,
+    "integration/test_awx_jobs.py": 150, "integration/test_packaging.py": 150, "integration/test_preflight.py": 110,
+    "integration/test_chain_sns_lambda_slack.py": 100,
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    if workers < 2:
+        return
+
+    def module_of(item):
+        return next((name for name in SLOW_MODULES if item.nodeid.startswith("tests/" + name)), None)
+    shares = [[] for _share in range(workers)]
+    loads = [0] * workers
+    for name in sorted(SLOW_MODULES, key=SLOW_MODULES.get, reverse=True):
+        share = loads.index(min(loads))
+        shares[share] += [item for item in items if module_of(item) == name]
+        loads[share] += SLOW_MODULES[name]
+    rest = [item for item in items if module_of(item) is None]
+    # xdist hands worker i the i-th contiguous slice of len(items) // workers (the last one the rest).
+    size = len(items) // workers
+    ordered = []
+    for index, share in enumerate(shares):
+        room = (size if index < workers - 1 else len(items)) - len(ordered) - len(share)
+        taken, rest = rest[:max(room, 0)], rest[max(room, 0):]
+        ordered += share + taken
+    items[:] = ordered + rest
+
+
 @pytest.fixture(scope="session")
 def sandbox_server(tmp_path_factory):
     """One sandbox server for the whole test session; it stops at the end, or when pytest dies."""

@@ -29,7 +29,7 @@ def claim(client, key, claimant):
 
 
 def test_of_concurrent_conditional_claims_exactly_one_wins(dynamodb, aws_client):
-    clients = [aws_client("dynamodb") for _ in range(8)]
+    clients = [aws_client("dynamodb") for _client in range(8)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         for round_ in range(200):
             key = f"delivery#payments#m{round_}"
