@@ -36,7 +36,7 @@ all:
     lambda_slack_webhook_url: https://hooks.slack.example/services/T0/B0/bench
     lambda_slack_webhook_stand_in: true
     # the workspace as a production inventory has it: retention, a series cap, query logs, another
-    # account's principal allowed to remote-write
+    # account's principal allowed to remote-write, a managed scraper of an EKS cluster
     workspace_retention_period_in_days: 450
     workspace_limits_per_label_set:
       - label_set:
@@ -45,6 +45,9 @@ all:
     workspace_query_logging_enabled: true
     workspace_shared_with:
       remote_write: ["111122223333"]
+    workspace_scrapers:
+      - cluster_arn: arn:aws:eks:us-east-1:123456789012:cluster/bench
+        subnet_ids: [subnet-0a1b]
   children:
     bench:
       hosts:

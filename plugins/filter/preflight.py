@@ -55,6 +55,7 @@ def _workspace(s):
         if not s.get("workspace_logging_enabled"):  # the query log group takes the same retention
             problems += checks.retention_problems("workspace_log_retention_days", s.get("workspace_log_retention_days"))
     problems += _shared_with_problems(s.get("workspace_shared_with"))
+    problems += _scraper_problems(s.get("workspace_scrapers"))
     problems += checks.workspace_configuration_problems(
         _int_or_same(s.get("workspace_retention_period_in_days")), s.get("workspace_limits_per_label_set"),
         "workspace_retention_period_in_days", "workspace_limits_per_label_set")
@@ -80,6 +81,35 @@ def _shared_with_problems(shared_with):
             found = checks.arn_problems(field, principal, "iam")
             if found or not str(principal).split(":", 5)[-1].startswith(("role/", "user/", "root")):
                 problems.append(f"{field}: {principal!r} is neither a 12-digit account id nor an IAM role, user or root ARN")
+    return problems
+
+
+def _scraper_problems(scrapers):
+    if scrapers in (None, ""):
+        return []
+    if not isinstance(scrapers, list):
+        return ["workspace_scrapers: a list of {cluster_arn, subnet_ids, ...}"]
+    problems, clusters = [], []
+    for index, scraper in enumerate(scrapers):
+        field = f"workspace_scrapers[{index}]"
+        if not isinstance(scraper, dict):
+            problems.append(f"{field}: a mapping with cluster_arn and subnet_ids")
+            continue
+        cluster = scraper.get("cluster_arn")
+        problems += checks.arn_problems(f"{field}.cluster_arn", cluster, "eks", resource_prefix="cluster/")
+        if cluster in clusters:
+            problems.append(f"{field}.cluster_arn: {cluster} is listed twice")
+        clusters.append(cluster)
+        subnets = scraper.get("subnet_ids")
+        if not isinstance(subnets, list) or not 1 <= len(subnets) <= 5 or \
+                not all(re.fullmatch(r"subnet-[0-9a-z]+", str(subnet)) for subnet in subnets):
+            problems.append(f"{field}.subnet_ids: one to five subnet ids (subnet-...)")
+        groups = scraper.get("security_group_ids")
+        if groups is not None and (not isinstance(groups, list) or not 1 <= len(groups) <= 5 or
+                                   not all(re.fullmatch(r"sg-[0-9a-z]+", str(group)) for group in groups)):
+            problems.append(f"{field}.security_group_ids: one to five security group ids (sg-...)")
+        if scraper.get("scrape_configuration") is not None:
+            problems += checks.scrape_configuration_problems(scraper["scrape_configuration"], f"{field}.scrape_configuration")
     return problems
 
 

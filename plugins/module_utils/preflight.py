@@ -19,6 +19,13 @@ import re
 
 import importlib
 
+try:
+    import yaml
+except ImportError:  # ansible-core depends on PyYAML; the guard keeps the import sanity test honest
+    yaml = None
+
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import run_validator
+
 # Resource names, per service: (maximum length, allowed characters as a regexp, how a user reads it).
 NAME_RULES = {
     # AMP CreateWorkspace alias (botocore: 1-100 characters).
@@ -303,3 +310,65 @@ def duplicates(entries):
         else:
             seen[key] = host
     return found
+
+
+# -- scrape configurations (amp_scraper, the workspace role's preflight) ---------------------------
+
+SCRAPE_DURATION = re.compile(r"^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$")
+UNITS_SECONDS = {"y": 31536000, "w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
+# A promtool built without a service discovery (Debian's leaves some out) refuses configurations AMP takes.
+MISSING_DISCOVERY = re.compile(r"field \w+_sd_configs not found in type config\.ScrapeConfig")
+
+
+def seconds(duration):
+    if not isinstance(duration, str) or not duration or not SCRAPE_DURATION.match(duration):
+        return None
+    total = 0.0
+    for amount, unit in re.findall(r"(\d+)(ms|y|w|d|h|m|s)", duration):
+        total += int(amount) * UNITS_SECONDS[unit]
+    return total
+
+
+def scrape_configuration_problems(text, field="scrape_configuration"):
+    """What Prometheus (and so AMP) would refuse in a scrape configuration, each naming where.
+
+    Checked structurally here (YAML, jobs, names, durations); then by ``promtool check config`` when
+    it is installed and knows the service discoveries the configuration uses.
+    """
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return [f"{field}: not YAML ({exc})"]
+    if not isinstance(document, dict):
+        return [f"{field}: a Prometheus configuration (a mapping with scrape_configs)"]
+    jobs = document.get("scrape_configs")
+    if not isinstance(jobs, list) or not jobs:
+        return [f"{field}.scrape_configs: at least one job"]
+    problems = []
+    defaults = document.get("global") or {}
+    for key in ("scrape_interval", "scrape_timeout"):
+        if key in defaults and seconds(defaults[key]) is None:
+            problems.append(f"{field}.global.{key}: {defaults[key]!r} is not a Prometheus duration")
+    names = []
+    for index, job in enumerate(jobs):
+        where = f"{field}.scrape_configs[{index}]"
+        if not isinstance(job, dict) or not isinstance(job.get("job_name"), str) or not job["job_name"]:
+            problems.append(f"{where}.job_name: every job needs a name")
+            continue
+        where = f"{field}.scrape_configs[{job['job_name']}]"
+        if job["job_name"] in names:
+            problems.append(f"{where}: job_name used twice")
+        names.append(job["job_name"])
+        interval = seconds(job.get("scrape_interval", defaults.get("scrape_interval", "1m")))
+        timeout = seconds(job.get("scrape_timeout", defaults.get("scrape_timeout", "10s")))
+        for key in ("scrape_interval", "scrape_timeout"):
+            if key in job and seconds(job[key]) is None:
+                problems.append(f"{where}.{key}: {job[key]!r} is not a Prometheus duration")
+        if interval and timeout and timeout > interval and not problems:
+            problems.append(f"{where}.scrape_timeout: longer than its scrape_interval")
+    if problems:
+        return problems
+    complaint = run_validator("promtool", ["check", "config", "prometheus.yml"], {"prometheus.yml": text})
+    if complaint and not MISSING_DISCOVERY.search(complaint):
+        return [f"{field}: {complaint}"]
+    return []

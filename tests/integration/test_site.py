@@ -58,6 +58,11 @@ def test_site_life_cycle_check_converge_rerun_change_teardown(deploy_env, tmp_pa
     assert first.total("changed") >= 20
     assert WEBHOOK not in first.stdout and "it-secret-token" not in first.stdout + first.stderr
     assert_deployed_as_the_inventory_says()
+    # the summary names each scraper's role, the principal of the cluster's EKS access entry
+    summary = {host: result["msg"] for _play, name, host, result in first.task_results() if name == "Summary"}
+    scraper = client(None, "amp", "it-prod").list_scrapers()["scrapers"][0]
+    assert summary["it-prod"]["scraper_role_arns"] == {scraper["source"]["eksConfiguration"]["clusterArn"]: scraper["roleArn"]}
+    assert summary["it-dev"]["scraper_role_arns"] == {}
 
     sandbox.clear_requests()
     second = ok(run_playbook(SITE, INVENTORY))
@@ -69,21 +74,28 @@ def test_site_life_cycle_check_converge_rerun_change_teardown(deploy_env, tmp_pa
     assert again_check.total("changed") == 0, again_check.changed_tasks()
     assert write_calls(sandbox) == [], "check mode on a converged account wrote to AWS (a change set?)"
 
-    # Changing one prod threshold changes only prod's namespace.
+    # Changing one prod threshold changes only prod's namespace; moving prod's scraper to another
+    # cluster makes the new scraper and deletes the one no longer listed.
     inventory = tmp_path / "inventory"
     shutil.copytree(INVENTORY, inventory)
     prod_vars = inventory / "group_vars" / "prod.yml"
-    prod_vars.write_text(prod_vars.read_text().replace("value: 800000000", "value: 900000000"))
+    prod_vars.write_text(prod_vars.read_text().replace("value: 800000000", "value: 900000000")
+                         .replace("cluster/it-prod", "cluster/it-prod-2"))
     rerun = ok(run_playbook(SITE, str(inventory)))
-    assert rerun.changed_tasks() == [("amp.alerting.alerting : Rule groups namespace with the inventory's thresholds", "it-prod")]
+    assert rerun.changed_tasks() == [
+        ("amp.alerting.workspace : Managed scrapers of the inventory's EKS clusters", "it-prod"),
+        ("amp.alerting.workspace : Delete the scrapers no longer in workspace_scrapers", "it-prod"),
+        ("amp.alerting.alerting : Rule groups namespace with the inventory's thresholds", "it-prod")]
     amp, prod_id = workspace_of("it-prod")
     data = amp.describe_rule_groups_namespace(workspaceId=prod_id, name="amp-alerting")["ruleGroupsNamespace"]["data"]
     assert b"> 900000000" in data
+    assert [s["alias"] for s in amp.list_scrapers()["scrapers"]] == ["it-prod-it-prod-2"]
 
     # Teardown leaves nothing behind, and a second teardown has nothing to do.
     ok(run_playbook(TEARDOWN, INVENTORY))
     for host, region in REGIONS.items():
         assert client(None, "amp", host).list_workspaces()["workspaces"] == []
+        assert client(None, "amp", host).list_scrapers()["scrapers"] == []
         assert client(None, "sns", host).list_topics()["Topics"] == []
         assert client(None, "lambda", host).list_functions()["Functions"] == []
         assert client(None, "sqs", host).list_queues().get("QueueUrls", []) == []
@@ -173,6 +185,11 @@ def assert_deployed_as_the_inventory_says():
         {"cloudWatchLogs": {"logGroupArn": log_groups["/aws/vendedlogs/prometheus/it-prod/queries"]},
          "filters": {"qspThreshold": 250000000}}]
     assert (logging["status"]["statusCode"], query_logging["status"]["statusCode"]) == ("ACTIVE", "ACTIVE")
+    # prod's cluster is scraped into prod's workspace by a scraper the role tagged as its own
+    scrapers = _amp.list_scrapers()["scrapers"]
+    assert [(s["alias"], s["destination"]["ampConfiguration"]["workspaceArn"], s["tags"]["amp-alerting-workspace"])
+            for s in scrapers] == [("it-prod-it-prod", _amp.describe_workspace(workspaceId=prod_id)["workspace"]["arn"], "it-prod")]
+
     # prod lets two other accounts' principals remote-write, through its resource policy
     workspace_arn = _amp.describe_workspace(workspaceId=prod_id)["workspace"]["arn"]
     policy = json.loads(_amp.describe_resource_policy(workspaceId=prod_id)["policyDocument"])

@@ -17,6 +17,15 @@ class (``install()``) with subclasses that add:
 - workspace resource policies (Put / Describe / Delete) with a new revisionId at every Put, and
   ConflictException for a Put or Delete naming another revision (or NO_POLICY when one exists) or
   made while the policy is CREATING / UPDATING / DELETING (API_PutResourcePolicy.html);
+- anomaly detectors (Create / Describe / Put / Delete / List): the API reference's validation (the query
+  wrapped in one of AMP's aggregations, parsed with promql_parser; interval, shingle and sample size
+  ranges; one member in each union), a ConflictException for an alias in use, CREATING / UPDATING /
+  DELETING, injectable CREATION_FAILED / UPDATE_FAILED. Every Put is a retraining in AMP; tests count
+  the PutAnomalyDetector requests in the sandbox's request log. It runs no Random Cut Forest;
+- managed scrapers (Create / Describe / Update / Delete / List, GetDefaultScraperConfiguration, the
+  scraper logging configuration): a scraper's service-linked role ARN, the source that UpdateScraper
+  cannot change, statuses incl. injectable CREATION_FAILED / UPDATE_FAILED and DELETION_FAILED, the
+  scrape configuration checked as YAML with scrape_configs. It scrapes nothing;
 - workspace configurations (retention, limits per label set): AMP's default retention (150 days),
   its validation (retention 1-1095 days, label names and values as the API reference states them,
   no label set twice), UPDATING then ACTIVE, or UPDATE_FAILED with a statusReason keeping the
@@ -35,6 +44,8 @@ import moto.amp
 import moto.amp.models
 import moto.amp.responses
 import moto.amp.urls
+import promql_parser
+import yaml
 from moto.amp.exceptions import AmpException, ResourceNotFoundException
 from moto.amp.models import PrometheusServiceBackend, RuleGroupNamespace, Workspace
 from moto.amp.responses import PrometheusServiceResponse
@@ -211,6 +222,122 @@ def _configuration_problem(retention, limits):
     return None
 
 
+# API_RandomCutForestConfiguration.html: the aggregations a detector's query may be wrapped in.
+ANOMALY_AGGREGATIONS = ("avg", "count", "group", "max", "min", "quantile", "stddev", "stdvar", "sum")
+
+
+def _anomaly_problem(body):
+    """AMP's ValidationException for a Create/PutAnomalyDetector body, as (message, field) or None."""
+    forest = (body.get("configuration") or {}).get("randomCutForest")
+    if not isinstance(forest, dict) or not forest.get("query"):
+        return "configuration.randomCutForest.query is required", "configuration"
+    try:
+        expr = promql_parser.parse(forest["query"])
+        while type(expr).__name__ == "ParenExpr":
+            expr = expr.expr
+    except Exception as exc:  # noqa: BLE001 - the parser's message is AMP's answer here
+        return f"query does not parse: {exc}", "configuration.randomCutForest.query"
+    if type(expr).__name__ != "AggregateExpr" or str(expr.op) not in ANOMALY_AGGREGATIONS:
+        return (f"Random Cut Forest queries must be wrapped by a supported aggregation ({', '.join(ANOMALY_AGGREGATIONS)})",
+                "configuration.randomCutForest.query")
+    for field, low, high in (("shingleSize", 2, 1024), ("sampleSize", 256, 1024)):
+        if field in forest and not low <= forest[field] <= high:
+            return f"{field} must be between {low} and {high}", f"configuration.randomCutForest.{field}"
+    for field in ("ignoreNearExpectedFromAbove", "ignoreNearExpectedFromBelow"):
+        if field in forest and len(forest[field]) != 1:
+            return f"{field} takes exactly one of amount and ratio", f"configuration.randomCutForest.{field}"
+    interval = body.get("evaluationIntervalInSeconds")
+    if interval is not None and not 30 <= interval <= 86400:
+        return "evaluationIntervalInSeconds must be between 30 and 86400", "evaluationIntervalInSeconds"
+    if "missingDataAction" in body and len(body["missingDataAction"]) != 1:
+        return "missingDataAction takes exactly one of markAsAnomaly and skip", "missingDataAction"
+    return None
+
+
+class AnomalyDetector:
+    DEFAULT_INTERVAL = 60  # API_CreateAnomalyDetector.html
+
+    def __init__(self, workspace, alias, tag_fn):
+        self.detector_id = f"ad-{uuid.uuid4()}"
+        self.arn = workspace.arn.replace(":workspace/", ":anomalydetector/") + "/" + self.detector_id
+        self.alias = alias
+        self.body = {}
+        self.created_at = self.modified_at = unix_time()
+        self.lifecycle = Lifecycle()
+        self._tags = tag_fn
+
+    def apply(self, body):
+        self.body = {key: body[key] for key in ("evaluationIntervalInSeconds", "missingDataAction", "configuration", "labels")
+                     if key in body}
+        self.body.setdefault("evaluationIntervalInSeconds", self.DEFAULT_INTERVAL)
+        self.modified_at = unix_time()
+
+    def summary(self):
+        return {"arn": self.arn, "anomalyDetectorId": self.detector_id, "alias": self.alias, "status": self.lifecycle.as_dict(),
+                "createdAt": self.created_at, "modifiedAt": self.modified_at, "tags": self._tags(self.arn)}
+
+    def to_dict(self):
+        status = self.lifecycle.as_dict()  # settles first: the body then matches the status
+        return dict(self.body, **dict(self.summary(), status=status))
+
+
+# The configuration GetDefaultScraperConfiguration answers with: the shape of AMP's default (global
+# scrape settings and Kubernetes service discovery jobs), shortened.
+DEFAULT_SCRAPE_CONFIGURATION = b"""global:
+  scrape_interval: 30s
+scrape_configs:
+  - job_name: pod_exporter
+    kubernetes_sd_configs:
+      - role: pod
+  - job_name: cadvisor
+    scheme: https
+    authorization:
+      type: Bearer
+      credentials_file: /var/run/secrets/kubernetes.io/serviceaccount/token
+    kubernetes_sd_configs:
+      - role: node
+"""
+
+
+def _scrape_configuration_problem(blob):
+    try:
+        document = yaml.safe_load(base64.b64decode(blob or b"").decode("utf-8"))
+    except (ValueError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        return f"scrapeConfiguration is not valid YAML: {exc}"
+    if not isinstance(document, dict) or not isinstance(document.get("scrape_configs"), list) or not document["scrape_configs"]:
+        return "scrapeConfiguration must have at least one scrape_configs entry"
+    return None
+
+
+class Scraper:
+    def __init__(self, account_id, region, body, tag_fn):
+        self.scraper_id = f"s-{uuid.uuid4()}"
+        self.arn = f"arn:aws:aps:{region}:{account_id}:scraper/{self.scraper_id}"
+        # AMP makes one service-linked role per scraper, named after it
+        self.role_arn = (f"arn:aws:iam::{account_id}:role/aws-service-role/scraper.aps.amazonaws.com/"
+                         f"AWSServiceRoleForAmazonPrometheusScraper_{self.scraper_id[2:14]}")
+        self.body = {key: body[key] for key in ("alias", "scrapeConfiguration", "source", "destination", "roleConfiguration")
+                     if key in body}
+        self.created_at = self.modified_at = unix_time()
+        self.lifecycle = Lifecycle()
+        self.logging = None  # (dict, Lifecycle)
+        self._tags = tag_fn
+
+    def summary(self):
+        status = self.lifecycle.as_dict()
+        result = {key: value for key, value in self.body.items() if key != "scrapeConfiguration"}
+        result.update(scraperId=self.scraper_id, arn=self.arn, roleArn=self.role_arn, status={"statusCode": status["statusCode"]},
+                      createdAt=self.created_at, lastModifiedAt=self.modified_at, tags=self._tags(self.arn))
+        if "statusReason" in status:
+            result["statusReason"] = status["statusReason"]
+        return result
+
+    def to_dict(self):
+        result = self.summary()
+        result["scrapeConfiguration"] = self.body["scrapeConfiguration"]
+        return result
+
+
 class SandboxWorkspace(Workspace):
     def __init__(self, *args, kms_key_arn=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -220,6 +347,7 @@ class SandboxWorkspace(Workspace):
         self.logging = None  # (dict, Lifecycle)
         self.query_logging = None  # (dict, Lifecycle)
         self.resource_policy = None  # (dict, Lifecycle)
+        self.anomaly_detectors = {}  # id -> AnomalyDetector
         self.configuration = {"retentionPeriodInDays": DEFAULT_RETENTION_DAYS, "limitsPerLabelSet": []}
         self.configuration_lifecycle = Lifecycle()
 
@@ -267,6 +395,9 @@ class SandboxAmpBackend(PrometheusServiceBackend):
                 workspace.query_logging = None
             if workspace.resource_policy and workspace.resource_policy[1].gone:
                 workspace.resource_policy = None
+            for detector_id, detector in list(workspace.anomaly_detectors.items()):
+                if detector.lifecycle.gone:
+                    del workspace.anomaly_detectors[detector_id]
 
     # -- workspaces ---------------------------------------------------------------------------
 
@@ -539,6 +670,168 @@ class SandboxAmpBackend(PrometheusServiceBackend):
         self._check_revision(workspace_id, workspace.resource_policy, revision_id)
         workspace.resource_policy[1].start("DELETING", GONE)
 
+    # -- anomaly detectors --------------------------------------------------------------------
+
+    def _detector(self, workspace_id, detector_id):
+        workspace = self.describe_workspace(workspace_id)
+        if detector_id not in workspace.anomaly_detectors:
+            raise NotFound("Anomaly detector", detector_id, "AWS::APS::AnomalyDetector")
+        return workspace.anomaly_detectors[detector_id]
+
+    def create_anomaly_detector(self, workspace_id, body):
+        workspace = self.describe_workspace(workspace_id)
+        problem = _anomaly_problem(body)
+        if problem:
+            raise ValidationException(*problem)
+        alias = body.get("alias") or ""
+        if any(d.alias == alias for d in workspace.anomaly_detectors.values()):
+            raise ConflictException(f"An anomaly detector with alias {alias} already exists", alias, "AWS::APS::AnomalyDetector")
+        detector = AnomalyDetector(workspace, alias, self.list_tags_for_resource)
+        detector.apply(body)
+        workspace.anomaly_detectors[detector.detector_id] = detector
+        self.tag_resource(detector.arn, body.get("tags") or {})
+        failed = SETTINGS.take_async_failure("CreateAnomalyDetector")
+        detector.lifecycle.start("CREATING", "CREATION_FAILED" if failed else "ACTIVE",
+                                 "injected CreateAnomalyDetector failure (sandbox fault injection)" if failed else None)
+        return detector
+
+    def put_anomaly_detector(self, workspace_id, detector_id, body):
+        detector = self._detector(workspace_id, detector_id)
+        problem = _anomaly_problem(body)
+        if problem:
+            raise ValidationException(*problem)
+        _require_idle(detector.lifecycle, detector_id, "AWS::APS::AnomalyDetector")
+        previous = dict(detector.body)
+        detector.apply(body)  # AMP retrains with the new configuration at once
+        failed = SETTINGS.take_async_failure("PutAnomalyDetector")
+
+        def settle(outcome):
+            if outcome == "UPDATE_FAILED":
+                detector.body = previous
+
+        detector.lifecycle.start("UPDATING", "UPDATE_FAILED" if failed else "ACTIVE",
+                                 "injected PutAnomalyDetector failure (sandbox fault injection)" if failed else None, settle)
+        return detector
+
+    def describe_anomaly_detector(self, workspace_id, detector_id):
+        return self._detector(workspace_id, detector_id)
+
+    def delete_anomaly_detector(self, workspace_id, detector_id):
+        detector = self._detector(workspace_id, detector_id)
+        _require_idle(detector.lifecycle, detector_id, "AWS::APS::AnomalyDetector")
+        detector.lifecycle.start("DELETING", GONE)
+
+    def list_anomaly_detectors(self, workspace_id, alias=None):
+        workspace = self.describe_workspace(workspace_id)
+        return [d for d in workspace.anomaly_detectors.values() if not alias or d.alias == alias]
+
+    # -- scrapers -----------------------------------------------------------------------------
+
+    def _scraper(self, scraper_id):
+        self._settle_scrapers()
+        scrapers = self.__dict__.setdefault("scrapers", {})
+        if scraper_id not in scrapers:
+            raise NotFound("Scraper", scraper_id, "AWS::APS::Scraper")
+        return scrapers[scraper_id]
+
+    def _settle_scrapers(self):
+        scrapers = self.__dict__.setdefault("scrapers", {})
+        for scraper_id, scraper in list(scrapers.items()):
+            if scraper.lifecycle.gone:
+                del scrapers[scraper_id]
+            elif scraper.logging and scraper.logging[1].gone:
+                scraper.logging = None
+
+    def create_scraper(self, body):
+        problem = _scrape_configuration_problem((body.get("scrapeConfiguration") or {}).get("configurationBlob"))
+        if problem:
+            raise ValidationException(problem, "scrapeConfiguration")
+        workspace_arn = ((body.get("destination") or {}).get("ampConfiguration") or {}).get("workspaceArn", "")
+        workspace_id = workspace_arn.rsplit("/", 1)[-1]
+        if workspace_id not in self.workspaces:
+            raise ValidationException(f"destination workspace {workspace_arn} not found", "destination")
+        scraper = Scraper(self.account_id, self.region_name, body, self.list_tags_for_resource)
+        self.__dict__.setdefault("scrapers", {})[scraper.scraper_id] = scraper
+        self.tag_resource(scraper.arn, body.get("tags") or {})
+        failed = SETTINGS.take_async_failure("CreateScraper")
+        scraper.lifecycle.start("CREATING", "CREATION_FAILED" if failed else "ACTIVE",
+                                "injected CreateScraper failure (sandbox fault injection)" if failed else None)
+        return scraper
+
+    def update_scraper(self, scraper_id, body):
+        scraper = self._scraper(scraper_id)
+        _require_idle(scraper.lifecycle, scraper_id, "AWS::APS::Scraper")
+        if "scrapeConfiguration" in body:
+            problem = _scrape_configuration_problem(body["scrapeConfiguration"].get("configurationBlob"))
+            if problem:
+                raise ValidationException(problem, "scrapeConfiguration")
+        previous = dict(scraper.body)
+        scraper.body.update({key: body[key] for key in ("alias", "scrapeConfiguration", "destination", "roleConfiguration")
+                             if key in body})
+        scraper.modified_at = unix_time()
+        failed = SETTINGS.take_async_failure("UpdateScraper")
+
+        def settle(outcome):
+            if outcome == "UPDATE_FAILED":
+                scraper.body = previous
+
+        scraper.lifecycle.start("UPDATING", "UPDATE_FAILED" if failed else "ACTIVE",
+                                "injected UpdateScraper failure (sandbox fault injection)" if failed else None, settle)
+        return scraper
+
+    def describe_scraper(self, scraper_id):
+        return self._scraper(scraper_id)
+
+    def delete_scraper(self, scraper_id):
+        scraper = self._scraper(scraper_id)
+        _require_idle(scraper.lifecycle, scraper_id, "AWS::APS::Scraper")
+        if SETTINGS.take_async_failure("DeleteScraper"):
+            scraper.lifecycle.start("DELETING", "DELETION_FAILED", "injected DeleteScraper failure (sandbox fault injection)")
+        else:
+            scraper.lifecycle.start("DELETING", GONE)
+
+    def list_scrapers(self, filters):
+        self._settle_scrapers()
+        found = []
+        for scraper in self.__dict__.setdefault("scrapers", {}).values():
+            summary = scraper.summary()
+            values = {"alias": summary.get("alias"), "status": summary["status"]["statusCode"],
+                      "sourceArn": ((summary.get("source") or {}).get("eksConfiguration") or {}).get("clusterArn"),
+                      "destinationArn": ((summary.get("destination") or {}).get("ampConfiguration") or {}).get("workspaceArn")}
+            if all(values.get(key) in wanted for key, wanted in (filters or {}).items()):
+                found.append(summary)
+        return found
+
+    def update_scraper_logging_configuration(self, scraper_id, body):
+        scraper = self._scraper(scraper_id)
+        log_group_arn = ((body.get("loggingDestination") or {}).get("cloudWatchLogs") or {}).get("logGroupArn", "")
+        if not QUERY_LOG_GROUP_ARN.match(log_group_arn):
+            raise ValidationException("logGroupArn must be a CloudWatch Logs log group ARN ending in ':*'",
+                                      "loggingDestination.cloudWatchLogs.logGroupArn")
+        config = {"loggingDestination": body["loggingDestination"],
+                  "scraperComponents": body.get("scraperComponents") or [], "modifiedAt": unix_time()}
+        if scraper.logging:
+            _require_idle(scraper.logging[1], scraper_id, "AWS::APS::ScraperLoggingConfiguration")
+            scraper.logging = (config, scraper.logging[1])
+            scraper.logging[1].start("UPDATING", "ACTIVE")
+        else:
+            scraper.logging = (config, Lifecycle())
+            scraper.logging[1].start("CREATING", "ACTIVE")
+        return scraper.logging[1].as_dict()
+
+    def describe_scraper_logging_configuration(self, scraper_id):
+        scraper = self._scraper(scraper_id)
+        if scraper.logging is None:
+            raise NotFound("Scraper logging configuration", scraper_id, "AWS::APS::ScraperLoggingConfiguration")
+        config, lifecycle = scraper.logging
+        return dict(config, scraperId=scraper_id, status=lifecycle.as_dict())
+
+    def delete_scraper_logging_configuration(self, scraper_id):
+        scraper = self._scraper(scraper_id)
+        if scraper.logging is None:
+            raise NotFound("Scraper logging configuration", scraper_id, "AWS::APS::ScraperLoggingConfiguration")
+        scraper.logging[1].start("DELETING", GONE)
+
     # -- workspace configuration --------------------------------------------------------------
 
     def describe_workspace_configuration(self, workspace_id):
@@ -662,6 +955,80 @@ class SandboxAmpResponse(PrometheusServiceResponse):
         self.amp_backend.delete_resource_policy(workspace_id=self._workspace_id_before("policy"), revision_id=revision_id)
         return 202, {"status": 202}, ""
 
+    def _detector_path(self):
+        parts = unquote(self.path).rstrip("/").split("/")
+        index = parts.index("anomalydetectors")
+        return parts[index - 1], (parts[index + 1] if len(parts) > index + 1 else None)
+
+    def create_anomaly_detector(self):
+        workspace_id = self._detector_path()[0]
+        detector = self.amp_backend.create_anomaly_detector(workspace_id, json.loads(self.body or "{}"))
+        return 202, {"status": 202}, json.dumps({"anomalyDetectorId": detector.detector_id, "arn": detector.arn,
+                                                 "status": detector.lifecycle.as_dict(), "tags": detector.summary()["tags"]})
+
+    def put_anomaly_detector(self):
+        workspace_id, detector_id = self._detector_path()
+        detector = self.amp_backend.put_anomaly_detector(workspace_id, detector_id, json.loads(self.body or "{}"))
+        return 202, {"status": 202}, json.dumps({"anomalyDetectorId": detector.detector_id, "arn": detector.arn,
+                                                 "status": detector.lifecycle.as_dict()})
+
+    def describe_anomaly_detector(self):
+        workspace_id, detector_id = self._detector_path()
+        return json.dumps({"anomalyDetector": self.amp_backend.describe_anomaly_detector(workspace_id, detector_id).to_dict()})
+
+    def delete_anomaly_detector(self):
+        workspace_id, detector_id = self._detector_path()
+        self.amp_backend.delete_anomaly_detector(workspace_id, detector_id)
+        return 202, {"status": 202}, ""
+
+    def list_anomaly_detectors(self):
+        workspace_id = self._detector_path()[0]
+        alias = self.querystring.get("alias", [None])[0]
+        detectors = self.amp_backend.list_anomaly_detectors(workspace_id, alias)
+        return json.dumps({"anomalyDetectors": [detector.summary() for detector in detectors]})
+
+    def _scraper_id(self):
+        parts = unquote(self.path).rstrip("/").split("/")
+        return parts[parts.index("scrapers") + 1]
+
+    def create_scraper(self):
+        scraper = self.amp_backend.create_scraper(json.loads(self.body or "{}"))
+        return 202, {"status": 202}, json.dumps({"scraperId": scraper.scraper_id, "arn": scraper.arn,
+                                                 "status": scraper.summary()["status"], "tags": scraper.summary()["tags"]})
+
+    def update_scraper(self):
+        scraper = self.amp_backend.update_scraper(self._scraper_id(), json.loads(self.body or "{}"))
+        return 202, {"status": 202}, json.dumps({"scraperId": scraper.scraper_id, "arn": scraper.arn,
+                                                 "status": scraper.summary()["status"]})
+
+    def describe_scraper(self):
+        return json.dumps({"scraper": self.amp_backend.describe_scraper(self._scraper_id()).to_dict()})
+
+    def delete_scraper(self):
+        scraper_id = self._scraper_id()
+        self.amp_backend.delete_scraper(scraper_id)
+        return 202, {"status": 202}, json.dumps({"scraperId": scraper_id, "status": {"statusCode": "DELETING"}})
+
+    def list_scrapers(self):
+        # ListScrapers' filters map arrives as repeated query parameters: ?alias=a&status=ACTIVE
+        filters = {key: list(values) if isinstance(values, list) else [values]
+                   for key, values in self.querystring.items() if key in ("alias", "status", "sourceArn", "destinationArn")}
+        return json.dumps({"scrapers": self.amp_backend.list_scrapers(filters)})
+
+    def get_default_scraper_configuration(self):
+        return json.dumps({"configuration": base64.b64encode(DEFAULT_SCRAPE_CONFIGURATION).decode()})
+
+    def update_scraper_logging_configuration(self):
+        status = self.amp_backend.update_scraper_logging_configuration(self._scraper_id(), json.loads(self.body or "{}"))
+        return 202, {"status": 202}, json.dumps({"status": status})
+
+    def describe_scraper_logging_configuration(self):
+        return json.dumps(self.amp_backend.describe_scraper_logging_configuration(self._scraper_id()))
+
+    def delete_scraper_logging_configuration(self):
+        self.amp_backend.delete_scraper_logging_configuration(self._scraper_id())
+        return 202, {"status": 202}, ""
+
 
 def install():
     """Swap moto's AMP backend and routes for the sandbox's; call before the first request."""
@@ -673,4 +1040,10 @@ def install():
     paths["{0}/workspaces/(?P<workspace_id>[^/]+)/configuration$"] = SandboxAmpResponse.dispatch
     paths["{0}/workspaces/(?P<workspace_id>[^/]+)/logging/query$"] = SandboxAmpResponse.dispatch
     paths["{0}/workspaces/(?P<workspace_id>[^/]+)/policy$"] = SandboxAmpResponse.dispatch
+    paths["{0}/workspaces/(?P<workspace_id>[^/]+)/anomalydetectors$"] = SandboxAmpResponse.dispatch
+    paths["{0}/scrapers$"] = SandboxAmpResponse.dispatch
+    paths["{0}/scrapers/(?P<scraper_id>[^/]+)$"] = SandboxAmpResponse.dispatch
+    paths["{0}/scrapers/(?P<scraper_id>[^/]+)/logging-configuration$"] = SandboxAmpResponse.dispatch
+    paths["{0}/scraperconfiguration$"] = SandboxAmpResponse.dispatch
+    paths["{0}/workspaces/(?P<workspace_id>[^/]+)/anomalydetectors/(?P<detector_id>[^/]+)$"] = SandboxAmpResponse.dispatch
     moto.amp.urls.url_paths = paths

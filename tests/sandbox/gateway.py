@@ -5,7 +5,8 @@ Control API (JSON, under ``/_sandbox/``):
   GET    /_sandbox/requests        -> [{"service", "operation", "status", "time"}, ...]
   DELETE /_sandbox/requests        -> clear the request log
   POST   /_sandbox/faults          {"operation": "CreateWorkspace", "service": "amp" (optional),
-                                    "kind": "throttle" | "server_error" | "creation_failed" | "update_failed",
+                                    "kind": "throttle" | "server_error" | "creation_failed" | "update_failed"
+                                            | "deletion_failed",
                                     "count": 2}
   GET    /_sandbox/faults          -> pending faults
   DELETE /_sandbox/faults          -> clear them
@@ -42,13 +43,14 @@ LOG = logging.getLogger("sandbox")
 # Services the collection talks to, by the name that appears in the SigV4 credential scope.
 SERVICES = ("amp", "iam", "sns", "sqs", "lambda", "ssm", "logs", "kms", "sts", "cloudwatch", "events", "cloudformation",
             "dynamodb")
-FAULT_KINDS = ("throttle", "server_error", "creation_failed", "update_failed")
+FAULT_KINDS = ("throttle", "server_error", "creation_failed", "update_failed", "deletion_failed")
 # Faults that change an asynchronous outcome rather than the HTTP answer.
 ASYNC_FAULT_OPERATIONS = {
     "creation_failed": ("CreateWorkspace", "CreateRuleGroupsNamespace", "CreateAlertManagerDefinition",
-                        "CreateQueryLoggingConfiguration"),
+                        "CreateQueryLoggingConfiguration", "CreateAnomalyDetector", "CreateScraper"),
     "update_failed": ("PutRuleGroupsNamespace", "PutAlertManagerDefinition", "UpdateWorkspaceConfiguration",
-                      "UpdateQueryLoggingConfiguration"),
+                      "UpdateQueryLoggingConfiguration", "PutAnomalyDetector", "UpdateScraper"),
+    "deletion_failed": ("DeleteScraper",),
 }
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _SCOPE_REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/[^/]+/aws4_request")

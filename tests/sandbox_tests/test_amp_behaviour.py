@@ -378,3 +378,78 @@ def test_resource_policy_revisions_refuse_a_stale_writer(amp, workspace_id):
     with pytest.raises(ClientError) as excinfo:
         amp.put_resource_policy(workspaceId=workspace_id, policyDocument="{not json")
     assert error_code(excinfo) == "ValidationException"
+
+
+# ---------------------------------------------------------------- anomaly detectors
+
+DETECTOR_QUERY = 'sum(rate(http_requests_total{job="api"}[5m]))'
+
+
+def test_anomaly_detector_life_cycle(amp, workspace_id):
+    created = amp.create_anomaly_detector(workspaceId=workspace_id, alias="api-rate",
+                                          configuration={"randomCutForest": {"query": DETECTOR_QUERY}})
+    assert created["status"]["statusCode"] == "CREATING" and created["anomalyDetectorId"].startswith("ad-")
+    with pytest.raises(ClientError) as excinfo:
+        amp.create_anomaly_detector(workspaceId=workspace_id, alias="api-rate",
+                                    configuration={"randomCutForest": {"query": DETECTOR_QUERY}})
+    assert error_code(excinfo) == "ConflictException"
+    settle()
+    described = amp.describe_anomaly_detector(workspaceId=workspace_id, anomalyDetectorId=created["anomalyDetectorId"])
+    detector = described["anomalyDetector"]
+    assert (detector["status"]["statusCode"], detector["evaluationIntervalInSeconds"]) == ("ACTIVE", 60)  # AMP's default
+    listed = amp.list_anomaly_detectors(workspaceId=workspace_id, alias="api-rate")["anomalyDetectors"]
+    assert [d["anomalyDetectorId"] for d in listed] == [created["anomalyDetectorId"]]
+
+    amp.put_anomaly_detector(workspaceId=workspace_id, anomalyDetectorId=created["anomalyDetectorId"],
+                             evaluationIntervalInSeconds=300, configuration={"randomCutForest": {"query": DETECTOR_QUERY}})
+    settle()
+    detector = amp.describe_anomaly_detector(workspaceId=workspace_id, anomalyDetectorId=created["anomalyDetectorId"])
+    assert detector["anomalyDetector"]["evaluationIntervalInSeconds"] == 300
+    amp.delete_anomaly_detector(workspaceId=workspace_id, anomalyDetectorId=created["anomalyDetectorId"])
+    settle()
+    assert amp.list_anomaly_detectors(workspaceId=workspace_id)["anomalyDetectors"] == []
+
+
+@pytest.mark.parametrize("configuration, field", [
+    ({"randomCutForest": {"query": "rate(x[5m])"}}, "configuration.randomCutForest.query"),
+    ({"randomCutForest": {"query": "topk(2, x)"}}, "configuration.randomCutForest.query"),
+    # botocore checks minimums and unions itself; a maximum is AMP's to refuse
+    ({"randomCutForest": {"query": "sum(x)", "sampleSize": 4096}}, "configuration.randomCutForest.sampleSize"),
+])
+def test_anomaly_detector_validation(amp, workspace_id, configuration, field):
+    with pytest.raises(ClientError) as excinfo:
+        amp.create_anomaly_detector(workspaceId=workspace_id, alias="bad", configuration=configuration)
+    assert error_code(excinfo) == "ValidationException"
+    assert [f["name"] for f in excinfo.value.response["fieldList"]] == [field]
+
+
+# ---------------------------------------------------------------- managed scrapers
+
+SCRAPE_CONFIG = b"scrape_configs:\n  - job_name: pods\n    kubernetes_sd_configs:\n      - role: pod\n"
+
+
+def test_scraper_life_cycle(amp, workspace_id):
+    workspace_arn = amp.describe_workspace(workspaceId=workspace_id)["workspace"]["arn"]
+    source = {"eksConfiguration": {"clusterArn": "arn:aws:eks:us-east-1:123456789012:cluster/prod", "subnetIds": ["subnet-0a"]}}
+    created = amp.create_scraper(alias="prod-eks", source=source, scrapeConfiguration={"configurationBlob": SCRAPE_CONFIG},
+                                 destination={"ampConfiguration": {"workspaceArn": workspace_arn}})
+    assert created["status"]["statusCode"] == "CREATING"
+    settle()
+    described = amp.describe_scraper(scraperId=created["scraperId"])["scraper"]
+    assert described["status"]["statusCode"] == "ACTIVE" and described["scrapeConfiguration"]["configurationBlob"] == SCRAPE_CONFIG
+    assert ":role/aws-service-role/scraper.aps.amazonaws.com/" in described["roleArn"]
+    assert [s["scraperId"] for s in amp.list_scrapers(filters={"alias": ["prod-eks"]})["scrapers"]] == [created["scraperId"]]
+    assert amp.list_scrapers(filters={"alias": ["other"]})["scrapers"] == []
+    assert b"scrape_configs" in amp.get_default_scraper_configuration()["configuration"]
+
+    amp.update_scraper(scraperId=created["scraperId"], scrapeConfiguration={"configurationBlob": SCRAPE_CONFIG.replace(b"pods", b"all")})
+    with pytest.raises(ClientError) as excinfo:  # busy
+        amp.delete_scraper(scraperId=created["scraperId"])
+    assert error_code(excinfo) == "ConflictException"
+    settle()
+    with pytest.raises(ClientError) as excinfo:
+        amp.update_scraper(scraperId=created["scraperId"], scrapeConfiguration={"configurationBlob": b"global: {}\n"})
+    assert error_code(excinfo) == "ValidationException"
+    amp.delete_scraper(scraperId=created["scraperId"])
+    settle()
+    assert amp.list_scrapers()["scrapers"] == []
