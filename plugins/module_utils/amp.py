@@ -42,6 +42,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 # Re-exported: the modules and tests know them as module_utils.amp's.
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_ACTIVE_ALERTS  # noqa: F401  pylint: disable=unused-import
@@ -88,6 +89,38 @@ def amp_delete(method, description, **kwargs):
 
 def amp_client(module):
     return module.client("amp", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=AMP_RETRY_CODES))
+
+
+def paginated(method, description, key, **request):
+    """Every item of a paginated AMP List call (nextToken), as one list."""
+    items, token = [], None
+    while True:
+        page = amp_call(method, description, **(dict(request, nextToken=token) if token else request))
+        items += page.get(key) or []
+        token = page.get("nextToken")
+        if not token:
+            return items
+
+
+def sync_tags(client, arn, current, wanted, purge, what, check_mode):
+    """Make an AMP resource's tags WANTED (None: leave them), with the fewest Tag/UntagResource calls.
+
+    Returns the tags after (as predicted in check mode, where nothing is called), or None when they
+    already are as wanted.
+    """
+    if wanted is None:
+        return None
+    to_set, to_remove = compare_aws_tags(current or {}, wanted, purge)
+    if not (to_set or to_remove):
+        return None
+    if not check_mode:
+        if to_remove:
+            amp_call(client.untag_resource, f"untag {what}", resourceArn=arn, tagKeys=to_remove)
+        if to_set:
+            amp_call(client.tag_resource, f"tag {what}", resourceArn=arn, tags=to_set)
+    tags = {k: v for k, v in (current or {}).items() if k not in to_remove}
+    tags.update(to_set)
+    return tags
 
 
 def poll_delays():

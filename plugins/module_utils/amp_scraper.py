@@ -13,8 +13,8 @@ try:
 except ImportError:  # ansible-core depends on PyYAML; this keeps the import sanity test honest
     yaml = None
 
-from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
+from ansible_collections.amp.alerting.plugins.module_utils.amp import paginated
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_view
 
 
@@ -36,16 +36,7 @@ def configuration_text(blob):
 
 def find_scrapers(client, alias):
     """Every scraper with exactly ALIAS (AMP does not keep aliases unique), described."""
-    summaries, token = [], None
-    while True:
-        request = {"filters": {"alias": [alias]}} if alias else {}
-        if token:
-            request["nextToken"] = token
-        page = amp_call(client.list_scrapers, "list scrapers", **request)
-        summaries += page.get("scrapers", [])
-        token = page.get("nextToken")
-        if not token:
-            break
+    summaries = paginated(client.list_scrapers, "list scrapers", "scrapers", **({"filters": {"alias": [alias]}} if alias else {}))
     found = []
     for summary in summaries:
         if alias and summary.get("alias") != alias:

@@ -184,7 +184,6 @@ retrained:
 import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import FAILED_STATUSES
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
@@ -194,9 +193,11 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_delete
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
+from ansible_collections.amp.alerting.plugins.module_utils.amp import paginated
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import retry_on_conflict
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
+from ansible_collections.amp.alerting.plugins.module_utils.amp import sync_tags
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_for
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
@@ -322,8 +323,8 @@ class AnomalyDetectors:
 
     def find(self):
         alias = self.params["alias"]
-        found = amp_call(self.client.list_anomaly_detectors, f"list the anomaly detectors of workspace {self.workspace_id}",
-                         workspaceId=self.workspace_id, alias=alias)["anomalyDetectors"]
+        found = paginated(self.client.list_anomaly_detectors, f"list the anomaly detectors of workspace {self.workspace_id}",
+                          "anomalyDetectors", workspaceId=self.workspace_id, alias=alias)
         found = [d for d in found if d.get("alias") == alias]
         if len(found) > 1:
             ids = ", ".join(sorted(d["anomalyDetectorId"] for d in found))
@@ -379,19 +380,12 @@ class AnomalyDetectors:
         return created["anomalyDetectorId"]
 
     def sync_tags(self, current, predicted):
-        if self.params["tags"] is None:
-            return False
-        to_set, to_remove = compare_aws_tags(current.get("tags") or {}, self.params["tags"], self.params["purge_tags"])
-        if not (to_set or to_remove):
+        tags = sync_tags(self.client, current["arn"], current.get("tags"), self.params["tags"], self.params["purge_tags"],
+                         self.what, self.module.check_mode)
+        if tags is None:
             return False
         self.changed = True
-        predicted["tags"] = {k: v for k, v in (current.get("tags") or {}).items() if k not in to_remove}
-        predicted["tags"].update(to_set)
-        if not self.module.check_mode:
-            if to_remove:
-                amp_call(self.client.untag_resource, f"untag {self.what}", resourceArn=current["arn"], tagKeys=to_remove)
-            if to_set:
-                amp_call(self.client.tag_resource, f"tag {self.what}", resourceArn=current["arn"], tags=to_set)
+        predicted["tags"] = tags
         return True
 
     def ensure_absent(self):

@@ -56,7 +56,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_REQUIRED_ONE_OF
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
-from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
+from ansible_collections.amp.alerting.plugins.module_utils.amp import paginated
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
@@ -66,18 +66,8 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import vi
 
 def list_detectors(client, workspace_id, alias=None):
     """Every detector of the workspace (with ALIAS only, when given), described; ones deleted meanwhile are left out."""
-    summaries, token = [], None
-    while True:
-        request = {"workspaceId": workspace_id}
-        if alias:
-            request["alias"] = alias
-        if token:
-            request["nextToken"] = token
-        page = amp_call(client.list_anomaly_detectors, f"list the anomaly detectors of workspace {workspace_id}", **request)
-        summaries += page.get("anomalyDetectors", [])
-        token = page.get("nextToken")
-        if not token:
-            break
+    summaries = paginated(client.list_anomaly_detectors, f"list the anomaly detectors of workspace {workspace_id}",
+                          "anomalyDetectors", workspaceId=workspace_id, **({"alias": alias} if alias else {}))
     detectors = []
     for summary in summaries:
         if alias and summary.get("alias") != alias:

@@ -127,13 +127,13 @@ namespace:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_REQUIRED_ONE_OF
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpDocument
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
+from ansible_collections.amp.alerting.plugins.module_utils.amp import sync_tags
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_delete
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
@@ -175,19 +175,10 @@ class RuleNamespace(AmpDocument):
                 "tags": resource.get("tags") or {}}
 
     def sync_tags(self, resource):
-        if self.tags is None:
+        tags = sync_tags(self.client, resource["arn"], resource.get("tags"), self.tags, self.purge_tags, self.what, self.check_mode)
+        if tags is None:
             return False
-        current = resource.get("tags") or {}
-        to_set, to_remove = compare_aws_tags(current, self.tags, self.purge_tags)
-        if not (to_set or to_remove):
-            return False
-        if not self.check_mode:
-            if to_remove:
-                amp_call(self.client.untag_resource, f"untag {self.what}", resourceArn=resource["arn"], tagKeys=to_remove)
-            if to_set:
-                amp_call(self.client.tag_resource, f"tag {self.what}", resourceArn=resource["arn"], tags=to_set)
-        resource["tags"] = {k: v for k, v in current.items() if k not in to_remove}
-        resource["tags"].update(to_set)
+        resource["tags"] = tags
         return True
 
 

@@ -162,7 +162,6 @@ import base64
 import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
@@ -172,6 +171,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_delete
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import retry_on_conflict
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
+from ansible_collections.amp.alerting.plugins.module_utils.amp import sync_tags
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_for
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
@@ -293,19 +293,11 @@ class Scrapers:
         return self.wait(created["scraperId"]) if params["wait"] else describe_scraper(self.client, created["scraperId"])
 
     def sync_tags(self, current):
-        if self.params["tags"] is None:
-            return current
-        to_set, to_remove = compare_aws_tags(current.get("tags") or {}, self.params["tags"], self.params["purge_tags"])
-        if not (to_set or to_remove):
+        tags = sync_tags(self.client, current["arn"], current.get("tags"), self.params["tags"], self.params["purge_tags"],
+                         self.what, self.module.check_mode)
+        if tags is None:
             return current
         self.changed = True
-        tags = {k: v for k, v in (current.get("tags") or {}).items() if k not in to_remove}
-        tags.update(to_set)
-        if not self.module.check_mode:
-            if to_remove:
-                amp_call(self.client.untag_resource, f"untag {self.what}", resourceArn=current["arn"], tagKeys=to_remove)
-            if to_set:
-                amp_call(self.client.tag_resource, f"tag {self.what}", resourceArn=current["arn"], tags=to_set)
         return dict(current, tags=tags)
 
     def ensure_present(self):

@@ -257,7 +257,6 @@ import re
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
@@ -269,6 +268,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import find_works
 from ansible_collections.amp.alerting.plugins.module_utils.amp import retry_on_conflict
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_view
+from ansible_collections.amp.alerting.plugins.module_utils.amp import sync_tags
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_for
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
@@ -518,19 +518,11 @@ class WorkspaceManager:
                            workspaceId=workspace_id, alias=params["alias"])
             self.changed = True
 
-        if params["tags"] is not None:
-            current = workspace.get("tags") or {}
-            to_set, to_remove = compare_aws_tags(current, params["tags"], params["purge_tags"])
-            if to_set or to_remove:
-                self.changed = True
-                desired["tags"] = {k: v for k, v in current.items() if k not in to_remove}
-                desired["tags"].update(to_set)
-                if not self.module.check_mode:
-                    if to_remove:
-                        amp_call(self.client.untag_resource, f"untag workspace {workspace_id}", resourceArn=workspace["arn"],
-                                 tagKeys=to_remove)
-                    if to_set:
-                        amp_call(self.client.tag_resource, f"tag workspace {workspace_id}", resourceArn=workspace["arn"], tags=to_set)
+        tags = sync_tags(self.client, workspace["arn"], workspace.get("tags"), params["tags"], params["purge_tags"],
+                         f"workspace {workspace_id}", self.module.check_mode)
+        if tags is not None:
+            self.changed = True
+            desired["tags"] = tags
 
         if self.module.check_mode:
             return desired
