@@ -205,6 +205,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import BA
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import MISSING_DATA
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import view
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import HAS_PROMQL_PARSER
+from ansible_collections.amp.alerting.plugins.module_utils.preflight import LABEL_NAME
 
 try:
     import promql_parser
@@ -212,7 +213,6 @@ except ImportError:
     pass  # HAS_PROMQL_PARSER says so; the module fails asking for it
 
 ALIAS = re.compile(r"^[0-9A-Za-z][-.0-9A-Z_a-z]{0,63}$")
-LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 # API_RandomCutForestConfiguration.html
 AGGREGATIONS = ("avg", "count", "group", "max", "min", "quantile", "stddev", "stdvar", "sum")
 RANGES = {"evaluation_interval": (30, 86400), "shingle_size": (2, 1024), "sample_size": (256, 1024)}
