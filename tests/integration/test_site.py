@@ -69,10 +69,16 @@ def test_site_life_cycle_check_converge_rerun_change_teardown(deploy_env, tmp_pa
     assert second.total("changed") == 0, second.changed_tasks()
     assert write_calls(sandbox) == [], "a no-change re-run wrote to AWS"
 
+    # Drift behind the stacks' back: dev's forwarder is unsubscribed by hand, and its stack still
+    # believes in the subscription. Check mode names the repair, for dev only, and writes nothing.
+    dev_sns = client(None, "sns", "it-dev")
+    (dev_subscription,) = forwarder_subscriptions("it-dev")
+    dev_sns.unsubscribe(SubscriptionArn=dev_subscription["SubscriptionArn"])
     sandbox.clear_requests()
     again_check = ok(run_playbook(SITE, INVENTORY, check=True))
-    assert again_check.total("changed") == 0, again_check.changed_tasks()
-    assert write_calls(sandbox) == [], "check mode on a converged account wrote to AWS (a change set?)"
+    assert again_check.changed_tasks() == [(REPAIR_SUBSCRIPTION, "it-dev")]
+    assert write_calls(sandbox) == [], "check mode wrote to AWS (a change set?)"
+    assert forwarder_subscriptions("it-dev") == []
 
     # Changing one prod threshold changes only prod's namespace; moving prod's scraper to another
     # cluster makes the new scraper and deletes the one no longer listed.
@@ -81,11 +87,24 @@ def test_site_life_cycle_check_converge_rerun_change_teardown(deploy_env, tmp_pa
     prod_vars = inventory / "group_vars" / "prod.yml"
     prod_vars.write_text(prod_vars.read_text().replace("value: 800000000", "value: 900000000")
                          .replace("cluster/it-prod", "cluster/it-prod-2"))
+    # The same run repairs dev's subscription, and prod's, whose redrive policy was removed by hand.
+    (prod_subscription,) = forwarder_subscriptions("it-prod")
+    client(None, "sns", "it-prod").set_subscription_attributes(
+        SubscriptionArn=prod_subscription["SubscriptionArn"], AttributeName="RedrivePolicy", AttributeValue="")
     rerun = ok(run_playbook(SITE, str(inventory)))
-    assert rerun.changed_tasks() == [
+    assert sorted(rerun.changed_tasks()) == sorted([
         ("amp.alerting.workspace : Managed scrapers of the inventory's EKS clusters", "it-prod"),
         ("amp.alerting.workspace : Delete the scrapers no longer in workspace_scrapers", "it-prod"),
-        ("amp.alerting.alerting : Rule groups namespace with the inventory's thresholds", "it-prod")]
+        (REPAIR_SUBSCRIPTION, "it-dev"), (SUBSCRIBE, "it-dev"),
+        (REPAIR_SUBSCRIPTION, "it-prod"), (SUBSCRIBE, "it-prod"),
+        ("amp.alerting.alerting : Rule groups namespace with the inventory's thresholds", "it-prod")])
+    for host in REGIONS:
+        (subscription,) = forwarder_subscriptions(host)
+        redrive = client(None, "sns", host).get_subscription_attributes(
+            SubscriptionArn=subscription["SubscriptionArn"])["Attributes"]["RedrivePolicy"]
+        assert json.loads(redrive)["deadLetterTargetArn"].endswith(f":amp-{host}-slack-forwarder-delivery-dlq")
+    repaired = ok(run_playbook(SITE, str(inventory)))
+    assert repaired.total("changed") == 0, repaired.changed_tasks()
     amp, prod_id = workspace_of("it-prod")
     data = amp.describe_rule_groups_namespace(workspaceId=prod_id, name="amp-alerting")["ruleGroupsNamespace"]["data"]
     assert b"> 900000000" in data
@@ -107,6 +126,19 @@ def test_site_life_cycle_check_converge_rerun_change_teardown(deploy_env, tmp_pa
     iam = client(None, "iam", "it-prod")
     assert iam.list_policies(Scope="Local")["Policies"] == []
     assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["Path"] == "/amp/"] == []
+
+
+REPAIR_SUBSCRIPTION = "amp.alerting.lambda : Delete the stack of a subscription changed or deleted out of band, to make both again"
+SUBSCRIBE = "amp.alerting.lambda : Subscribe the function to the topic, with a redrive policy to that queue"
+
+
+def topic_of(host):
+    return f"arn:aws:sns:{REGIONS[host]}:123456789012:amp-{host}-alerts"
+
+
+def forwarder_subscriptions(host):
+    listed = client(None, "sns", host).list_subscriptions_by_topic(TopicArn=topic_of(host))["Subscriptions"]
+    return [s for s in listed if s["Protocol"] == "lambda"]
 
 
 def assert_deployed_as_the_inventory_says():

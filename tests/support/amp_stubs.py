@@ -40,14 +40,15 @@ def summary(ws):
 class ModuleRun:
     """Runs one module invocation; ``stub`` lists the AWS calls it must make, in order."""
 
-    def __init__(self, monkeypatch, capsys, module):
+    def __init__(self, monkeypatch, capsys, module, service="amp"):
         self.module = module
         self.capsys = capsys
-        client = boto3.client("amp", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+        client = boto3.client(service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
         self.stub = Stubber(client)
         wrapped = RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff(catch_extra_error_codes=amp_utils.AMP_RETRY_CODES))
         self.sleeps = []
-        monkeypatch.setattr(module, "amp_client", lambda _module: wrapped)
+        # Each module makes its client with <service>_client(module): amp_client, sns_client.
+        monkeypatch.setattr(module, f"{service}_client", lambda _module: wrapped)
         # Modules run on a target, never in the controller process. Once a test module imports
         # controller code (the filter plugins do), ansible-core sends module warnings to the
         # controller's Display instead of the module result; keep the module's view.
