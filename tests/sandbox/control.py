@@ -193,5 +193,9 @@ class Sandbox:
         """Every Lambda attempt the sandbox ran for SNS deliveries."""
         return self.call("GET", "/_sandbox/lambda")
 
+    def refusals(self):
+        """The requests the sandbox refused as AWS would (hop, action, resource, the evaluator's reason)."""
+        return self.call("GET", "/_sandbox/refusals")
+
     def reset(self):
         return self.call("POST", "/_sandbox/reset", {})

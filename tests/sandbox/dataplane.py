@@ -31,6 +31,7 @@ import urllib.request
 
 import yaml
 
+from .authorization import aps_access_key
 from .processes import ChildProcess
 from .processes import free_port
 from .settings import SETTINGS
@@ -107,8 +108,10 @@ class _Server:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def alertmanager_files(definition_bytes, sandbox_endpoint, template_dir):
-    """(config text, {template file name: text}) that a local Alertmanager can run for this definition."""
+def alertmanager_files(definition_bytes, sandbox_endpoint, template_dir, workspace_id="ws-unknown"):
+    """(config text, {template file name: text}) that a local Alertmanager can run for this definition.
+
+    Its SNS receivers publish to the sandbox signed as AMP acting for WORKSPACE_ID (authorization.py)."""
     document = yaml.safe_load(definition_bytes.decode("utf-8"))
     config = yaml.safe_load(document["alertmanager_config"])
     templates = dict(document.get("template_files") or {})
@@ -117,7 +120,7 @@ def alertmanager_files(definition_bytes, sandbox_endpoint, template_dir):
         for sns in receiver.get("sns_configs") or []:
             sns["api_url"] = sandbox_endpoint
             sigv4 = sns.setdefault("sigv4", {})
-            sigv4.update(access_key="testing", secret_key="testing")
+            sigv4.update(access_key=aps_access_key(workspace_id), secret_key="testing")
     return yaml.safe_dump(config, sort_keys=False), templates
 
 
@@ -135,7 +138,7 @@ class WorkspaceAlertmanager(_Server):
         template_dir = os.path.join(self.workdir, "templates")
         shutil.rmtree(template_dir, ignore_errors=True)
         os.makedirs(template_dir)
-        config, templates = alertmanager_files(wanted, SETTINGS.endpoint, template_dir)
+        config, templates = alertmanager_files(wanted, SETTINGS.endpoint, template_dir, self.workspace_id)
         for name, text in templates.items():
             with open(os.path.join(template_dir, name), "w", encoding="utf-8") as handle:
                 handle.write(text)

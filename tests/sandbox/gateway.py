@@ -13,6 +13,7 @@ Control API (JSON, under ``/_sandbox/``):
   GET|POST /_sandbox/settings      {"amp_delay": 0.2, "data_plane": true, "sns_duplicate_deliveries": true}
   POST   /_sandbox/reset           -> moto's state, faults, request log and settings back to start
   GET    /_sandbox/lambda          -> the Lambda invocations SNS caused (attempt, outcome, error, output)
+  GET    /_sandbox/refusals        -> the requests refused as AWS would refuse them (authorization.py)
 
 Workspace data plane (a workspace's prometheusEndpoint points here; SigV4 headers are accepted):
   *      /workspaces/<id>/alertmanager/api/<path>  -> that workspace's real Alertmanager (see dataplane.py)
@@ -33,6 +34,7 @@ import botocore.session
 from moto.core.routing import get_service_router
 from moto.core.request import Request
 
+from . import authorization
 from .dataplane import DATA_PLANE, DataPlaneUnavailable, find_workspace
 from .lambda_runner import INVOCATIONS
 from .limits import known_region
@@ -193,8 +195,11 @@ class SandboxGateway:
             return 200, SETTINGS.as_dict()
         if path == "/_sandbox/lambda":
             return 200, INVOCATIONS.list()
+        if path == "/_sandbox/refusals":
+            return 200, authorization.refusals()
         if path == "/_sandbox/reset" and method == "POST":
             INVOCATIONS.clear()
+            authorization.clear()
             DATA_PLANE.stop_all()
             self.reset_moto()
             with self.lock:
@@ -261,6 +266,14 @@ class SandboxGateway:
             self._record(service, operation, status, fault=kind)
             start_response(f"{status} Fault", headers + [("Content-Length", str(len(payload)))])
             return [payload]
+
+        if (service, operation) == ("sns", "Publish"):
+            refused = authorization.refuse_aps_publish(environ, body, find_workspace)
+            if refused:
+                status, headers, payload = refused
+                self._record(service, operation, status, fault="refused")
+                start_response(f"{status} Refused", headers)
+                return [payload]
 
         seen = {}
 

@@ -34,6 +34,8 @@ from moto.awslambda.utils import get_backend
 from moto.sns.models import Subscription
 from moto.sqs.models import sqs_backends
 
+from .authorization import Principal
+from .authorization import evaluate
 from .settings import SETTINGS
 
 LOG = logging.getLogger("sandbox.lambda")
@@ -115,21 +117,21 @@ def _send_to_queue(account_id, queue_arn, body, attributes=None):
     sqs_backends[account_id][region].send_message(queue_name, body, message_attributes=attributes or {})
 
 
-def _allows_sns(backend, function_name, topic_arn):
-    """Does the function's resource policy let sns.amazonaws.com invoke it from this topic?"""
+def _allows_sns(backend, function, topic_arn):
+    """Does the function's resource policy let sns.amazonaws.com invoke it for this topic? Evaluated
+    as Lambda does (authorization.py's evaluator), with the topic as aws:SourceArn."""
     try:
-        policy = json.loads(backend.get_policy(function_name))
+        policy = json.loads(backend.get_policy(function.function_name))
     except Exception:  # pylint: disable=broad-except  # no policy at all
         return False
     if isinstance(policy.get("Policy"), str):  # moto wraps it as GetPolicy answers
         policy = json.loads(policy["Policy"])
-    for statement in policy.get("Statement", []):
-        principal = statement.get("Principal")
-        service = principal.get("Service") if isinstance(principal, dict) else principal
-        source = statement.get("Condition", {}).get("ArnLike", {}).get("AWS:SourceArn")
-        if statement.get("Effect") == "Allow" and service == "sns.amazonaws.com" and source in (None, topic_arn):
-            return True
-    return False
+    decision = evaluate("lambda:InvokeFunction", function.function_arn, Principal.service("sns.amazonaws.com"),
+                        {"aws:SourceArn": topic_arn, "aws:SourceAccount": topic_arn.split(":")[4]},
+                        resource_policy=policy, resource_label="function policy")
+    if not decision.allowed:
+        LOG.info("SNS may not invoke %s: %s", function.function_name, decision.reason)
+    return decision.allowed
 
 
 def _run_once(function, event, request_id):
@@ -183,7 +185,7 @@ def _invoke_async(account_id, region, subscription_arn, redrive_arn, topic_arn, 
         function = backend.get_function(function_name)
     except Exception:  # pylint: disable=broad-except  # deleted or never made
         function = None
-    if function is None or not _allows_sns(backend, function_name, topic_arn):
+    if function is None or not _allows_sns(backend, function, topic_arn):
         reason = "function not found" if function is None else "no permission for sns.amazonaws.com"
         INVOCATIONS.add(function=function_name, message_id=message_id, attempt=0, outcome="undeliverable",
                         error=reason, subscription=subscription_arn)

@@ -38,6 +38,7 @@ def test_alerts_posted_to_the_workspace_reach_its_sns_topic(sandbox, aws_client)
     config = {"route": {"receiver": "sns", "group_wait": "1s"}, "receivers": [{"name": "sns", "sns_configs": [
         {"topic_arn": capture.topic_arn, "sigv4": {"region": "us-east-1"}}]}]}
     definition = yaml.safe_dump({"alertmanager_config": yaml.safe_dump(config)}).encode()
+    capture.let_workspace_publish(amp.describe_workspace(workspaceId=workspace_id)["workspace"]["arn"])
     amp.create_alert_manager_definition(workspaceId=workspace_id, data=definition)
     time.sleep(0.5)  # CREATING -> ACTIVE
     status, _body = post(alerts_url, [{"labels": {"alertname": "SandboxDataPlane", "severity": "info"}}])

@@ -76,3 +76,16 @@ def test_without_permission_sns_redrives_to_the_subscription_queue(wired, sandbo
     redriven = eventually(lambda: messages(wired["sqs"], wired["queues"]["delivery-dlq"]))
     assert json.loads(redriven[0]["Body"])["Message"] == "nobody may run me"
     assert not wired["out"].exists()
+
+
+def test_a_permission_for_another_topic_does_not_let_this_one_invoke(wired, sandbox):
+    # what `amazon.aws.lambda_policy` with the wrong source_arn leaves: Lambda refuses SNS, SNS redrives
+    wired["lambda"].remove_permission(FunctionName="fn", StatementId="sns")
+    wired["lambda"].add_permission(FunctionName="fn", StatementId="sns", Action="lambda:InvokeFunction",
+                                   Principal="sns.amazonaws.com", SourceArn=wired["topic"] + "-other")
+    wired["sns"].publish(TopicArn=wired["topic"], Message="wrong topic")
+    redriven = eventually(lambda: messages(wired["sqs"], wired["queues"]["delivery-dlq"]))
+    assert json.loads(redriven[0]["Body"])["Message"] == "wrong topic"
+    assert not wired["out"].exists()
+    (undeliverable,) = [entry for entry in sandbox.lambda_invocations() if entry["outcome"] == "undeliverable"]
+    assert undeliverable["error"] == "no permission for sns.amazonaws.com"

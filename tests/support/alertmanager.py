@@ -82,14 +82,27 @@ class RealAlertmanager(ServerHelper):
 class SnsCapture:
     """An SQS queue subscribed to a sandbox SNS topic: what Alertmanager published, envelope and all."""
 
-    def __init__(self, aws_client, name="captured-alerts"):
+    def __init__(self, aws_client, name="captured-alerts", workspace_arn=None, kms_key_id=None):
         self.sns = aws_client("sns")
         self.sqs = aws_client("sqs")
-        self.topic_arn = self.sns.create_topic(Name=name)["TopicArn"]
+        attributes = {"KmsMasterKeyId": kms_key_id} if kms_key_id else {}
+        self.topic_arn = self.sns.create_topic(Name=name, Attributes=attributes)["TopicArn"]
+        if workspace_arn:
+            self.let_workspace_publish(workspace_arn)
         self.queue_url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
         queue_arn = self.sqs.get_queue_attributes(
             QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         self.sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=queue_arn)
+
+    def let_workspace_publish(self, workspace_arn):
+        """The topic policy AMP's user guide gives: AMP may publish for this workspace of this account."""
+        account = workspace_arn.split(":")[4]
+        self.sns.set_topic_attributes(TopicArn=self.topic_arn, AttributeName="Policy", AttributeValue=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Sid": "AllowAMPPublish", "Effect": "Allow", "Principal": {"Service": "aps.amazonaws.com"},
+                "Action": ["sns:Publish", "sns:GetTopicAttributes"], "Resource": self.topic_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": workspace_arn},
+                              "StringEquals": {"aws:SourceAccount": account}}}]}))
 
     def wait_for(self, count=1, timeout=30):
         """The SNS envelopes (Message, Subject, MessageAttributes, …) of the next `count` messages."""

@@ -1,0 +1,170 @@
+"""Refuse what AWS refuses on the hops of the alerting chain, from the policies moto stores.
+
+The policies are evaluated with the collection's own evaluator (plugins/module_utils/
+policy_evaluation.py, tested against AWS's policy-evaluation examples), never by reading their text.
+
+Hop enforced: **AMP alertmanager -> SNS Publish.** Each workspace's real Alertmanager signs its
+publishes with the access key ``SANDBOXAPS-<workspace id>`` (dataplane.alertmanager_files), which
+stands for AMP's service principal acting for that workspace, as on AWS:
+
+- principal ``aps.amazonaws.com``, context ``aws:SourceArn`` = the workspace's ARN and
+  ``aws:SourceAccount`` = its account, ``aws:SecureTransport`` = true;
+- the topic policy must allow ``sns:Publish`` (a service principal has no identity policies);
+- an encrypted topic's key policy must let the principal use the key (``kms:GenerateDataKey`` and
+  ``kms:Decrypt``; SNS returns KMSAccessDenied otherwise).
+
+A refused publish is answered as SNS answers it (403 AuthorizationError, or 400 KMSAccessDenied), so
+nothing is delivered; it is recorded where AMP records it - an ERROR event of component alertmanager
+in the workspace's logging configuration's log group, with the text of AMP's troubleshooting guide
+("Notify for alerts failed, AMP is not authorized to perform: SNS:Publish on resource: ...") - and in
+the sandbox's refusal list (GET /_sandbox/refusals). AMP's alertmanager CloudWatch metrics are not
+emulated.
+"""
+
+import importlib.util
+import json
+import logging
+import os
+import re
+import threading
+import time
+from urllib.parse import parse_qs
+
+# The evaluator is plain Python with no Ansible import: loaded from the checkout by path, as the
+# sandbox process does not have the collection on its path.
+_EVALUATOR = os.path.join(os.path.dirname(__file__), "..", "..", "plugins", "module_utils", "policy_evaluation.py")
+_spec = importlib.util.spec_from_file_location("amp_alerting_policy_evaluation", _EVALUATOR)
+policy_evaluation = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(policy_evaluation)
+Principal = policy_evaluation.Principal
+evaluate = policy_evaluation.evaluate
+
+LOG = logging.getLogger("sandbox.authorization")
+
+APS_KEY_PREFIX = "SANDBOXAPS-"
+_CREDENTIAL = re.compile(r"Credential=([^/]+)/")
+_LOCK = threading.Lock()
+REFUSALS = []
+
+
+def aps_access_key(workspace_id):
+    """The access key a workspace's Alertmanager signs with: AMP acting for that workspace."""
+    return APS_KEY_PREFIX + workspace_id
+
+
+def _signing_key(environ):
+    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match else None
+
+
+def _publish_params(environ, body):
+    params = parse_qs(environ.get("QUERY_STRING", ""))
+    params.update(parse_qs(body.decode("utf-8", "replace")))
+    return {key: values[0] for key, values in params.items()}
+
+
+def _topic(topic_arn):
+    from moto.sns.exceptions import TopicNotFound  # pylint: disable=import-outside-toplevel
+    from moto.sns.models import sns_backends  # pylint: disable=import-outside-toplevel
+
+    parts = topic_arn.split(":")
+    if len(parts) < 6:
+        return None
+    try:
+        return sns_backends[parts[4]][parts[3]].get_topic(topic_arn)
+    except (TopicNotFound, KeyError):
+        return None
+
+
+def _key(account, region, key_id):
+    from moto.kms.models import kms_backends  # pylint: disable=import-outside-toplevel
+
+    try:
+        return kms_backends[account][region].describe_key(key_id)
+    except Exception:  # pylint: disable=broad-except  # moto raises NotFoundException / KeyError
+        return None
+
+
+def _record(workspace, hop, action, resource, reason, log_text):
+    refusal = {"time": time.time(), "hop": hop, "workspace_id": workspace.workspace_id,
+               "principal": "aps.amazonaws.com", "action": action, "resource": resource, "reason": reason}
+    with _LOCK:
+        REFUSALS.append(refusal)
+    LOG.info("refused %s: %s on %s (%s)", hop, action, resource, reason)
+    _log_to_workspace(workspace, log_text)
+
+
+def _log_to_workspace(workspace, text):
+    """AMP's vended alertmanager log event, when the workspace has a logging configuration."""
+    from moto.logs.models import logs_backends  # pylint: disable=import-outside-toplevel
+
+    if not workspace.logging:
+        return
+    arn = workspace.logging[0]["logGroupArn"]
+    parts = arn.split(":")
+    group = parts[6] if len(parts) > 6 else None
+    backend = logs_backends[parts[4]][parts[3]]
+    if group not in backend.groups:
+        return  # AMP cannot write to a log group that is gone either
+    event = {"workspaceId": workspace.workspace_id, "message": {"log": text, "level": "ERROR"},
+             "component": "alertmanager"}
+    stream = "alertmanager"
+    if stream not in backend.groups[group].streams:
+        backend.create_log_stream(group, stream)
+    backend.put_log_events(group, stream, [{"timestamp": int(time.time() * 1000), "message": json.dumps(event)}])
+
+
+def _error(status, code, message):
+    payload = (f'<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type>'
+               f"<Code>{code}</Code><Message>{message}</Message></Error>"
+               "<RequestId>sandbox-authorization</RequestId></ErrorResponse>").encode()
+    return status, [("Content-Type", "text/xml"), ("Content-Length", str(len(payload)))], payload
+
+
+def refuse_aps_publish(environ, body, find_workspace):
+    """(status, headers, payload) of SNS's refusal when AMP may not publish this message; else None."""
+    key = _signing_key(environ)
+    if not key or not key.startswith(APS_KEY_PREFIX):
+        return None
+    workspace = find_workspace(key[len(APS_KEY_PREFIX):])
+    topic_arn = _publish_params(environ, body).get("TopicArn", "")
+    topic = _topic(topic_arn)
+    if workspace is None or topic is None:
+        return None  # SNS answers NotFound itself
+    account = workspace.arn.split(":")[4]
+    principal = Principal.service("aps.amazonaws.com")
+    context = {"aws:SourceArn": workspace.arn, "aws:SourceAccount": account, "aws:SecureTransport": "true"}
+    decision = evaluate("sns:Publish", topic_arn, principal, context, resource_policy=topic.policy,
+                        resource_label="topic policy")
+    if not decision.allowed:
+        message = (f"AMP is not authorized to perform: SNS:Publish on resource: {topic_arn} because "
+                   + ("an explicit deny in a resource-based policy denies the SNS:Publish action"
+                      if decision.reason.startswith("explicit deny")
+                      else "no resource-based policy allows the SNS:Publish action"))
+        _record(workspace, "alertmanager->sns", "sns:Publish", topic_arn, decision.reason,
+                f"Notify for alerts failed, {message}")
+        return _error(403, "AuthorizationError", message)
+    if topic.kms_master_key_id:
+        key_found = _key(topic_arn.split(":")[4], topic_arn.split(":")[3], topic.kms_master_key_id)
+        if key_found is None:
+            return None
+        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+            decision = evaluate(action, key_found.arn, principal, context, resource_policy=key_found.policy,
+                                resource_label="key policy", key_policy=True)
+            if not decision.allowed:
+                message = (f"User: aps.amazonaws.com is not authorized to perform: {action} on resource: "
+                           f"{key_found.arn} (SNS could not use the topic's key)")
+                _record(workspace, "alertmanager->sns (kms)", action, key_found.arn, decision.reason,
+                        f"Notify for alerts failed, {message}")
+                return _error(400, "KMSAccessDenied", message)
+    return None
+
+
+def refusals():
+    with _LOCK:
+        return list(REFUSALS)
+
+
+def clear():
+    with _LOCK:
+        REFUSALS.clear()
