@@ -81,7 +81,8 @@ EXAMPLES = r"""
               sigv4:
                 region: eu-west-1
               attributes:
-                severity: !unsafe '{{ .CommonLabels.severity }}'
+                # SNS refuses an empty attribute value: a default for groups without a common severity
+                severity: !unsafe '{{ or .CommonLabels.severity "none" }}'
       templates: [slack.tmpl]
     template_files:
       slack.tmpl: "{{ lookup('ansible.builtin.file', 'slack.tmpl') }}"

@@ -158,7 +158,7 @@ def assert_deployed_as_the_inventory_says():
         assert config["templates"] == ["amp_alerting_sns.tmpl"]
         topic_arn = config["receivers"][0]["sns_configs"][0]["topic_arn"]
         assert topic_arn.endswith(f":amp-{host}-alerts") and f":{REGIONS[host]}:" in topic_arn
-        assert config["receivers"][0]["sns_configs"][0]["attributes"]["severity"] == "{{ .CommonLabels.severity }}"
+        assert config["receivers"][0]["sns_configs"][0]["attributes"]["severity"] == '{{ or .CommonLabels.severity "none" }}'
 
         # the topic lets only this workspace's alertmanager publish
         sns = client(None, "sns", host)

@@ -2,9 +2,11 @@
 
 import json
 import os
+import urllib.request
 
 import boto3
 
+from support import eventually
 from support.ansible_run import REPO, run_playbook
 
 INVENTORY = os.path.join(REPO, "inventories", "sandbox")
@@ -25,6 +27,29 @@ def topic_state():
     return attributes.get("KmsMasterKeyId", ""), [s["Protocol"] for s in subscriptions]
 
 
+def fire_in_the_workspace(sandbox, alertname):
+    """An alert (with no severity label: a group without a common severity) posted to the workspace's
+    alertmanager; returns (the refusals, whether SNS took AMP's publish) once the sandbox has done either."""
+    amp = boto3.client("amp")
+    (workspace,) = amp.list_workspaces(alias="sandbox-amp")["workspaces"]
+    endpoint = amp.describe_workspace(workspaceId=workspace["workspaceId"])["workspace"]["prometheusEndpoint"]
+    request = urllib.request.Request(endpoint + "alertmanager/api/v2/alerts", method="POST",
+                                     data=json.dumps([{"labels": {"alertname": alertname}}]).encode(),
+                                     headers={"Content-Type": "application/json"})
+
+    def published():
+        return [r for r in sandbox.requests() if (r["service"], r["operation"]) == ("sns", "Publish")]
+
+    sandbox.clear_requests()
+    sandbox.set_data_plane(True)  # the workspace's real Alertmanager
+    try:
+        urllib.request.urlopen(request, timeout=30).close()  # noqa: S310 (a local URL)
+        eventually(lambda: sandbox.refusals() or published(), timeout=60, what="AMP's publish, refused or taken")
+    finally:
+        sandbox.set_data_plane(False)
+    return sandbox.refusals(), [r["status"] for r in published()] == [200]
+
+
 def test_created_key_encrypts_the_topic_and_lets_amp_use_it(sandbox):
     ok(run_playbook(SITE, INVENTORY))
     assert topic_state() == ("", ["lambda"])
@@ -36,16 +61,33 @@ def test_created_key_encrypts_the_topic_and_lets_amp_use_it(sandbox):
     kms = boto3.client("kms")
     key_arn = kms.describe_key(KeyId="alias/amp-sandbox-amp-alerts")["KeyMetadata"]["Arn"]
     assert topic_state() == (key_arn, ["lambda"])
-    policy = json.loads(kms.get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"])
-    aps = next(s for s in policy["Statement"] if s["Principal"] == {"Service": "aps.amazonaws.com"})
-    assert sorted(aps["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    # the key policy lets AMP encrypt with the key: SNS takes the alert on the encrypted topic
+    refusals, taken = fire_in_the_workspace(sandbox, "ThroughTheKey")
+    assert (refusals, taken) == ([], True)
     again = ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_create_key": True}))
     assert again.total("changed") == 0, again.changed_tasks()
     ok(run_playbook(TEARDOWN, INVENTORY, extra_vars={"sns_kms_create_key": True}))
     assert kms.describe_key(KeyId=key_arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
 
 
-def test_given_key_encrypts_the_topic(sandbox):
-    key_arn = boto3.client("kms").create_key(Description="the team's key")["KeyMetadata"]["Arn"]
+def test_given_key_encrypts_the_topic_once_its_policy_lets_amp_use_it(sandbox):
+    kms = boto3.client("kms")
+    key = kms.create_key(Description="the team's key")["KeyMetadata"]  # KMS's default policy: the account only
+    key_arn = key["Arn"]
+    # Such a key would make SNS refuse every alert (KMSAccessDenied): the preflight says so, before any write.
+    sandbox.clear_requests()
+    refused = run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_key_arn": key_arn})
+    assert refused.returncode != 0
+    assert (f"sns_kms_key_arn: {key_arn}: its key policy must let AMP use the key, or SNS refuses every alert: "
+            "aps.amazonaws.com may not kms:GenerateDataKey: no statement allows kms:GenerateDataKey") in refused.stdout
+    assert [r for r in sandbox.requests() if not str(r["operation"]).startswith(("Describe", "List", "Get"))] == []
+
+    policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    policy["Statement"].append({"Sid": "AMP", "Effect": "Allow", "Principal": {"Service": "aps.amazonaws.com"},
+                                "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*",
+                                "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}})
+    kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=json.dumps(policy))
     ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_key_arn": key_arn}))
     assert topic_state() == (key_arn, ["lambda"])
+    refusals, taken = fire_in_the_workspace(sandbox, "ThroughTheTeamsKey")
+    assert (refusals, taken) == ([], True)
