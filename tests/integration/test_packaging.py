@@ -93,10 +93,8 @@ def test_site_and_teardown_run_from_the_installed_collection(installed, sandbox,
     function = boto3.client("lambda").get_function(FunctionName="amp-sandbox-amp-slack-forwarder")
     assert function["Configuration"]["Handler"] == "slack_forwarder.handler.forward_alerts_to_slack"
 
-    again = playbook("amp.alerting.site", inventory, env, workdir)
-    assert again.returncode == 0, again
-    assert again.total("changed") == 0, again.changed_tasks()
-
+    # (No second run here: lambda_package's unit tests show the zip does not depend on file times or
+    # modes, and test_site shows a re-run changes nothing.)
     gone = playbook("amp.alerting.teardown", inventory, env, workdir)
     assert gone.returncode == 0, gone
     assert [w for w in boto3.client("amp").list_workspaces()["workspaces"] if w["alias"] == "sandbox-amp"] == []

@@ -64,6 +64,19 @@ def test_created_key_encrypts_the_topic_and_lets_amp_use_it(sandbox):
     # the key policy lets AMP encrypt with the key: SNS takes the alert on the encrypted topic
     refusals, taken = fire_in_the_workspace(sandbox, "ThroughTheKey")
     assert (refusals, taken) == ([], True)
+
+    # Deleted by hand, the topic (and with it the subscription) is behind two stacks that still believe
+    # in what they made: one run makes both again - the topic with its key, not a bare one - the next none.
+    boto3.client("sns").delete_topic(TopicArn=TOPIC)
+    repaired = ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_create_key": True}))
+    assert repaired.changed_tasks() == [
+        ("amp.alerting.sns : Delete the stack of a topic deleted out of band, to make both again", "sandbox-amp"),
+        ("amp.alerting.sns : The topic (Standard; encrypted when a key is given or created)", "sandbox-amp"),
+        ("amp.alerting.sns : Topic policy and extra subscriptions", "sandbox-amp"),
+        ("amp.alerting.lambda : Delete the stack of a subscription changed or deleted out of band, to make both again",
+         "sandbox-amp"),
+        ("amp.alerting.lambda : Subscribe the function to the topic, with a redrive policy to that queue", "sandbox-amp")]
+    assert topic_state() == (key_arn, ["lambda"])
     again = ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_create_key": True}))
     assert again.total("changed") == 0, again.changed_tasks()
     ok(run_playbook(TEARDOWN, INVENTORY, extra_vars={"sns_kms_create_key": True}))
