@@ -68,15 +68,24 @@ print(json.dumps({"result": result}, default=str), file=sys.stderr)
 
 
 class Invocations:
-    """What the sandbox ran: one entry per attempt."""
+    """What the sandbox ran: one entry per attempt.
+
+    A reset starts a new generation: an asynchronous invocation begun before it (a forwarder still
+    retrying when its test ended) neither runs again nor records into the next test's log."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.entries = []
+        self.generation = 0
 
-    def add(self, **entry):
+    def add(self, generation=None, **entry):
         with self.lock:
-            self.entries.append(dict(entry, time=time.time()))
+            if generation is None or generation == self.generation:
+                self.entries.append(dict(entry, time=time.time()))
+
+    def current(self, generation):
+        with self.lock:
+            return generation == self.generation
 
     def list(self):
         with self.lock:
@@ -85,6 +94,7 @@ class Invocations:
     def clear(self):
         with self.lock:
             self.entries.clear()
+            self.generation += 1
 
 
 INVOCATIONS = Invocations()
@@ -178,7 +188,10 @@ def _run_once(function, event, request_id):
         return proc.returncode == 0, report, proc.stdout + proc.stderr, time.monotonic() - started
 
 
-def _invoke_async(account_id, region, subscription_arn, redrive_arn, topic_arn, function_name, event, envelope):
+def _invoke_async(account_id, region, subscription_arn, redrive_arn, topic_arn, function_name, event, envelope,
+                  generation=None):
+    if generation is not None and not INVOCATIONS.current(generation):
+        return  # the sandbox was reset since SNS accepted the message
     backend = get_backend(account_id, region)
     message_id = event["Records"][0]["Sns"]["MessageId"]
     try:
@@ -187,7 +200,8 @@ def _invoke_async(account_id, region, subscription_arn, redrive_arn, topic_arn, 
         function = None
     if function is None or not _allows_sns(backend, function, topic_arn):
         reason = "function not found" if function is None else "no permission for sns.amazonaws.com"
-        INVOCATIONS.add(function=function_name, message_id=message_id, attempt=0, outcome="undeliverable",
+        INVOCATIONS.add(generation=generation, function=function_name, message_id=message_id, attempt=0,
+                        outcome="undeliverable",
                         error=reason, subscription=subscription_arn)
         if redrive_arn:
             _send_to_queue(account_id, redrive_arn, json.dumps(envelope))
@@ -197,8 +211,11 @@ def _invoke_async(account_id, region, subscription_arn, redrive_arn, topic_arn, 
     delay = float(os.environ.get("SANDBOX_LAMBDA_RETRY_DELAY", "1"))
     report = {}
     for attempt in range(1 + RETRIES):
+        if generation is not None and not INVOCATIONS.current(generation):
+            return  # reset meanwhile: its state (parameters, queues) is gone
         succeeded, report, output, seconds = _run_once(function, event, request_id)
-        INVOCATIONS.add(function=function_name, message_id=message_id, attempt=attempt + 1, request_id=request_id,
+        INVOCATIONS.add(generation=generation, function=function_name, message_id=message_id, attempt=attempt + 1,
+                        request_id=request_id,
                         outcome="succeeded" if succeeded else "failed", error=report.get("errorMessage"),
                         duration=round(seconds, 3), output=output[-4000:])
         LOG.info("lambda %s attempt %d for %s: %s", function_name, attempt + 1, message_id,
@@ -208,13 +225,16 @@ def _invoke_async(account_id, region, subscription_arn, redrive_arn, topic_arn, 
         if attempt < RETRIES:
             time.sleep(delay)
     target = (getattr(function, "dead_letter_config", None) or {}).get("TargetArn")
+    if generation is not None and not INVOCATIONS.current(generation):
+        return
     if target and target.startswith("arn:aws:sqs:"):
         _send_to_queue(account_id, target, json.dumps(event), {
             "RequestID": {"DataType": "String", "StringValue": request_id},
             "ErrorCode": {"DataType": "Number", "StringValue": "200"},
             "ErrorMessage": {"DataType": "String", "StringValue": (report.get("errorMessage") or "")[:1000]},
         })
-        INVOCATIONS.add(function=function_name, message_id=message_id, attempt=1 + RETRIES, outcome="dead_lettered",
+        INVOCATIONS.add(generation=generation, function=function_name, message_id=message_id, attempt=1 + RETRIES,
+                        outcome="dead_lettered",
                         target=target)
 
 
@@ -237,7 +257,7 @@ def _publish(self, message, message_id, subject=None, message_attributes=None, g
     for _delivery in range(2 if SETTINGS.sns_duplicate_deliveries else 1):
         threading.Thread(target=_invoke_async, daemon=True, name=f"lambda-{function_name}",
                          args=(self.account_id, region, self.arn, redrive, self.topic.arn, function_name, event,
-                               envelope)).start()
+                               envelope, INVOCATIONS.generation)).start()
     return None
 
 
