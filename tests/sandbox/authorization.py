@@ -17,8 +17,13 @@ A refused publish is answered as SNS answers it (403 AuthorizationError, or 400 
 nothing is delivered; it is recorded where AMP records it - an ERROR event of component alertmanager
 in the workspace's logging configuration's log group, with the text of AMP's troubleshooting guide
 ("Notify for alerts failed, AMP is not authorized to perform: SNS:Publish on resource: ...") - and in
-the sandbox's refusal list (GET /_sandbox/refusals). AMP's alertmanager CloudWatch metrics are not
-emulated.
+the sandbox's refusal list (GET /_sandbox/refusals) - and counted in CloudWatch, namespace
+``AWS/Prometheus``: ``AlertManagerNotificationsFailedByIntegration``, the name AMP's alertmanager
+troubleshooting docs give (configure-alertmanager-pagerduty: "SecretFetchFailure,
+AlertManagerNotificationsThrottledByIntegration, AlertManagerNotificationsFailedByIntegration"), and
+``AlertManagerNotificationsFailed``. The docs stored here name no dimensions: the sandbox uses
+``Workspace`` (the workspace id, as public CloudWatch alarms on these metrics do) and ``Integration``
+(``sns``) for the by-integration one; doctor.yml finds them by the ``Workspace`` dimension only.
 """
 
 import importlib.util
@@ -92,6 +97,19 @@ def _record(workspace, hop, action, resource, reason, log_text):
         REFUSALS.append(refusal)
     LOG.info("refused %s: %s on %s (%s)", hop, action, resource, reason)
     _log_to_workspace(workspace, log_text)
+    _count_failed_notification(workspace)
+
+
+def _count_failed_notification(workspace):
+    from moto.cloudwatch.models import cloudwatch_backends  # pylint: disable=import-outside-toplevel
+
+    region, account = workspace.arn.split(":")[3], workspace.arn.split(":")[4]
+    workspace_dimension = {"Name": "Workspace", "Value": workspace.workspace_id}
+    cloudwatch_backends[account][region].put_metric_data("AWS/Prometheus", [
+        {"MetricName": "AlertManagerNotificationsFailed", "Value": 1.0, "Unit": "Count",
+         "Dimensions": [workspace_dimension]},
+        {"MetricName": "AlertManagerNotificationsFailedByIntegration", "Value": 1.0, "Unit": "Count",
+         "Dimensions": [workspace_dimension, {"Name": "Integration", "Value": "sns"}]}])
 
 
 def _log_to_workspace(workspace, text):

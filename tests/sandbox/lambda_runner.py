@@ -188,6 +188,27 @@ def _run_once(function, event, request_id):
         return proc.returncode == 0, report, proc.stdout + proc.stderr, time.monotonic() - started
 
 
+def _write_function_log(account_id, region, function, request_id, output, error_report):
+    """What Lambda writes to /aws/lambda/<function>: the function's own lines, then the error of a failed
+    attempt. Only into a log group that exists: the collection's execution role may not create one."""
+    from moto.logs.models import logs_backends  # pylint: disable=import-outside-toplevel
+
+    backend = logs_backends[account_id][region]
+    group = f"/aws/lambda/{function.function_name}"
+    if group not in backend.groups:
+        return
+    lines = [f"START RequestId: {request_id} Version: $LATEST"]
+    lines += [line for line in output.splitlines() if line.strip() and not line.startswith(('{"result"', '{"errorType"'))]
+    if error_report is not None:
+        lines.append(f"[ERROR] {error_report.get('errorType', 'Error')}: {error_report.get('errorMessage', '')}")
+    lines.append(f"END RequestId: {request_id}")
+    stream = time.strftime("%Y/%m/%d/", time.gmtime()) + "[$LATEST]" + request_id.replace("-", "")
+    if stream not in backend.groups[group].streams:
+        backend.create_log_stream(group, stream)
+    now = int(time.time() * 1000)
+    backend.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])
+
+
 def _invoke_async(account_id, region, subscription_arn, redrive_arn, topic_arn, function_name, event, envelope,
                   generation=None):
     if generation is not None and not INVOCATIONS.current(generation):
@@ -214,6 +235,7 @@ def _invoke_async(account_id, region, subscription_arn, redrive_arn, topic_arn, 
         if generation is not None and not INVOCATIONS.current(generation):
             return  # reset meanwhile: its state (parameters, queues) is gone
         succeeded, report, output, seconds = _run_once(function, event, request_id)
+        _write_function_log(account_id, region, function, request_id, output, None if succeeded else report)
         INVOCATIONS.add(generation=generation, function=function_name, message_id=message_id, attempt=attempt + 1,
                         request_id=request_id,
                         outcome="succeeded" if succeeded else "failed", error=report.get("errorMessage"),

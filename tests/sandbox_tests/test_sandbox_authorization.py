@@ -78,6 +78,10 @@ def test_a_topic_policy_naming_another_workspace_stops_the_alert_until_it_names_
     assert (event["workspaceId"], event["component"], event["message"]["level"]) == (workspace["workspaceId"], "alertmanager", "ERROR")
     assert event["message"]["log"] == (f"Notify for alerts failed, AMP is not authorized to perform: SNS:Publish on resource: "
                                        f"{capture.topic_arn} because no resource-based policy allows the SNS:Publish action")
+    # and counted in AMP's CloudWatch failure metric of the workspace
+    failed = aws_client("cloudwatch").list_metrics(Namespace="AWS/Prometheus", MetricName="AlertManagerNotificationsFailed",
+                                                   Dimensions=[{"Name": "Workspace", "Value": workspace["workspaceId"]}])
+    assert len(failed["Metrics"]) == 1
 
     # the policy AMP's user guide gives, for this workspace: the alert arrives on the next try
     capture.let_workspace_publish(workspace["arn"])

@@ -60,7 +60,9 @@ def test_publish_runs_the_function_with_the_sns_event(wired):
     assert call["endpoint"].startswith("http://127.0.0.1:")
 
 
-def test_failing_function_is_retried_twice_then_dead_lettered(wired, sandbox):
+def test_failing_function_is_retried_twice_then_dead_lettered(wired, sandbox, aws_client):
+    logs = aws_client("logs")
+    logs.create_log_group(logGroupName="/aws/lambda/fn")
     wired["sns"].publish(TopicArn=wired["topic"], Message="please fail")
     dead = eventually(lambda: messages(wired["sqs"], wired["queues"]["fn-dlq"]), timeout=40)
     event = json.loads(dead[0]["Body"])
@@ -68,6 +70,9 @@ def test_failing_function_is_retried_twice_then_dead_lettered(wired, sandbox):
     assert "asked to fail" in dead[0]["MessageAttributes"]["ErrorMessage"]["StringValue"]
     attempts = [entry for entry in sandbox.lambda_invocations() if entry["outcome"] == "failed"]
     assert [entry["attempt"] for entry in attempts] == [1, 2, 3]
+    # each attempt's error is in the function's log group, where Lambda writes it
+    errors = logs.filter_log_events(logGroupName="/aws/lambda/fn", filterPattern='"[ERROR]"')["events"]
+    assert [e["message"] for e in errors] == ["[ERROR] RuntimeError: asked to fail: please fail"] * 3
 
 
 def test_without_permission_sns_redrives_to_the_subscription_queue(wired, sandbox):

@@ -228,3 +228,14 @@ def test_an_unknown_destination_fails_its_record_not_the_others(forwarder, slack
         forwarder.forward_alerts_to_slack(event(*records), LambdaContext(10))
     assert len(slack.received) == 1, "posted to another channel than its route named"
     assert [line["outcome"] for line in log_lines(capsys)] == ["failed", "delivered"]
+
+
+def test_the_delivery_of_a_doctor_test_alert_is_logged_with_its_probe_label(forwarder, slack, webhook_env, capsys):
+    envelope = fixture_envelope("json_template_nasty.json")
+    message = json.loads(envelope["Message"])
+    message["alerts"][0]["labels"]["amp_alerting_probe"] = "doctor-0f1e"
+    records = [sns_record(json.dumps(message), envelope["Subject"], message_id="probe"), firing_record("plain")]
+    assert forwarder.forward_alerts_to_slack(event(*records), LambdaContext(10)) == {"delivered": 2}
+    probe, plain = log_lines(capsys)
+    assert (probe["probe"], probe["outcome"]) == ("doctor-0f1e", "delivered")
+    assert "probe" not in plain
