@@ -245,6 +245,20 @@ def _check_sns(sns, where):
         raise AmpError(f"{where}.sigv4.region: {sigv4['region']} differs from the topic's region {match.group('region')}")
 
 
+def sns_receivers(definition):
+    """{receiver name: [topic ARNs of its sns_configs]} of a stored alertmanager definition (AMP's YAML
+    document, bytes or text); {} when it does not parse. Nothing else of the definition is returned:
+    other receivers' settings may hold secrets."""
+    try:
+        document = yaml.safe_load(definition)
+        config = yaml.safe_load(document["alertmanager_config"])
+        return {str(receiver.get("name")): [sns.get("topic_arn") for sns in receiver.get("sns_configs") or []
+                                            if isinstance(sns, dict) and sns.get("topic_arn")]
+                for receiver in config.get("receivers") or [] if isinstance(receiver, dict)}
+    except (yaml.YAMLError, TypeError, KeyError, AttributeError):
+        return {}
+
+
 def check_topic_accounts(config, account_id):
     """AMP publishes only to topics in the workspace's account: raise AmpError naming the field otherwise.
 

@@ -111,7 +111,7 @@ def _resource_matches(patterns, resource):
     return any(_wildcard(pattern, resource) for pattern in patterns)
 
 
-def _principal_matches(element, principal):
+def _principal_matches(element, principal, account_wide=True):
     if element == "*":
         return True
     if not isinstance(element, dict):
@@ -125,8 +125,8 @@ def _principal_matches(element, principal):
             if kind == "Service" and name == principal.name:
                 return True
             if kind == "AWS":
-                account_wide = re.fullmatch(r"(\d{12})|arn:aws[\w-]*:iam::(\d{12}):root", name)
-                if account_wide and principal.account in account_wide.groups():
+                account = re.fullmatch(r"(\d{12})|arn:aws[\w-]*:iam::(\d{12}):root", name)
+                if account and account_wide and principal.account in account.groups():
                     return True
                 if name == principal.name:
                     return True
@@ -186,7 +186,7 @@ def _failed_condition(statement, context):
     return None
 
 
-def _applies(statement, action, resource, principal, context, with_principal):
+def _applies(statement, action, resource, principal, context, with_principal, account_wide=True):
     """(applies, near_miss): whether STATEMENT covers the request; near_miss names the condition that
     kept an otherwise matching statement out."""
     if "NotAction" in statement:
@@ -203,7 +203,7 @@ def _applies(statement, action, resource, principal, context, with_principal):
         if "NotPrincipal" in statement:
             if _principal_matches(statement["NotPrincipal"], principal):
                 return False, None
-        elif not _principal_matches(statement.get("Principal"), principal):
+        elif not _principal_matches(statement.get("Principal"), principal, account_wide):
             return False, None
     failed = _failed_condition(statement, context)
     return failed is None, failed
@@ -213,10 +213,10 @@ def _statements(policy):
     return _as_list((_document(policy) or {}).get("Statement"))
 
 
-def _scan(policy, label, action, resource, principal, context, with_principal):
+def _scan(policy, label, action, resource, principal, context, with_principal, account_wide=True):
     allows, denies, misses = [], [], []
     for number, statement in enumerate(_statements(policy), start=1):
-        applies, near_miss = _applies(statement, action, resource, principal, context, with_principal)
+        applies, near_miss = _applies(statement, action, resource, principal, context, with_principal, account_wide)
         name = f"statement {statement.get('Sid') or number} of the {label}"
         if applies:
             (denies if statement.get("Effect") == "Deny" else allows).append(name)
@@ -246,6 +246,11 @@ def evaluate(action, resource, principal, context=None, identity_policies=(), re
     denies = identity_denies + resource_denies
     if denies:
         return Decision(False, f"explicit deny: {denies[0]}")
+    if key_policy and principal.kind == "AWS":
+        # A key policy statement for the key's account (its root) enables IAM policies; it allows no
+        # user or role by itself (AWS KMS developer guide, "Default key policy").
+        resource_allows = _scan(resource_policy, resource_label, action, resource, principal, context, True,
+                                account_wide=False)[0]
     if key_policy:
         delegated = any(_applies(s, action, resource, Principal.iam(f"arn:aws:iam::{resource_account}:root"),
                                  context, True)[0] for s in _statements(resource_policy) if s.get("Effect") != "Deny")

@@ -35,8 +35,10 @@ options:
     type: str
   include_rules:
     description:
-      - Add each workspace's rule groups namespaces and alertmanager definition status.
-      - Costs one list call and one describe call per workspace.
+      - Add each workspace's rule groups namespaces, alertmanager definition status, the SNS topics
+        its receivers publish to (no other part of the definition, which may hold secrets), and
+        its logging configuration (where AMP writes alertmanager and rule errors).
+      - Costs one list call and two describe calls per workspace.
     type: bool
     default: false
 notes:
@@ -137,6 +139,21 @@ workspaces:
         status_reason:
           description: AMP's reason for a failed status.
           type: str
+        sns_topic_arns:
+          description: Each receiver's SNS topics (receiver name to topic ARNs), from the stored definition.
+          type: dict
+          sample: {"slack": ["arn:aws:sns:eu-west-1:123456789012:amp-prod-alerts"]}
+    logging:
+      description: The logging configuration (rule and alertmanager logs), or null when there is none (with O(include_rules=true)).
+      returned: when include_rules is true
+      type: dict
+      contains:
+        log_group_arn:
+          description: The CloudWatch Logs log group, as AMP has it (ends in C(:*)).
+          type: str
+        status:
+          description: The logging configuration's status code.
+          type: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -152,6 +169,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import find_works
 from ansible_collections.amp.alerting.plugins.module_utils.amp import list_workspaces
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_view
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
+from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import sns_receivers
 
 
 @AmpErrorHandler.list_error_handler("list the rule groups namespaces of a workspace", [])
@@ -169,7 +187,15 @@ def add_rules(client, view):
     ]
     definition = amp_describe(client.describe_alert_manager_definition,
                               f"describe the alertmanager definition of workspace {workspace_id}", workspaceId=workspace_id)
-    view["alertmanager"] = status_view(definition["alertManagerDefinition"]) if definition else None
+    if definition:
+        view["alertmanager"] = status_view(definition["alertManagerDefinition"])
+        view["alertmanager"]["sns_topic_arns"] = sns_receivers(definition["alertManagerDefinition"].get("data") or b"")
+    else:
+        view["alertmanager"] = None
+    logging = amp_describe(client.describe_logging_configuration,
+                           f"describe the logging configuration of workspace {workspace_id}", workspaceId=workspace_id)
+    logging = logging["loggingConfiguration"] if logging else None
+    view["logging"] = {"log_group_arn": logging["logGroupArn"], "status": status_view(logging)["status"]} if logging else None
 
 
 def find_workspaces(client, workspace_ids, alias, alias_prefix):

@@ -11,7 +11,7 @@ version_added: 0.1.0
 short_description: Read CloudWatch metrics of the last minutes, one figure per metric
 description:
   - Finds the CloudWatch metrics of a namespace with the given names that carry the given
-    dimensions (ListMetrics: a metric with more dimensions than those given matches too), and reads
+    dimensions (ListMetrics - a metric with more dimensions than those given matches too), and reads
     one statistic of each over the last O(since_minutes) minutes (GetMetricStatistics).
     M(amazon.aws.cloudwatch_metric_alarm_info) reads alarms; no amazon.aws / community.aws module
     reads metric data.

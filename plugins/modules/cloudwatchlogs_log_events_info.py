@@ -37,10 +37,15 @@ options:
     default: 60
   limit:
     description:
-      - At most this many events (the oldest first, as FilterLogEvents returns them); RV(truncated)
-        tells when there were more.
+      - At most this many events; RV(truncated) tells when there were more.
     type: int
     default: 1000
+  newest:
+    description:
+      - Keep the newest O(limit) events rather than the oldest (FilterLogEvents returns the oldest
+        first, so every matching event of the window is read). Events are returned oldest first either way.
+    type: bool
+    default: false
 notes:
   - Supports check mode (it changes nothing either way).
   - Log events can contain whatever the application logged; this module prints them as they are.
@@ -102,21 +107,23 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 @AWSRetry.jittered_backoff()
 def _filter_log_events(client, request, max_items):
     paginator = client.get_paginator("filter_log_events")
-    return paginator.paginate(**request, PaginationConfig={"MaxItems": max_items}).build_full_result()
+    config = {"MaxItems": max_items} if max_items else {}
+    return paginator.paginate(**request, PaginationConfig=config).build_full_result()
 
 
-def read_events(client, group, pattern, since_minutes, limit, now=None):
+def read_events(client, group, pattern, since_minutes, limit, newest=False, now=None):
     """(events, truncated), or (None, False) when the log group does not exist."""
     start = int(((now if now is not None else time.time()) - since_minutes * 60) * 1000)
     request = {"logGroupName": group, "startTime": start}
     if pattern:
         request["filterPattern"] = pattern
     try:
-        found = _filter_log_events(client, request, limit + 1).get("events", [])
+        found = _filter_log_events(client, request, None if newest else limit + 1).get("events", [])
     except is_boto3_error_code("ResourceNotFoundException"):
         return None, False
+    kept = found[-limit:] if newest else found[:limit]
     events = [{"timestamp": event.get("timestamp"), "message": event.get("message", ""),
-               "log_stream_name": event.get("logStreamName")} for event in found[:limit]]
+               "log_stream_name": event.get("logStreamName")} for event in kept]
     return events, len(found) > limit
 
 
@@ -127,7 +134,8 @@ def logs_client(module):
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(log_group_name=dict(type="str", required=True), filter_pattern=dict(type="str", default=""),
-                           since_minutes=dict(type="int", default=60), limit=dict(type="int", default=1000)),
+                           since_minutes=dict(type="int", default=60), limit=dict(type="int", default=1000),
+                           newest=dict(type="bool", default=False)),
         supports_check_mode=True,
     )
     params = module.params
@@ -137,7 +145,7 @@ def main():
     client = logs_client(module)
     try:
         events, truncated = read_events(client, params["log_group_name"], params["filter_pattern"],
-                                        params["since_minutes"], params["limit"])
+                                        params["since_minutes"], params["limit"], params["newest"])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Failed to read the events of log group {params['log_group_name']}")
     module.exit_json(changed=False, exists=events is not None, events=events or [], truncated=truncated)

@@ -7,7 +7,8 @@ workspace; raise a pod's memory over the inventory's threshold and print the Sla
 person reads it; lower it and print the resolved one; send a test alert the same way; send a critical
 one, which its route takes to a second channel (#oncall, a Slack app: threads), then resolve it and
 show the thread (the first message updated, a reply saying when); silence an alert with
-maintenance.yml, show that nothing arrives, end the silence and show it arrive; stop everything.
+maintenance.yml, show that nothing arrives, end the silence and show it arrive; run doctor.yml,
+every hop of the chain and a test alert timed to Slack, and print its table; stop everything.
 """
 
 import json
@@ -122,6 +123,18 @@ def metrics_story(slack, output, workdir):
             print(render(wait_for_message(slack, seen + 1)))
 
 
+def doctor_table(output):
+    """The table doctor.yml printed (its debug task's block text), without the callback's indentation."""
+    task = output[output.index("TASK [The chain, hop by hop"):]
+    block = task[task.index("msg: |-") + len("msg: |-"):]
+    lines = []
+    for line in block.splitlines()[1:]:
+        if not line.startswith("        "):
+            break
+        lines.append("    " + line[8:])
+    return "\n".join(lines)
+
+
 def extra_vars(values):
     return ["-e", json.dumps(values)]
 
@@ -195,6 +208,10 @@ def main():
             print("    #oncall:")
             print(render_thread(wait_for_thread(slack, ONCALL, 1)))
             maintenance_story(slack, env)
+            step("ansible-playbook playbooks/doctor.yml -e doctor_send_test_alert=true: every hop of the chain, then a"
+                 " test alert timed to Slack")
+            print(doctor_table(playbook(["playbooks/doctor.yml", "-i", "inventories/sandbox", "-e",
+                                         "doctor_send_test_alert=true"], env)))
             step(f"done in {time.monotonic() - started:.0f}s; stopping the sandbox")
         finally:
             sandbox.stop()

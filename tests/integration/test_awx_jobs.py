@@ -21,8 +21,9 @@ DEV_INVENTORY = os.path.join(REPO, "inventories", "example", "dev.yml")  # one A
 WEBHOOK = "https://hooks.slack.com/services/T0/B0/awx-secret-token"
 SURVEY_TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
 SURVEYS = {"deploy": "survey_deploy.json", "teardown": "survey_teardown.json", "test_alert": "survey_test_alert.json",
-           "maintenance": "survey_maintenance.json"}
+           "maintenance": "survey_maintenance.json", "doctor": "survey_doctor.json"}
 MAINTENANCE = os.path.join(REPO, "playbooks", "maintenance.yml")
+DOCTOR = os.path.join(REPO, "playbooks", "doctor.yml")
 
 
 def load(name):
@@ -71,7 +72,7 @@ def test_survey_variables_are_ones_the_playbooks_read():
     assert "alerting_threshold_overrides" in documented
     site_playbook = os.path.join(REPO, "playbooks", "site.yml")  # what the root site.yml imports
     for job, playbook in (("deploy", site_playbook), ("teardown", TEARDOWN), ("test_alert", TEST_ALERT),
-                          ("maintenance", MAINTENANCE)):
+                          ("maintenance", MAINTENANCE), ("doctor", DOCTOR)):
         text = open(playbook, encoding="utf-8").read()
         for question in load(SURVEYS[job])["spec"]:
             if question["variable"] != "alerting_threshold_overrides":
@@ -174,6 +175,12 @@ def test_deploy_check_run_check_test_alert_and_teardown_as_awx_runs_them(awx_job
 
     test_alert = awx_job(TEST_ALERT, "test_alert.json", check=True)
     assert test_alert.returncode == 0, test_alert
+
+    # the workflow's step after deploy: every hop of the deployed chain ok
+    diagnosed = awx_job(DOCTOR, "doctor.json")
+    assert diagnosed.returncode == 0, diagnosed
+    (table,) = [result["msg"] for _p, name, _h, result in diagnosed.task_results() if name.startswith("The chain, hop by hop")]
+    assert [line.split()[0] for line in table.splitlines() if not line.startswith(" ")] == ["ok"] * 14, table
 
     removed = awx_job(TEARDOWN, "teardown.json")
     assert removed.returncode == 0, removed

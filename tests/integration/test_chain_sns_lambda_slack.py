@@ -3,12 +3,16 @@
 An AMP message (as Alertmanager 0.25 renders it with the forwarder's template) is published to the
 topic site.yml made; the sandbox runs the deployed function like Lambda's asynchronous invocation
 (two retries, then the function's dead-letter queue); a local Slack stand-in receives the post.
+On the same deployment, doctor.yml names each hop that is broken: a failing Slack, then the
+permissions AWS enforces (the sandbox refuses as AWS does), a lost subscription.
 """
 
 import json
 import os
+import re
 import time
 
+from support.alertmanager import post_alerts
 from support.ansible_run import REPO, run_playbook
 from support import eventually
 from support.forwarder_events import fixture_envelope
@@ -17,7 +21,9 @@ from support.slack_sink import SlackSink
 INVENTORY = os.path.join(REPO, "inventories", "sandbox")
 SITE = os.path.join(REPO, "site.yml")
 TOPIC = "arn:aws:sns:us-east-1:123456789012:amp-sandbox-amp-alerts"
-FUNCTION_DLQ = "amp-sandbox-amp-slack-forwarder-dlq"
+FUNCTION = "amp-sandbox-amp-slack-forwarder"
+FUNCTION_DLQ = f"{FUNCTION}-dlq"
+DELIVERY_DLQ = f"{FUNCTION}-delivery-dlq"
 
 
 # (No Jinja braces: extra vars given with -e are templated by Ansible.)
@@ -31,7 +37,7 @@ def test_alerts_reach_slack_intact_and_failures_end_in_the_dead_letter_queue(san
 
     with SlackSink() as slack:
         monkeypatch.setenv("SANDBOX_SLACK_WEBHOOK_URL", slack.url)
-        deployed = run_playbook(SITE, INVENTORY, extra_vars={"lambda_timeout": 8})
+        deployed = run_playbook(SITE, INVENTORY, extra_vars={"lambda_timeout": 8, "workspace_logging_enabled": True})
         assert deployed.returncode == 0, deployed
         if missing_binaries("prometheus-alertmanager"):
             print("test_alert.yml part not run: needs prometheus-alertmanager (apt-get install prometheus-alertmanager)")
@@ -40,6 +46,7 @@ def test_alerts_reach_slack_intact_and_failures_end_in_the_dead_letter_queue(san
         slack.received.clear()
         slack.requests.clear()
         check_published_alert_reaches_slack_and_failures_end_in_the_dead_letter_queue(sandbox, slack, boto3)
+        check_doctor_names_each_broken_hop(sandbox, slack, boto3)
 
 
 def check_published_alert_reaches_slack_and_failures_end_in_the_dead_letter_queue(sandbox, slack, boto3):
@@ -97,3 +104,96 @@ def check_test_alert_playbook_reaches_slack_with_values_intact(slack):
     assert resolved_run.returncode == 0, resolved_run
     resolved = eventually(lambda: slack.received[1] if len(slack.received) > 1 else None, timeout=60)
     assert resolved["blocks"][0]["text"]["text"] == ":white_check_mark: RESOLVED: AmpAlertingTestAlert (1 alert)"
+
+
+DOCTOR = os.path.join(REPO, "playbooks", "doctor.yml")
+
+
+def doctor(**extra_vars):
+    """doctor.yml's run, its hops ({hop: (status, detail)}, in the chain's order) and the table it printed."""
+    run = run_playbook(DOCTOR, INVENTORY, extra_vars=extra_vars)
+    results = list(run.task_results())
+    hops = [result["ansible_facts"]["doctor_hops"] for _p, _n, _h, result in results
+            if "doctor_hops" in result.get("ansible_facts", {})][-1]
+    table = next(result["msg"] for _p, name, _h, result in results if name.startswith("The chain, hop by hop"))
+    return run, {hop["hop"]: (hop["status"], hop["detail"]) for hop in hops}, table
+
+
+def broken(hops):
+    return [name for name, (status, _detail) in hops.items() if status == "broken"]
+
+
+def check_doctor_names_each_broken_hop(sandbox, slack, boto3):
+    sns, sqs, lam = boto3.client("sns"), boto3.client("sqs"), boto3.client("lambda")
+    workspace = boto3.client("amp").list_workspaces(alias="sandbox-amp")["workspaces"][0]
+    endpoint = boto3.client("amp").describe_workspace(workspaceId=workspace["workspaceId"])["workspace"]["prometheusEndpoint"]
+
+    # 1. after step 3 above (Slack answered 500 to everything): the event is in the function's DLQ and
+    # the forwarder's last delivery failed; the play fails naming the first of those hops
+    run, hops, table = doctor()
+    assert run.returncode == 2
+    assert broken(hops) == ["function dead-letter queue", "forwarder errors"], table
+    assert hops["function dead-letter queue"][1].startswith(f"{FUNCTION_DLQ}: 1 events the function failed")
+    assert "HTTP 500 'rollup_error'" in hops["forwarder errors"][1]
+    assert "2 broken hop(s); the first: function dead-letter queue - " in run.failure()
+    assert slack.url not in json.dumps(run.output)  # the webhook is never printed
+
+    # 2. Slack is back, the queue purged, one alert delivered: every hop ok, and a test alert through the
+    # workspace's alertmanager reaches Slack, timed
+    slack.heal()
+    sqs.purge_queue(QueueUrl=sqs.get_queue_url(QueueName=FUNCTION_DLQ)["QueueUrl"])
+    received = len(slack.received)
+    sns.publish(TopicArn=TOPIC, Message="[FIRING:1] back", Subject="[FIRING:1] Back")
+    eventually(lambda: len(slack.received) > received)
+    sandbox.set_data_plane(True)
+    try:
+        run, hops, table = doctor(doctor_send_test_alert=True, doctor_delivery_timeout=60)
+        assert run.returncode == 0, table
+        assert set(status for status, _detail in hops.values()) == {"ok"}, table
+        assert hops["forwarder errors"][1].startswith("3 failure(s) in the last 60 min, then deliveries")
+        assert hops["test alert"][1].startswith("delivered to Slack ") and " s after it was sent (probe doctor-" in hops["test alert"][1]
+        assert "ok      test alert" in table
+        assert any("AmpAlertingDoctorProbe" in json.dumps(message) for message in slack.received)
+
+        # 3. the topic policy names another workspace, and the function lost SNS's permission: an alert
+        # AMP's alertmanager sends is refused (AMP logs and counts it), one published to the topic goes
+        # to the subscription's dead-letter queue; nothing reaches Slack; the doctor names both hops
+        policy = sns.get_topic_attributes(TopicArn=TOPIC)["Attributes"]["Policy"]
+        elsewhere = workspace["arn"].replace(workspace["workspaceId"], "ws-00000000-0000-0000-0000-000000000000")
+        sns.set_topic_attributes(TopicArn=TOPIC, AttributeName="Policy", AttributeValue=policy.replace(workspace["arn"], elsewhere))
+        statement = json.loads(lam.get_policy(FunctionName=FUNCTION)["Policy"])["Statement"][0]["Sid"]
+        lam.remove_permission(FunctionName=FUNCTION, StatementId=statement)
+        received = len(slack.received)
+        post_alerts(endpoint + "alertmanager", [{"labels": {"alertname": "RefusedByTheTopicPolicy"}}])
+        eventually(lambda: [r for r in sandbox.refusals() if r["workspace_id"] == workspace["workspaceId"]], 30,
+                   "AMP's publish refused")
+        sns.publish(TopicArn=TOPIC, Message="[FIRING:1] no permission", Subject="[FIRING:1] No permission")
+        delivery_dlq = sqs.get_queue_url(QueueName=DELIVERY_DLQ)["QueueUrl"]
+        eventually(lambda: int(sqs.get_queue_attributes(QueueUrl=delivery_dlq, AttributeNames=["ApproximateNumberOfMessages"])
+                               ["Attributes"]["ApproximateNumberOfMessages"]), 30, "the undeliverable alert redriven")
+        run, hops, table = doctor()
+        assert run.returncode == 2
+        assert broken(hops) == ["topic policy", "invoke permission", "delivery dead-letter queue", "AMP notifications"], table
+        assert "needs ArnEquals aws:SourceArn" in hops["topic policy"][1]
+        assert hops["delivery dead-letter queue"][1].startswith(f"{DELIVERY_DLQ}: 1 alerts SNS could not hand")
+        assert re.match(r"[1-9][0-9]* failed, 0 throttled in the last 60 min \(CloudWatch AWS/Prometheus\)",
+                        hops["AMP notifications"][1])
+        assert "AMP is not authorized to perform: SNS:Publish on resource: " + TOPIC in hops["AMP notifications"][1]
+        assert "4 broken hop(s); the first: topic policy - sns:Publish refused" in run.failure()
+        time.sleep(2)
+        assert len(slack.received) == received
+
+        # 4. the forwarder unsubscribed by hand: the doctor stops at the subscription
+        subscription = sns.list_subscriptions_by_topic(TopicArn=TOPIC)["Subscriptions"][0]["SubscriptionArn"]
+        sns.unsubscribe(SubscriptionArn=subscription)
+        sns.set_topic_attributes(TopicArn=TOPIC, AttributeName="Policy", AttributeValue=policy)
+        sns.publish(TopicArn=TOPIC, Message="[FIRING:1] nobody listens", Subject="[FIRING:1] Nobody")
+        run, hops, table = doctor()
+        assert run.returncode == 2
+        assert broken(hops)[0] == "forwarder subscription", table
+        assert "has no Lambda subscription" in hops["forwarder subscription"][1]
+        assert "function" not in hops  # the chain ends there
+        time.sleep(2)
+        assert len(slack.received) == received
+    finally:
+        sandbox.set_data_plane(False)

@@ -8,7 +8,6 @@ when it does not: nothing delivered, the refusal in the workspace's alertmanager
 
 import json
 import time
-import urllib.request
 
 import pytest
 import yaml
@@ -16,6 +15,7 @@ import yaml
 from sandbox.processes import missing_binaries
 from support import eventually
 from support.alertmanager import SnsCapture
+from support.alertmanager import post_alerts
 
 pytestmark = pytest.mark.skipif(bool(missing_binaries("prometheus-alertmanager")),
                                 reason="needs prometheus-alertmanager: apt-get install prometheus-alertmanager")
@@ -40,11 +40,7 @@ def workspace_with_alertmanager(aws_client, alias, topic_arn, log_group=None):
 
 
 def fire(workspace, alertname):
-    request = urllib.request.Request(workspace["prometheusEndpoint"] + "alertmanager/api/v2/alerts", method="POST",
-                                     data=json.dumps([{"labels": {"alertname": alertname}}]).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=15) as response:
-        assert response.status == 200
+    post_alerts(workspace["prometheusEndpoint"] + "alertmanager", [{"labels": {"alertname": alertname}}])
 
 
 def refusals_of(sandbox, workspace):

@@ -71,12 +71,18 @@ class RealAlertmanager(ServerHelper):
 
     def post_alerts(self, alerts):
         """POST alerts to the v2 API, as Prometheus (or AMP's ruler) does."""
-        request = urllib.request.Request(
-            f"{self.url}/api/v2/alerts", data=json.dumps(alerts).encode(), method="POST",
-            headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=5) as response:
-            if response.status != 200:
-                raise RuntimeError(f"alertmanager answered {response.status}")
+        post_alerts(self.url, alerts)
+
+
+def post_alerts(alertmanager_url, alerts):
+    """POST alerts to an Alertmanager's v2 API: a RealAlertmanager's, or a sandbox workspace's
+    (``<prometheusEndpoint>alertmanager``, with the data plane on)."""
+    request = urllib.request.Request(
+        f"{alertmanager_url.rstrip('/')}/api/v2/alerts", data=json.dumps(alerts).encode(), method="POST",
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 (a local URL)
+        if response.status != 200:
+            raise RuntimeError(f"alertmanager answered {response.status}")
 
 
 class SnsCapture:

@@ -161,6 +161,12 @@ def test_a_key_policy_must_delegate_to_the_account_before_identity_policies_coun
     assert evaluate("kms:Decrypt", key, reader, identity_policies=[decrypt], resource_policy=delegating,
                     key_policy=True).allowed
     assert evaluate("kms:GenerateDataKey", key, APS, resource_policy=aps_only, key_policy=True).allowed
+    # the account's statement only enables IAM policies: without one, the role may not decrypt
+    assert not evaluate("kms:Decrypt", key, reader, identity_policies=[], resource_policy=delegating,
+                        key_policy=True).allowed
+    # a key policy statement naming the role itself is enough
+    naming_the_role = policy({"Effect": "Allow", "Principal": {"AWS": reader.name}, "Action": "kms:Decrypt", "Resource": "*"})
+    assert evaluate("kms:Decrypt", key, reader, resource_policy=naming_the_role, key_policy=True).allowed
 
 
 def test_an_operator_it_does_not_implement_is_an_error_not_a_guess():

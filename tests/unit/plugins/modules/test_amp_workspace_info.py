@@ -1,5 +1,7 @@
 """amp_workspace_info with boto3 stubbed."""
 
+import json
+
 import pytest
 
 from ansible_collections.amp.alerting.plugins.modules import amp_workspace_info
@@ -38,10 +40,33 @@ def test_include_rules_reports_namespaces_and_alertmanager_status(run):
          "status": {"statusCode": "UPDATE_FAILED", "statusReason": "parse error"},
          "createdAt": "2026-11-24T00:00:00Z", "modifiedAt": "2026-11-24T00:00:00Z"}]}, {"workspaceId": WS_A})
     run.not_found("describe_alert_manager_definition", {"workspaceId": WS_A})
+    run.not_found("describe_logging_configuration", {"workspaceId": WS_A})
     result = run(workspace_ids=[WS_A], include_rules=True)
     ws = result["workspaces"][0]
     assert ws["rule_namespaces"] == [{"name": "pods", "status": "UPDATE_FAILED", "status_reason": "parse error"}]
-    assert ws["alertmanager"] is None
+    assert ws["alertmanager"] is None and ws["logging"] is None
+
+
+def test_include_rules_names_the_sns_topics_of_the_receivers_and_nothing_else_of_the_definition(run):
+    topic = "arn:aws:sns:eu-west-1:123456789012:amp-prod-alerts"
+    definition = (
+        "alertmanager_config: |\n  route:\n    receiver: slack\n  receivers:\n    - name: slack\n"
+        f"      sns_configs:\n        - topic_arn: {topic}\n          sigv4: {{region: eu-west-1}}\n"
+        "    - name: pager\n      pagerduty_configs:\n        - routing_key: s3cr3t-routing-key\n")
+    log_group = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/prometheus/prod:*"
+    run.stub.add_response("describe_workspace", {"workspace": workspace(WS_A)}, {"workspaceId": WS_A})
+    run.stub.add_response("list_rule_groups_namespaces", {"ruleGroupsNamespaces": []}, {"workspaceId": WS_A})
+    run.stub.add_response("describe_alert_manager_definition", {"alertManagerDefinition": {
+        "status": {"statusCode": "ACTIVE"}, "data": definition.encode(), "createdAt": "2026-11-24T00:00:00Z",
+        "modifiedAt": "2026-11-24T00:00:00Z"}}, {"workspaceId": WS_A})
+    run.stub.add_response("describe_logging_configuration", {"loggingConfiguration": {
+        "status": {"statusCode": "ACTIVE"}, "workspace": WS_A, "logGroupArn": log_group,
+        "createdAt": "2026-11-24T00:00:00Z", "modifiedAt": "2026-11-24T00:00:00Z"}}, {"workspaceId": WS_A})
+    result = run(workspace_ids=[WS_A], include_rules=True)
+    ws = result["workspaces"][0]
+    assert ws["alertmanager"] == {"status": "ACTIVE", "sns_topic_arns": {"slack": [topic], "pager": []}}
+    assert ws["logging"] == {"log_group_arn": log_group, "status": "ACTIVE"}
+    assert "s3cr3t" not in json.dumps(result)
 
 
 def test_alias_is_exact_not_a_prefix(run):

@@ -1,5 +1,5 @@
 """The read-only modules doctor.yml relies on, with boto3 stubbed: sqs_queue_info,
-cloudwatchlogs_log_events_info, cloudwatch_metric_info."""
+cloudwatchlogs_log_events_info, cloudwatch_metric_info, lambda_policy_info."""
 
 import json
 from unittest import mock
@@ -9,6 +9,7 @@ from botocore.stub import ANY
 
 from ansible_collections.amp.alerting.plugins.modules import cloudwatch_metric_info
 from ansible_collections.amp.alerting.plugins.modules import cloudwatchlogs_log_events_info
+from ansible_collections.amp.alerting.plugins.modules import lambda_policy_info
 from ansible_collections.amp.alerting.plugins.modules import sqs_queue_info
 
 QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/amp-dlq"
@@ -48,7 +49,8 @@ def test_a_queue_by_name_with_its_counts_and_policy(sqs):
 
 def test_a_missing_queue_is_not_an_error(sqs):
     sqs.stub.add_client_error("get_queue_url", "AWS.SimpleQueueService.NonExistentQueue", "no such queue", 400)
-    assert sqs(queue_name="gone") == {"changed": False, "exists": False, "queue": {}, "invocation": mock.ANY}
+    result = sqs(queue_name="gone")
+    assert (result["changed"], result["exists"], result["queue"], "failed" in result) == (False, False, {}, False)
 
 
 def test_access_denied_on_a_queue_fails_naming_it(sqs):
@@ -119,3 +121,36 @@ def test_maximum_takes_the_largest_and_no_datapoint_is_null(cloudwatch):
 def test_a_period_that_is_not_whole_minutes_is_refused_before_any_call(cloudwatch):
     result = cloudwatch(namespace="AWS/SQS", metric_names=["X"], period=90)
     assert result["failed"] is True and result["msg"] == "period must be a multiple of 60 seconds, not 90"
+
+
+@pytest.fixture
+def lambda_(run_module):
+    return run_module(lambda_policy_info, "lambda")
+
+
+def test_a_function_policy_is_returned_as_lambda_has_it_not_snake_cased(lambda_):
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "sns", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "lambda:InvokeFunction",
+        "Resource": "arn:aws:lambda:eu-west-1:123456789012:function:fn",
+        "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:sns:eu-west-1:123456789012:alerts"}}}]}
+    lambda_.stub.add_response("get_policy", {"Policy": json.dumps(policy), "RevisionId": "r1"}, {"FunctionName": "fn"})
+    result = lambda_(function_name="fn")
+    assert (result["exists"], result["policy"], result["revision_id"]) == (True, policy, "r1")
+
+
+@pytest.mark.parametrize("function_exists", [True, False])
+def test_no_policy_and_no_function_are_told_apart(lambda_, function_exists):
+    lambda_.stub.add_client_error("get_policy", "ResourceNotFoundException", "not found", 404)
+    if function_exists:
+        lambda_.stub.add_response("get_function_configuration", {"FunctionName": "fn"}, {"FunctionName": "fn"})
+    else:
+        lambda_.stub.add_client_error("get_function_configuration", "ResourceNotFoundException", "not found", 404)
+    result = lambda_(function_name="fn")
+    assert (result["exists"], result["policy"]) == (function_exists, None)
+
+
+def test_the_newest_log_events_are_kept_when_asked(logs):
+    logs.stub.add_response("filter_log_events", {"events": [
+        {"timestamp": n, "message": str(n), "logStreamName": "s"} for n in range(5)]})
+    result = logs(log_group_name=GROUP, limit=2, newest=True)
+    assert [event["message"] for event in result["events"]] == ["3", "4"] and result["truncated"] is True
