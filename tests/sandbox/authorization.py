@@ -186,3 +186,120 @@ def refusals():
 def clear():
     with _LOCK:
         REFUSALS.clear()
+
+
+# -- the forwarder at run time: its execution role ------------------------------------------------
+#
+# Lambda runs a function with its execution role's credentials (an AssumeRole session). The sandbox
+# gives the function's process the access key ``SANDBOXROLE<role ARN, hex>`` (lambda_runner), and
+# authorizes what the forwarder calls against the role's identity policies (inline and attached):
+# SSM GetParameter (and, WithDecryption of a parameter under a customer key, kms:Decrypt against the
+# role and the key policy), DynamoDB item calls. A refusal is answered as AWS answers it (400
+# AccessDeniedException). Lambda's own calls for the function - its dead-letter queue, its log
+# group - are checked with role_decision() by lambda_runner.
+
+ROLE_KEY_PREFIX = "SANDBOXROLE"
+_DYNAMODB_ITEM_CALLS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
+                        "BatchWriteItem", "TransactWriteItems")
+
+
+def role_access_key(role_arn):
+    """The access key a function's code signs with: its execution role's session."""
+    return ROLE_KEY_PREFIX + role_arn.encode().hex().upper()
+
+
+def _role_of(environ):
+    key = _signing_key(environ)
+    if not key or not key.startswith(ROLE_KEY_PREFIX):
+        return None
+    try:
+        return bytes.fromhex(key[len(ROLE_KEY_PREFIX):]).decode()
+    except ValueError:
+        return None
+
+
+def _role_policies(role_arn):
+    """The role's identity policies (inline, then the default version of each attached one); None when
+    the role does not exist."""
+    from moto.iam.models import iam_backends  # pylint: disable=import-outside-toplevel
+
+    backend = iam_backends[role_arn.split(":")[4]]["global"]
+    try:
+        role = backend.get_role(role_arn.split("/")[-1])
+    except Exception:  # pylint: disable=broad-except  # moto's NotFoundException
+        return None
+    documents = [json.loads(text) if isinstance(text, str) else text for text in role.policies.values()]
+    for policy in role.managed_policies.values():
+        documents += [json.loads(version.document) for version in policy.versions
+                      if version.version_id == policy.default_version_id]
+    return documents
+
+
+def role_decision(role_arn, action, resource, resource_policy=None, key_policy=False):
+    """Decision for the role calling ACTION on RESOURCE (same account: its identity policies suffice,
+    except for a KMS key, whose key policy must delegate)."""
+    policies = _role_policies(role_arn)
+    if policies is None:
+        return policy_evaluation.Decision(False, f"role {role_arn} does not exist")
+    return evaluate(action, resource, Principal.iam(role_arn), {"aws:SecureTransport": "true"},
+                    identity_policies=policies, resource_policy=resource_policy,
+                    resource_label="key policy" if key_policy else "resource policy", key_policy=key_policy)
+
+
+def _parameter_key(account, region, name):
+    """The ARN of the customer key a SecureString parameter is encrypted with; None for SSM's own key."""
+    from moto.ssm.models import ssm_backends  # pylint: disable=import-outside-toplevel
+
+    try:
+        parameter = ssm_backends[account][region].get_parameter(name)
+    except Exception:  # pylint: disable=broad-except  # SSM answers ParameterNotFound itself
+        return None
+    key_id = getattr(parameter, "keyid", None) if parameter is not None else None
+    if not key_id or getattr(parameter, "parameter_type", "") != "SecureString" or key_id in ("alias/aws/ssm",):
+        return None
+    return _key(account, region, key_id)
+
+
+def _role_checks(service, operation, params, account, region):
+    """(action, resource, key) the call needs of the role; [] for calls not enforced."""
+    if service == "ssm" and operation == "GetParameter":
+        name = params.get("Name", "")
+        resource = name if name.startswith("arn:") else f"arn:aws:ssm:{region}:{account}:parameter/{name.lstrip('/')}"
+        checks = [("ssm:GetParameter", resource, None)]
+        key = _parameter_key(account, region, name) if params.get("WithDecryption") else None
+        if key is not None:
+            checks.append(("kms:Decrypt", key.arn, key))
+        return checks
+    if service == "dynamodb" and operation in _DYNAMODB_ITEM_CALLS and params.get("TableName"):
+        return [(f"dynamodb:{operation}", f"arn:aws:dynamodb:{region}:{account}:table/{params['TableName']}", None)]
+    return []
+
+
+def refuse_role_call(environ, body, service, operation):
+    """(status, headers, payload) of AWS's AccessDeniedException when the calling function's execution
+    role may not make this call; else None."""
+    role_arn = _role_of(environ)
+    if role_arn is None or not operation:
+        return None
+    scope = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    region, account = (scope.group(1) if scope else "us-east-1"), role_arn.split(":")[4]
+    try:
+        params = json.loads(body or b"{}")
+    except ValueError:
+        params = {}
+    for action, resource, key in _role_checks(service, operation, params, account, region):
+        decision = role_decision(role_arn, action, resource, key.policy if key else None, key_policy=key is not None)
+        if not decision.allowed:
+            session = f"arn:aws:sts::{account}:assumed-role/{role_arn.split('/')[-1]}/sandbox-lambda"
+            message = (f"User: {session} is not authorized to perform: {action} on resource: {resource} because "
+                       + ("no identity-based policy allows" if not decision.reason.startswith("explicit deny")
+                          else "an explicit deny in a policy denies") + f" the {action} action")
+            with _LOCK:
+                REFUSALS.append({"time": time.time(), "hop": "forwarder->" + service, "principal": role_arn,
+                                 "action": action, "resource": resource, "reason": decision.reason,
+                                 "workspace_id": None})
+            LOG.info("refused %s: %s on %s (%s)", role_arn, action, resource, decision.reason)
+            payload = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
+            return 400, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", "AccessDeniedException"),
+                         ("Content-Length", str(len(payload)))], payload
+    return None

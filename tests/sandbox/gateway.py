@@ -275,6 +275,13 @@ class SandboxGateway:
                 start_response(f"{status} Refused", headers)
                 return [payload]
 
+        refused = authorization.refuse_role_call(environ, body, service, operation) if service else None
+        if refused:
+            status, headers, payload = refused
+            self._record(service, operation, status, fault="refused")
+            start_response(f"{status} Refused", headers)
+            return [payload]
+
         seen = {}
 
         def recording_start_response(status_line, headers, exc_info=None):

@@ -36,6 +36,8 @@ from moto.sqs.models import sqs_backends
 
 from .authorization import Principal
 from .authorization import evaluate
+from .authorization import role_access_key
+from .authorization import role_decision
 from .settings import SETTINGS
 
 LOG = logging.getLogger("sandbox.lambda")
@@ -159,7 +161,8 @@ def _run_once(function, event, request_id):
             "PYTHONDONTWRITEBYTECODE": "1",
             "AWS_REGION": function.region,
             "AWS_DEFAULT_REGION": function.region,
-            "AWS_ACCESS_KEY_ID": "testing",
+            # the execution role's session: authorization.py checks the function's calls against the role
+            "AWS_ACCESS_KEY_ID": role_access_key(function.role),
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_SESSION_TOKEN": "sandbox-session-token",
             "AWS_ENDPOINT_URL": endpoint,
@@ -197,12 +200,17 @@ def _write_function_log(account_id, region, function, request_id, output, error_
     group = f"/aws/lambda/{function.function_name}"
     if group not in backend.groups:
         return
+    stream = time.strftime("%Y/%m/%d/", time.gmtime()) + "[$LATEST]" + request_id.replace("-", "")
+    decision = role_decision(function.role, "logs:PutLogEvents",
+                             f"arn:aws:logs:{region}:{account_id}:log-group:{group}:log-stream:{stream}")
+    if not decision.allowed:  # Lambda writes the log with the role's rights: nothing is kept
+        LOG.info("%s may not write its log: %s", function.function_name, decision.reason)
+        return
     lines = [f"START RequestId: {request_id} Version: $LATEST"]
     lines += [line for line in output.splitlines() if line.strip() and not line.startswith(('{"result"', '{"errorType"'))]
     if error_report is not None:
         lines.append(f"[ERROR] {error_report.get('errorType', 'Error')}: {error_report.get('errorMessage', '')}")
     lines.append(f"END RequestId: {request_id}")
-    stream = time.strftime("%Y/%m/%d/", time.gmtime()) + "[$LATEST]" + request_id.replace("-", "")
     if stream not in backend.groups[group].streams:
         backend.create_log_stream(group, stream)
     now = int(time.time() * 1000)
@@ -248,6 +256,14 @@ def _invoke_async(account_id, region, subscription_arn, redrive_arn, topic_arn, 
             time.sleep(delay)
     target = (getattr(function, "dead_letter_config", None) or {}).get("TargetArn")
     if generation is not None and not INVOCATIONS.current(generation):
+        return
+    refused = role_decision(function.role, "sqs:SendMessage", target) if target else None
+    if refused is not None and not refused.allowed:
+        # Lambda sends to the dead-letter queue with the function's role: refused, the event is lost
+        # (AWS counts it in the function's DeadLetterErrors metric).
+        INVOCATIONS.add(generation=generation, function=function_name, message_id=message_id, attempt=1 + RETRIES,
+                        outcome="dead_letter_refused", target=target, error=refused.reason)
+        LOG.warning("%s may not send to its dead-letter queue %s: %s", function_name, target, refused.reason)
         return
     if target and target.startswith("arn:aws:sqs:"):
         _send_to_queue(account_id, target, json.dumps(event), {

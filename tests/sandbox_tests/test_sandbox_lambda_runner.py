@@ -13,6 +13,9 @@ def handle(event, context):
     record = event["Records"][0]["Sns"]
     if "fail" in record["Message"]:
         raise RuntimeError("asked to fail: " + record["Message"])
+    if record["Message"].startswith("read "):  # a call under the function's execution role
+        import boto3
+        boto3.client("ssm").get_parameter(Name=record["Message"][5:], WithDecryption=True)
     with open(os.environ["OUT_FILE"], "a") as handle:
         handle.write(json.dumps({"message": record["Message"], "subject": record["Subject"],
                                  "attributes": record["MessageAttributes"],
@@ -30,6 +33,11 @@ def wired(sandbox, aws_client, tmp_path, monkeypatch):
     queues = {name: sqs.create_queue(QueueName=name)["QueueUrl"] for name in ("fn-dlq", "delivery-dlq")}
     arns = {name: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             for name, url in queues.items()}
+    # what Lambda does for the function runs with its role: writing its log, sending to its DLQ
+    iam.put_role_policy(RoleName="fn", PolicyName="fn", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/fn:*"},
+        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": arns["fn-dlq"]}]}))
     out_file = tmp_path / "calls.jsonl"
     function = lam.create_function(FunctionName="fn", Runtime="python3.12", Role=role, Handler="handler.handle",
                                    Code={"ZipFile": __import__("base64").b64decode(encode_zip({"handler.py": HANDLER}))},
@@ -42,7 +50,7 @@ def wired(sandbox, aws_client, tmp_path, monkeypatch):
                                  ReturnSubscriptionArn=True)["SubscriptionArn"]
     sns.set_subscription_attributes(SubscriptionArn=subscription, AttributeName="RedrivePolicy",
                                     AttributeValue=json.dumps({"deadLetterTargetArn": arns["delivery-dlq"]}))
-    return {"sns": sns, "lambda": lam, "sqs": sqs, "topic": topic, "queues": queues, "out": out_file}
+    return {"sns": sns, "lambda": lam, "sqs": sqs, "iam": iam, "topic": topic, "queues": queues, "out": out_file}
 
 
 def messages(sqs, url):
@@ -94,3 +102,36 @@ def test_a_permission_for_another_topic_does_not_let_this_one_invoke(wired, sand
     assert not wired["out"].exists()
     (undeliverable,) = [entry for entry in sandbox.lambda_invocations() if entry["outcome"] == "undeliverable"]
     assert undeliverable["error"] == "no permission for sns.amazonaws.com"
+
+
+def test_the_function_calls_aws_with_its_execution_roles_rights(wired, sandbox, aws_client):
+    ssm, kms = aws_client("ssm"), aws_client("kms")
+    key = kms.create_key()["KeyMetadata"]["Arn"]
+    ssm.put_parameter(Name="/fn/webhook", Value="https://hooks.example/x", Type="SecureString", KeyId=key)
+    # the role may not read the parameter: SSM refuses as on AWS, the function fails, the event is kept
+    wired["sns"].publish(TopicArn=wired["topic"], Message="read /fn/webhook")
+    dead = eventually(lambda: messages(wired["sqs"], wired["queues"]["fn-dlq"]), timeout=40)
+    error = dead[0]["MessageAttributes"]["ErrorMessage"]["StringValue"]
+    assert "AccessDeniedException" in error and "is not authorized to perform: ssm:GetParameter on resource: " \
+        "arn:aws:ssm:us-east-1:123456789012:parameter/fn/webhook" in error
+    # allowed to read it, but not to decrypt with the parameter's key: refused again, for the key
+    wired["iam"].put_role_policy(RoleName="fn", PolicyName="read", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "*"}]}))
+    wired["sns"].publish(TopicArn=wired["topic"], Message="read /fn/webhook")
+    eventually(lambda: [m for m in messages(wired["sqs"], wired["queues"]["fn-dlq"])
+                        if "kms:Decrypt on resource: " + key in m["MessageAttributes"]["ErrorMessage"]["StringValue"]],
+               timeout=60, what="the refusal of kms:Decrypt")
+    # with kms:Decrypt (the key's default policy lets IAM policies grant it) the call succeeds
+    wired["iam"].put_role_policy(RoleName="fn", PolicyName="decrypt", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key}]}))
+    wired["sns"].publish(TopicArn=wired["topic"], Message="read /fn/webhook")
+    eventually(lambda: [e for e in sandbox.lambda_invocations() if e["outcome"] == "succeeded"], timeout=30)
+
+
+def test_without_sqs_send_message_on_its_role_a_failed_event_is_lost(wired, sandbox):
+    wired["iam"].delete_role_policy(RoleName="fn", PolicyName="fn")
+    wired["sns"].publish(TopicArn=wired["topic"], Message="please fail, unkept")
+    (lost,) = eventually(lambda: [e for e in sandbox.lambda_invocations() if e["outcome"] == "dead_letter_refused"],
+                         timeout=40)
+    assert "no statement allows sqs:SendMessage" in lost["error"]
+    assert messages(wired["sqs"], wired["queues"]["fn-dlq"]) == []
