@@ -3,8 +3,10 @@
 An AMP message (as Alertmanager 0.25 renders it with the forwarder's template) is published to the
 topic site.yml made; the sandbox runs the deployed function like Lambda's asynchronous invocation
 (two retries, then the function's dead-letter queue); a local Slack stand-in receives the post.
-On the same deployment, doctor.yml names each hop that is broken: a failing Slack, then the
-permissions AWS enforces (the sandbox refuses as AWS does), a lost subscription.
+On the same deployment, doctor.yml names each hop that is broken: a failing Slack and an execution
+role that may not read the webhook, then the topic policy and the function policy (the sandbox
+refuses as AWS does). (A subscription deleted by hand is test_site's drift case; the doctor's verdict
+on it is unit-tested.)
 """
 
 import json
@@ -139,8 +141,11 @@ def check_doctor_names_each_broken_hop(sandbox, slack, boto3):
     sns.publish(TopicArn=TOPIC, Message="[FIRING:1] unread webhook", Subject="[FIRING:1] Unread")
     eventually(lambda: int(sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])
                            ["Attributes"]["ApproximateNumberOfMessages"]) == 2, 60, "the second event dead-lettered")
+    sandbox.clear_requests()
     run, hops, table = doctor()
     assert run.returncode == 2
+    writes = [r for r in sandbox.requests() if not str(r["operation"]).startswith(("Describe", "List", "Get", "Filter"))]
+    assert writes == [], "the doctor wrote to AWS"
     assert broken(hops) == ["execution role", "function dead-letter queue", "forwarder errors"], table
     assert hops["execution role"][1].startswith("ssm:GetParameter on /amp-alerting/sandbox-amp/slack-webhook refused"), table
     assert hops["function dead-letter queue"][1].startswith(f"{FUNCTION_DLQ}: 2 events the function failed")
@@ -191,19 +196,6 @@ def check_doctor_names_each_broken_hop(sandbox, slack, boto3):
                         hops["AMP notifications"][1])
         assert "AMP is not authorized to perform: SNS:Publish on resource: " + TOPIC in hops["AMP notifications"][1]
         assert "4 broken hop(s); the first: topic policy - sns:Publish refused" in run.failure()
-        time.sleep(2)
-        assert len(slack.received) == received
-
-        # 4. the forwarder unsubscribed by hand: the doctor stops at the subscription
-        subscription = sns.list_subscriptions_by_topic(TopicArn=TOPIC)["Subscriptions"][0]["SubscriptionArn"]
-        sns.unsubscribe(SubscriptionArn=subscription)
-        sns.set_topic_attributes(TopicArn=TOPIC, AttributeName="Policy", AttributeValue=policy)
-        sns.publish(TopicArn=TOPIC, Message="[FIRING:1] nobody listens", Subject="[FIRING:1] Nobody")
-        run, hops, table = doctor()
-        assert run.returncode == 2
-        assert broken(hops)[0] == "forwarder subscription", table
-        assert "has no Lambda subscription" in hops["forwarder subscription"][1]
-        assert "function" not in hops  # the chain ends there
         time.sleep(2)
         assert len(slack.received) == received
     finally:

@@ -57,7 +57,7 @@ def alert_state(endpoint, workspace_id, alertname):
     return alerts[0]["status"]["state"] if alerts else None
 
 
-def test_threshold_crossings_reach_their_channels_in_threads_silences_hold_them_and_redeploys(
+def test_threshold_crossings_reach_their_channels_in_threads_and_silences_hold_them(
         sandbox, monkeypatch, tmp_path):
     sandbox.set_data_plane(True)
     try:
@@ -118,19 +118,5 @@ def test_threshold_crossings_reach_their_channels_in_threads_silences_hold_them_
                 assert header(slack.channel(ONCALL)[1]) == ":fire: FIRING: PodHighMemoryUsage (1 alert)"
             failed = [e for e in sandbox.lambda_invocations() if e["outcome"] not in ("succeeded",)]
             assert failed == [], json.dumps(failed)[:2000]
-
-            # 5. a threshold changed in the inventory and re-deployed is what Prometheus evaluates
-            settings["alerting_thresholds"]["PodHighMemoryUsage"]["value"] = 700000000
-            redeployed = run_playbook(SITE, INVENTORY, extra_vars=settings)
-            assert redeployed.returncode == 0, redeployed
-
-            def evaluated_expr():
-                with urllib.request.urlopen(summary["query_url"].replace("/query", "/rules"), timeout=10) as response:
-                    groups = json.loads(response.read())["data"]["groups"]
-                rule = next(r for g in groups for r in g["rules"] if r["name"] == "PodHighMemoryUsage")
-                # Prometheus prints the number its own way (7e+08)
-                return rule["query"] if float(rule["query"].rsplit(">", 1)[1]) == 700000000 else None
-
-            assert eventually(evaluated_expr, 30, "re-deployed threshold in Prometheus").startswith("sum by (namespace, pod)")
     finally:
         sandbox.set_data_plane(False)

@@ -1,10 +1,16 @@
-"""The iam role's users mode: one access key per user, created once, its secret stored and never shown."""
+"""The iam role's users mode: one access key per user, created once, its secret stored and never shown;
+each user's policies enough for its job on the workspace and refused the others'."""
 
 import json
 import os
 import stat
+import urllib.error
+import urllib.request
 
 import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from support.ansible_run import REPO, run_playbook
 
@@ -19,12 +25,25 @@ def active_keys(iam, user):
     return [k for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"] if k["Status"] == "Active"]
 
 
-def test_users_get_one_key_created_once_stored_in_ssm(sandbox):
+def signed_status(method, url, key, body=b""):
+    """The status AMP's data plane answers a request signed (SigV4, service aps) with an access key."""
+    request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": "application/x-protobuf"})
+    SigV4Auth(Credentials(key["aws_access_key_id"], key["aws_secret_access_key"]), "aps", "us-east-1").add_auth(request)
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body or None, method=method,  # noqa: S310
+                                                           headers=dict(request.headers)), timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def test_users_get_one_key_created_once_stored_in_ssm_each_enough_for_its_job_and_no_other(sandbox):
     iam, ssm = boto3.client("iam"), boto3.client("ssm")
     runs = [run_playbook(PLAYBOOK, INVENTORY, extra_vars={"iam_users": USERS}) for _run in range(2)]
     for run in runs:
         assert run.returncode == 0, run
     assert runs[1].total("changed") == 0, runs[1].changed_tasks()
+    keys = {}
     for user in USERS:
         (key,) = active_keys(iam, user["name"])
         stored = json.loads(ssm.get_parameter(Name=f"/amp-alerting/sandbox-amp/access-keys/{user['name']}",
@@ -35,18 +54,27 @@ def test_users_get_one_key_created_once_stored_in_ssm(sandbox):
         groups = sorted(g["GroupName"] for g in iam.list_groups_for_user(UserName=user["name"])["Groups"])
         suffix = {"remote_write": "remote-write", "query": "query", "rules": "rules"}
         assert groups == sorted(f"amp-sandbox-amp-{suffix[p]}" for p in user["policies"])
+        keys[user["name"]] = stored
 
-
-def test_keys_can_go_to_a_0600_file_on_the_controller(sandbox, tmp_path):
-    extra = {"iam_users": USERS[:1], "iam_access_key_store": "file", "iam_access_key_file_dir": str(tmp_path)}
-    run = run_playbook(PLAYBOOK, INVENTORY, extra_vars=extra)
-    assert run.returncode == 0, run
-    path = tmp_path / "sandbox-amp-amp-it-remote-write.json"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    stored = json.loads(path.read_text())
-    (key,) = active_keys(boto3.client("iam"), "amp-it-remote-write")
-    assert stored["aws_access_key_id"] == key["AccessKeyId"]
-    assert stored["aws_secret_access_key"] not in run.stdout + run.stderr
+    # Each key signs its own job on the workspace's data plane, and AMP refuses it the others' (403,
+    # evaluated against the user's group policies as AWS does; other answers are the data plane's own).
+    amp = boto3.client("amp")
+    (workspace,) = amp.list_workspaces(alias="sandbox-amp")["workspaces"]
+    endpoint = amp.describe_workspace(workspaceId=workspace["workspaceId"])["workspace"]["prometheusEndpoint"]
+    calls = {"remote write": ("POST", endpoint + "api/v1/remote_write"), "query": ("GET", endpoint + "api/v1/query?query=up"),
+             "test alert": ("POST", endpoint + "alertmanager/api/v2/alerts")}
+    sandbox.set_data_plane(True)
+    try:
+        answers = {user: {call: signed_status(method, url, keys[user], b"[]" if call == "test alert" else b"")
+                          for call, (method, url) in calls.items()} for user in keys}
+    finally:
+        sandbox.set_data_plane(False)
+    refused = {user: sorted(call for call, status in answers[user].items() if status == 403) for user in answers}
+    assert refused == {"amp-it-remote-write": ["query", "test alert"], "amp-it-grafana": ["remote write", "test alert"],
+                       "amp-it-ci": ["remote write"]}, answers
+    assert answers["amp-it-grafana"]["query"] == 200
+    assert {r["action"] for r in sandbox.refusals() if r["hop"] == "data plane"} == \
+        {"aps:RemoteWrite", "aps:QueryMetrics", "aps:CreateAlertManagerAlerts"}
 
 
 def test_a_user_whose_key_secret_is_not_stored_gets_the_key_rotated_not_a_second_one(sandbox):
@@ -76,11 +104,17 @@ def test_a_key_file_directory_that_does_not_exist_stops_the_run_before_any_key_i
     assert not [r for r in sandbox.requests() if r["operation"] == "CreateAccessKey"]
 
 
-def test_a_lost_key_file_is_replaced_by_a_rotated_key(sandbox, tmp_path):
+def test_keys_go_to_a_0600_file_on_the_controller_and_a_lost_file_is_replaced_by_a_rotated_key(sandbox, tmp_path):
     extra = {"iam_users": USERS[:1], "iam_access_key_store": "file", "iam_access_key_file_dir": str(tmp_path)}
-    assert run_playbook(PLAYBOOK, INVENTORY, extra_vars=extra).returncode == 0
+    made = run_playbook(PLAYBOOK, INVENTORY, extra_vars=extra)
+    assert made.returncode == 0, made
     path = tmp_path / "sandbox-amp-amp-it-remote-write.json"
-    first = json.loads(path.read_text())["aws_access_key_id"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    stored = json.loads(path.read_text())
+    (key,) = active_keys(boto3.client("iam"), "amp-it-remote-write")
+    assert stored["aws_access_key_id"] == key["AccessKeyId"]
+    assert stored["aws_secret_access_key"] not in made.stdout + made.stderr
+    first = stored["aws_access_key_id"]
     path.unlink()  # the secret is lost
     run = run_playbook(PLAYBOOK, INVENTORY, extra_vars=extra)
     assert run.returncode == 0, run

@@ -6,15 +6,22 @@ import shutil
 
 import pytest
 import yaml
+from ansible_collections.amp.alerting.plugins.module_utils.policy_evaluation import Principal
+from ansible_collections.amp.alerting.plugins.module_utils.policy_evaluation import evaluate
 
 from support.ansible_run import REPO, run_playbook
 
 INVENTORY = os.path.join(REPO, "tests", "integration", "inventories", "site")
+APS, SNS = Principal.service("aps.amazonaws.com"), Principal.service("sns.amazonaws.com")
 SITE = os.path.join(REPO, "site.yml")
 TEARDOWN = os.path.join(REPO, "playbooks", "teardown.yml")
 WEBHOOK = "https://hooks.slack.example/services/T0/B0/it-secret-token"
 REGIONS = {"it-dev": "eu-west-1", "it-prod": "us-east-1"}
 READ_PREFIXES = ("Describe", "List", "Get")
+
+
+def allowed(policy, action, resource, principal, context):
+    return evaluate(action, resource, principal, context, resource_policy=policy).allowed
 
 
 @pytest.fixture
@@ -47,13 +54,9 @@ def workspace_of(host):
 
 # One stack for the whole life cycle (check, converge, re-run, change, teardown): each phase starts
 # from the state the previous one left, as a user's runs do, and site.yml converges once, not four times.
-def test_site_life_cycle_check_converge_rerun_change_teardown(deploy_env, tmp_path):
+def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, tmp_path):
     sandbox = deploy_env
-    sandbox.clear_requests()
-    predicted = ok(run_playbook(SITE, INVENTORY, check=True))
-    assert predicted.total("changed") > 0
-    assert write_calls(sandbox) == [], "check mode on an empty account wrote to AWS"
-
+    # (check mode on an empty account: test_awx_jobs' check job, which writes nothing either)
     first = ok(run_playbook(SITE, INVENTORY))
     assert first.total("changed") >= 20
     assert WEBHOOK not in first.stdout and "it-secret-token" not in first.stdout + first.stderr
@@ -159,13 +162,14 @@ def assert_deployed_as_the_inventory_says():
         assert topic_arn.endswith(f":amp-{host}-alerts") and f":{REGIONS[host]}:" in topic_arn
         assert config["receivers"][0]["sns_configs"][0]["attributes"]["severity"] == '{{ or .CommonLabels.severity "none" }}'
 
-        # the topic lets only this workspace's alertmanager publish
+        # the topic lets only this workspace's alertmanager publish (evaluated as AWS does; that the
+        # sandbox then delivers or refuses accordingly is test_chain_sns_lambda_slack's and test_e2e_chain's)
         sns = client(None, "sns", host)
         policy = json.loads(sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]["Policy"])
-        aps = next(s for s in policy["Statement"] if s.get("Principal") == {"Service": "aps.amazonaws.com"})
-        assert sorted(aps["Action"]) == ["sns:GetTopicAttributes", "sns:Publish"]
-        assert aps["Condition"]["ArnEquals"]["aws:SourceArn"] == workspace_arn
-        assert aps["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+        other_workspace = workspace_arn.replace(workspace_arn.split("/")[-1], "ws-00000000-0000-0000-0000-000000000000")
+        assert [allowed(policy, "sns:Publish", topic_arn, APS, {"aws:SourceArn": source, "aws:SourceAccount": account})
+                for source, account in ((workspace_arn, "123456789012"), (other_workspace, "123456789012"),
+                                        (workspace_arn, "210987654321"))] == [True, False, False]
 
         # the forwarder: configuration, dead-letter queue, subscription with the unversioned ARN
         function = client(None, "lambda", host).get_function(FunctionName=f"amp-{host}-slack-forwarder")["Configuration"]
@@ -184,8 +188,9 @@ def assert_deployed_as_the_inventory_says():
         queue_url = sqs.get_queue_url(QueueName=f"amp-{host}-slack-forwarder-delivery-dlq")["QueueUrl"]
         queue_policy = json.loads(sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["Policy"])
                                   ["Attributes"]["Policy"])
-        assert queue_policy["Statement"][0]["Principal"] == {"Service": "sns.amazonaws.com"}
-        assert queue_policy["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"] == topic_arn
+        queue_arn = redrive["deadLetterTargetArn"]
+        assert [allowed(queue_policy, "sqs:SendMessage", queue_arn, SNS, {"aws:SourceArn": source})
+                for source in (topic_arn, topic_arn + "-other")] == [True, False]
 
         # the webhook is a SecureString holding the inventory's URL
         parameter = client(None, "ssm", host).get_parameter(Name=f"/amp-alerting/{host}/slack-webhook",
@@ -195,8 +200,15 @@ def assert_deployed_as_the_inventory_says():
         # least privilege for the function; the IAM policies scoped to the workspace
         iam = client(None, "iam", host)
         inline = iam.get_role_policy(RoleName=f"amp-{host}-slack-forwarder", PolicyName="slack-forwarder")["PolicyDocument"]
-        assert sorted(a for s in inline["Statement"] for a in s["Action"]) == \
-            ["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage", "ssm:GetParameter"]
+        role = Principal.iam(function["Role"])
+        parameter_arn = f"arn:aws:ssm:{REGIONS[host]}:123456789012:parameter/amp-alerting/{host}/slack-webhook"
+        may = {(action, resource): evaluate(action, resource, role, {}, identity_policies=[inline]).allowed
+               for action, resource in (("ssm:GetParameter", parameter_arn),
+                                        ("ssm:GetParameter", parameter_arn.replace(host, "someone-else")),
+                                        ("sqs:SendMessage", function["DeadLetterConfig"]["TargetArn"]),
+                                        ("sqs:SendMessage", queue_arn),
+                                        ("ssm:PutParameter", parameter_arn))}
+        assert [action for (action, _resource), allowed_ in may.items() if allowed_] == ["ssm:GetParameter", "sqs:SendMessage"]
         rules_policy = next(p for p in iam.list_policies(Scope="Local", PathPrefix="/amp/")["Policies"]
                             if p["PolicyName"] == f"amp-{host}-rules")
         document = iam.get_policy_version(PolicyArn=rules_policy["Arn"], VersionId=rules_policy["DefaultVersionId"])

@@ -218,6 +218,15 @@ def _role_of(environ):
         return None
 
 
+def _identity_documents(holder):
+    """The policy documents of a moto IAM role, user or group: inline, then each attached policy's default version."""
+    documents = [json.loads(text) if isinstance(text, str) else text for text in holder.policies.values()]
+    for policy in holder.managed_policies.values():
+        documents += [json.loads(version.document) for version in policy.versions
+                      if version.version_id == policy.default_version_id]
+    return documents
+
+
 def _role_policies(role_arn):
     """The role's identity policies (inline, then the default version of each attached one); None when
     the role does not exist."""
@@ -228,11 +237,7 @@ def _role_policies(role_arn):
         role = backend.get_role(role_arn.split("/")[-1])
     except Exception:  # pylint: disable=broad-except  # moto's NotFoundException
         return None
-    documents = [json.loads(text) if isinstance(text, str) else text for text in role.policies.values()]
-    for policy in role.managed_policies.values():
-        documents += [json.loads(version.document) for version in policy.versions
-                      if version.version_id == policy.default_version_id]
-    return documents
+    return _identity_documents(role)
 
 
 def role_decision(role_arn, action, resource, resource_policy=None, key_policy=False):
@@ -303,3 +308,80 @@ def refuse_role_call(environ, body, service, operation):
             return 400, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", "AccessDeniedException"),
                          ("Content-Length", str(len(payload)))], payload
     return None
+
+
+# -- the workspace data plane: who signs the request ------------------------------------------------
+#
+# remote_write, queries and the alertmanager API are authorized against the signing principal's
+# identity policies (and, across accounts, the workspace's resource policy too), as AMP does: an IAM
+# user (its access key) or an assumed role (a key STS issued for it). A key that belongs to neither
+# is the sandbox's administrator - the Ansible caller and the tests' own keys - and unsigned requests
+# are the tests' direct reads of the data plane; both keep full rights.
+
+_DATA_PLANE_ACTIONS = [(method, re.compile(f"^{path}$"), action) for method, path, action in (
+    ("POST", r"api/v1/remote_write", "aps:RemoteWrite"),
+    (None, r"api/v1/(query|query_range|query_exemplars)", "aps:QueryMetrics"),
+    (None, r"api/v1/(labels|label/[^/]+/values)", "aps:GetLabels"),
+    (None, r"api/v1/series", "aps:GetSeries"),
+    (None, r"api/v1/metadata", "aps:GetMetricMetadata"),
+    (None, r"api/v1/rules", "aps:ListRules"),
+    (None, r"api/v1/alerts", "aps:ListAlerts"),
+    ("POST", r"alertmanager/api/v2/alerts", "aps:CreateAlertManagerAlerts"),
+    ("GET", r"alertmanager/api/v2/alerts", "aps:ListAlertManagerAlerts"),
+    ("GET", r"alertmanager/api/v2/alerts/groups", "aps:ListAlertManagerAlertGroups"),
+    ("POST", r"alertmanager/api/v2/silences", "aps:PutAlertManagerSilences"),
+    ("GET", r"alertmanager/api/v2/silences", "aps:ListAlertManagerSilences"),
+    ("GET", r"alertmanager/api/v2/silence/[^/]+", "aps:GetAlertManagerSilence"),
+    ("DELETE", r"alertmanager/api/v2/silence/[^/]+", "aps:DeleteAlertManagerSilence"),
+    ("GET", r"alertmanager/api/v2/status", "aps:GetAlertManagerStatus"),
+    ("GET", r"alertmanager/api/v2/receivers", "aps:ListAlertManagerReceivers"),
+)]
+
+
+def data_plane_action(method, path):
+    """The aps action of a data-plane request (PATH after /workspaces/<id>/), or None."""
+    return next((action for wanted, pattern, action in _DATA_PLANE_ACTIONS
+                 if wanted in (None, method) and pattern.match(path)), None)
+
+
+def _signing_principal(key):
+    """(ARN, identity policies) of the IAM user or assumed role an access key belongs to; None for
+    any other key (the sandbox's administrator)."""
+    from moto.iam.models import iam_backends  # pylint: disable=import-outside-toplevel
+    from moto.sts.models import sts_backends  # pylint: disable=import-outside-toplevel
+
+    for account in list(sts_backends.keys()):
+        assumed = sts_backends[account]["global"].get_assumed_role_from_access_key(key)
+        if assumed is not None:
+            return assumed.role_arn, _role_policies(assumed.role_arn) or []
+    for account in list(iam_backends.keys()):
+        backend = iam_backends[account]["global"]
+        user = backend.get_user_from_access_key_id(key)
+        if user is not None:  # its own policies and those of its groups
+            holders = [user] + backend.get_groups_for_user(user.name)
+            return user.arn, [document for holder in holders for document in _identity_documents(holder)]
+    return None
+
+
+def refuse_data_plane_call(environ, workspace, path):
+    """(status, content type, payload) of AMP's 403 when the request's signer may not make it; else None."""
+    key = _signing_key(environ)
+    action = data_plane_action(environ.get("REQUEST_METHOD", "GET"), path)
+    if not key or key.startswith((APS_KEY_PREFIX, ROLE_KEY_PREFIX)) or action is None:
+        return None
+    principal = _signing_principal(key)
+    if principal is None:
+        return None
+    arn, policies = principal
+    stored = getattr(workspace, "resource_policy", None)
+    resource_policy = json.loads(stored[0]["policyDocument"]) if stored else None
+    decision = evaluate(action, workspace.arn, Principal.iam(arn), {"aws:SecureTransport": "true"},
+                        identity_policies=policies, resource_policy=resource_policy, resource_label="workspace policy")
+    if decision.allowed:
+        return None
+    with _LOCK:
+        REFUSALS.append({"time": time.time(), "hop": "data plane", "principal": arn, "action": action,
+                         "resource": workspace.arn, "reason": decision.reason, "workspace_id": workspace.workspace_id})
+    LOG.info("refused %s: %s on %s (%s)", arn, action, workspace.arn, decision.reason)
+    message = f"User: {arn} is not authorized to perform: {action} on resource: {workspace.arn}"
+    return 403, "application/json", json.dumps({"message": message}).encode()

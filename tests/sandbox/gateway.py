@@ -216,6 +216,9 @@ class SandboxGateway:
         workspace = find_workspace(workspace_id)
         if workspace is None:
             return 404, "application/json", json.dumps({"message": f"workspace {workspace_id} not found"}).encode()
+        refused = authorization.refuse_data_plane_call(environ, workspace, rest)
+        if refused:
+            return refused
         query = environ.get("QUERY_STRING")
         try:
             if rest.startswith("alertmanager/"):

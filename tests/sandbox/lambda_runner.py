@@ -129,6 +129,21 @@ def _send_to_queue(account_id, queue_arn, body, attributes=None):
     sqs_backends[account_id][region].send_message(queue_name, body, message_attributes=attributes or {})
 
 
+def _sns_may_redrive(account_id, queue_arn, topic_arn):
+    """Does the redrive queue's policy let sns.amazonaws.com send to it for this topic? (SNS writes a
+    subscription's undeliverable messages with its own service principal; a queue without such a
+    policy loses them.)"""
+    region, queue_name = queue_arn.split(":")[3], queue_arn.split(":")[5]
+    try:
+        policy = sqs_backends[account_id][region].get_queue(queue_name).policy
+    except Exception:  # pylint: disable=broad-except  # the queue is gone
+        return False, "the queue does not exist"
+    decision = evaluate("sqs:SendMessage", queue_arn, Principal.service("sns.amazonaws.com"),
+                        {"aws:SourceArn": topic_arn, "aws:SourceAccount": topic_arn.split(":")[4]},
+                        resource_policy=json.loads(policy) if policy else None, resource_label="queue policy")
+    return decision.allowed, decision.reason
+
+
 def _allows_sns(backend, function, topic_arn):
     """Does the function's resource policy let sns.amazonaws.com invoke it for this topic? Evaluated
     as Lambda does (authorization.py's evaluator), with the topic as aws:SourceArn."""
@@ -232,7 +247,12 @@ def _invoke_async(account_id, region, subscription_arn, redrive_arn, topic_arn, 
         INVOCATIONS.add(generation=generation, function=function_name, message_id=message_id, attempt=0,
                         outcome="undeliverable",
                         error=reason, subscription=subscription_arn)
-        if redrive_arn:
+        redrive_allowed, redrive_reason = _sns_may_redrive(account_id, redrive_arn, topic_arn) if redrive_arn else (False, "")
+        if redrive_arn and not redrive_allowed:
+            INVOCATIONS.add(generation=generation, function=function_name, message_id=message_id, attempt=0,
+                            outcome="redrive_refused", error=redrive_reason, target=redrive_arn)
+            LOG.warning("SNS may not write %s to its redrive queue %s: %s", message_id, redrive_arn, redrive_reason)
+        elif redrive_arn:
             _send_to_queue(account_id, redrive_arn, json.dumps(envelope))
         LOG.warning("SNS could not deliver %s to %s (%s); redrive queue: %s", message_id, function_name, reason, redrive_arn)
         return

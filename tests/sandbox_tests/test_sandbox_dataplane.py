@@ -85,3 +85,46 @@ def test_workspace_prometheus_evaluates_the_namespaces_in_effect(sandbox, aws_cl
         assert get(endpoint + "api/v1/query?query=vector(42)")["data"]["result"][0]["value"][1] == "42"
     finally:
         sandbox.set_data_plane(False)
+
+
+def signed(method, url, credentials, payload=None):
+    """(status, body) of a request signed with SigV4 (service aps) with the given credentials."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    body = json.dumps(payload).encode() if payload is not None else b""
+    request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": "application/json"})
+    SigV4Auth(Credentials(credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials.get("SessionToken")),
+              "aps", "us-east-1").add_auth(request)
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body or None, method=method,
+                                                           headers=dict(request.headers)), timeout=15) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def test_the_data_plane_is_authorized_against_the_role_that_signs(sandbox, aws_client):
+    amp, iam, sts = aws_client("amp"), aws_client("iam"), aws_client("sts")
+    workspace = amp.describe_workspace(workspaceId=amp.create_workspace(alias="signed")["workspaceId"])["workspace"]
+    role = iam.create_role(RoleName="alert-reader", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="alert-reader", PolicyName="read", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "aps:ListAlertManagerAlerts",
+                                                "Resource": workspace["arn"]}]}))
+    session = sts.assume_role(RoleArn=role, RoleSessionName="reader")["Credentials"]
+    alerts = workspace["prometheusEndpoint"] + "alertmanager/api/v2/alerts"
+    status, body = signed("GET", alerts, session)
+    assert status != 403, body  # allowed: the data plane answers (here: no definition yet)
+    status, body = signed("POST", alerts, session, [{"labels": {"alertname": "NotMine"}}])
+    assert status == 403
+    assert json.loads(body)["message"] == (f"User: {role} is not authorized to perform: aps:CreateAlertManagerAlerts "
+                                           f"on resource: {workspace['arn']}")
+    (refusal,) = [r for r in sandbox.refusals() if r["hop"] == "data plane"]
+    assert (refusal["principal"], refusal["action"]) == (role, "aps:CreateAlertManagerAlerts")
+    # the sandbox's administrator (the caller's own key, which belongs to no IAM principal) keeps every right
+    status, _body = signed("POST", alerts, {"AccessKeyId": "testing", "SecretAccessKey": "testing"},
+                           [{"labels": {"alertname": "Mine"}}])
+    assert status != 403

@@ -50,6 +50,11 @@ def wired(sandbox, aws_client, tmp_path, monkeypatch):
                                  ReturnSubscriptionArn=True)["SubscriptionArn"]
     sns.set_subscription_attributes(SubscriptionArn=subscription, AttributeName="RedrivePolicy",
                                     AttributeValue=json.dumps({"deadLetterTargetArn": arns["delivery-dlq"]}))
+    # SNS writes undeliverable messages with its service principal: the queue policy must let it
+    sqs.set_queue_attributes(QueueUrl=queues["delivery-dlq"], Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                                                "Action": "sqs:SendMessage", "Resource": arns["delivery-dlq"],
+                                                "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})})
     return {"sns": sns, "lambda": lam, "sqs": sqs, "iam": iam, "topic": topic, "queues": queues, "out": out_file}
 
 
@@ -135,3 +140,12 @@ def test_without_sqs_send_message_on_its_role_a_failed_event_is_lost(wired, sand
                          timeout=40)
     assert "no statement allows sqs:SendMessage" in lost["error"]
     assert messages(wired["sqs"], wired["queues"]["fn-dlq"]) == []
+
+
+def test_a_redrive_queue_whose_policy_does_not_let_sns_write_loses_the_message(wired, sandbox):
+    wired["lambda"].remove_permission(FunctionName="fn", StatementId="sns")
+    wired["sqs"].set_queue_attributes(QueueUrl=wired["queues"]["delivery-dlq"], Attributes={"Policy": ""})
+    wired["sns"].publish(TopicArn=wired["topic"], Message="nowhere to go")
+    (lost,) = eventually(lambda: [e for e in sandbox.lambda_invocations() if e["outcome"] == "redrive_refused"])
+    assert lost["error"].startswith("no statement allows sqs:SendMessage")
+    assert messages(wired["sqs"], wired["queues"]["delivery-dlq"]) == []
