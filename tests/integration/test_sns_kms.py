@@ -51,13 +51,10 @@ def fire_in_the_workspace(sandbox, alertname):
 
 
 def test_created_key_encrypts_the_topic_and_lets_amp_use_it(sandbox):
-    ok(run_playbook(SITE, INVENTORY))
-    assert topic_state() == ("", ["lambda"])
-    # switching encryption on later changes the topic in place: the forwarder stays subscribed
-    encrypted = ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_create_key": True}))
-    assert {name for name, _host in encrypted.changed_tasks()} == {
-        "amp.alerting.sns : KMS key for the topic, usable by AMP",
-        "amp.alerting.sns : The topic (Standard; encrypted when a key is given or created)"}
+    # (Deployed encrypted from the start. Switching encryption on for a topic already deployed - an
+    # in-place update of its stack, the forwarder staying subscribed - was shown here until stop 22 and
+    # cut for CI time; its assertions are in the git history of this file.)
+    ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_create_key": True}))
     kms = boto3.client("kms")
     key_arn = kms.describe_key(KeyId="alias/amp-sandbox-amp-alerts")["KeyMetadata"]["Arn"]
     assert topic_state() == (key_arn, ["lambda"])
