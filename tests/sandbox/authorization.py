@@ -280,14 +280,13 @@ def _role_checks(service, operation, params, account, region):
     return []
 
 
-def refuse_role_call(environ, body, service, operation):
+def refuse_role_call(environ, body, service, operation, region):
     """(status, headers, payload) of AWS's AccessDeniedException when the calling function's execution
-    role may not make this call; else None."""
+    role may not make this call (REGION: the request's signing region, as the gateway read it); else None."""
     role_arn = _role_of(environ)
     if role_arn is None or not operation:
         return None
-    scope = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
-    region, account = (scope.group(1) if scope else "us-east-1"), role_arn.split(":")[4]
+    region, account = region or "us-east-1", role_arn.split(":")[4]
     try:
         params = json.loads(body or b"{}")
     except ValueError:

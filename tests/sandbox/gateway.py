@@ -278,7 +278,7 @@ class SandboxGateway:
                 start_response(f"{status} Refused", headers)
                 return [payload]
 
-        refused = authorization.refuse_role_call(environ, body, service, operation) if service else None
+        refused = authorization.refuse_role_call(environ, body, service, operation, region) if service else None
         if refused:
             status, headers, payload = refused
             self._record(service, operation, status, fault="refused")
