@@ -18,7 +18,7 @@ ANSIBLE_TEST_PIP = $(shell $(BIN)/python -c 'from ansible_test._internal.python_
   from ansible_test._internal.host_configs import NativePythonConfig as P; print(g(P(version="3.11"))["pip"].replace(".", "_"))')
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help system-packages setup demo test checks test-python molecule sanity docs-check lint ee bench sandbox-up sandbox-env sandbox-down clean
+.PHONY: help system-packages setup demo test checks checks-beside-pytest test-python molecule sanity docs-check lint ee bench sandbox-up sandbox-env sandbox-down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -45,7 +45,12 @@ demo: system-packages setup ## run the main job on the local sandbox (no AWS acc
 # for ~5 minutes at the end (2 cores: CPU busy 77% -> 88% of the run). Each prints its output when it
 # is done (--output-sync); either failing fails the run.
 test: system-packages setup ## run every test: lint, sandbox, unit, integration, molecule, ansible-doc and ansible-test sanity
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-python checks
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-python checks-beside-pytest
+
+# The checks at the lowest CPU priority: the slowest pytest worker sets the wall time of make test, and
+# the checks (one process, ~3 CPU-minutes) slowed both workers ~30 % when they competed as equals.
+checks-beside-pytest: setup
+	nice -n 19 $(MAKE) --no-print-directory checks
 
 checks: setup ## lint, molecule, ansible-doc and ansible-test sanity, one after the other
 	$(MAKE) --no-print-directory lint

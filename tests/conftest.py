@@ -19,7 +19,7 @@ from support import TEST_AMP_DELAY  # noqa: E402
 # run ends (it did: 1514 s, the second worker idle at the end). So each worker's share starts with
 # its part of these, shared out longest first; whole modules, as some have module-scoped stacks.
 SLOW_MODULES = {  # seconds, from the --durations of a CI run on a 2-core machine (2026-11-26, stop 22)
-    "integration/test_site.py": 420, "integration/test_iam_users.py": 270, "integration/test_sns_kms.py": 380,
+    "integration/test_site.py": 420, "integration/test_iam_users.py": 270, "integration/test_sns_kms.py": 420,
     "integration/test_slack_destinations.py": 220, "integration/test_multi_account.py": 110,
     "integration/test_e2e_chain.py": 140, "integration/test_awx_jobs.py": 150, "integration/test_packaging.py": 80,
     "integration/test_chain_sns_lambda_slack.py": 180, "integration/test_preflight.py": 90,

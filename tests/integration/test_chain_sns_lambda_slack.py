@@ -16,6 +16,7 @@ import time
 
 from support.alertmanager import post_alerts
 from support.ansible_run import REPO, run_playbook
+from support.doctor_run import broken, doctor
 from support import eventually
 from support.forwarder_events import fixture_envelope
 from support.slack_sink import SlackSink
@@ -108,23 +109,6 @@ def check_test_alert_playbook_reaches_slack_with_values_intact(slack):
     assert resolved["blocks"][0]["text"]["text"] == ":white_check_mark: RESOLVED: AmpAlertingTestAlert (1 alert)"
 
 
-DOCTOR = os.path.join(REPO, "playbooks", "doctor.yml")
-
-
-def doctor(**extra_vars):
-    """doctor.yml's run, its hops ({hop: (status, detail)}, in the chain's order) and the table it printed."""
-    run = run_playbook(DOCTOR, INVENTORY, extra_vars=extra_vars)
-    results = list(run.task_results())
-    hops = [result["ansible_facts"]["doctor_hops"] for _p, _n, _h, result in results
-            if "doctor_hops" in result.get("ansible_facts", {})][-1]
-    table = next(result["msg"] for _p, name, _h, result in results if name.startswith("The chain, hop by hop"))
-    return run, {hop["hop"]: (hop["status"], hop["detail"]) for hop in hops}, table
-
-
-def broken(hops):
-    return [name for name, (status, _detail) in hops.items() if status == "broken"]
-
-
 def check_doctor_names_each_broken_hop(sandbox, slack, boto3):
     sns, sqs, lam = boto3.client("sns"), boto3.client("sqs"), boto3.client("lambda")
     workspace = boto3.client("amp").list_workspaces(alias="sandbox-amp")["workspaces"][0]
@@ -142,7 +126,7 @@ def check_doctor_names_each_broken_hop(sandbox, slack, boto3):
     eventually(lambda: int(sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])
                            ["Attributes"]["ApproximateNumberOfMessages"]) == 2, 60, "the second event dead-lettered")
     sandbox.clear_requests()
-    run, hops, table = doctor()
+    run, hops, table = doctor(INVENTORY)
     assert run.returncode == 2
     writes = [r for r in sandbox.requests() if not str(r["operation"]).startswith(("Describe", "List", "Get", "Filter"))]
     assert writes == [], "the doctor wrote to AWS"
@@ -163,7 +147,7 @@ def check_doctor_names_each_broken_hop(sandbox, slack, boto3):
     eventually(lambda: len(slack.received) > received)
     sandbox.set_data_plane(True)
     try:
-        run, hops, table = doctor(doctor_send_test_alert=True, doctor_delivery_timeout=60)
+        run, hops, table = doctor(INVENTORY, doctor_send_test_alert=True, doctor_delivery_timeout=60)
         assert run.returncode == 0, table
         assert set(status for status, _detail in hops.values()) == {"ok"}, table
         assert re.match(r"[0-9]+ failure\(s\) in the last 60 min, then deliveries", hops["forwarder errors"][1])
@@ -187,7 +171,7 @@ def check_doctor_names_each_broken_hop(sandbox, slack, boto3):
         delivery_dlq = sqs.get_queue_url(QueueName=DELIVERY_DLQ)["QueueUrl"]
         eventually(lambda: int(sqs.get_queue_attributes(QueueUrl=delivery_dlq, AttributeNames=["ApproximateNumberOfMessages"])
                                ["Attributes"]["ApproximateNumberOfMessages"]), 30, "the undeliverable alert redriven")
-        run, hops, table = doctor()
+        run, hops, table = doctor(INVENTORY)
         assert run.returncode == 2
         assert broken(hops) == ["topic policy", "invoke permission", "delivery dead-letter queue", "AMP notifications"], table
         assert "needs ArnEquals aws:SourceArn" in hops["topic policy"][1]

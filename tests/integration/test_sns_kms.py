@@ -1,4 +1,7 @@
-"""The sns role's encryption at rest: a KMS key, given or created, that AMP may use."""
+"""The sns role's encryption at rest: a KMS key, given or created, that AMP may use.
+
+The sandbox refuses AMP's publish to an encrypted topic as SNS does (KMSAccessDenied) when the key
+policy does not let aps.amazonaws.com use the key; doctor.yml then names the topic key as the broken hop."""
 
 import json
 import os
@@ -8,6 +11,8 @@ import boto3
 
 from support import eventually
 from support.ansible_run import REPO, run_playbook
+from support.doctor_run import broken, doctor
+from support.slack_sink import SlackSink
 
 INVENTORY = os.path.join(REPO, "inventories", "sandbox")
 SITE = os.path.join(REPO, "site.yml")
@@ -80,7 +85,7 @@ def test_created_key_encrypts_the_topic_and_lets_amp_use_it(sandbox):
     assert kms.describe_key(KeyId=key_arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
 
 
-def test_given_key_encrypts_the_topic_once_its_policy_lets_amp_use_it(sandbox):
+def test_given_key_encrypts_the_topic_once_its_policy_lets_amp_use_it(sandbox, monkeypatch):
     kms = boto3.client("kms")
     key = kms.create_key(Description="the team's key")["KeyMetadata"]  # KMS's default policy: the account only
     key_arn = key["Arn"]
@@ -92,12 +97,31 @@ def test_given_key_encrypts_the_topic_once_its_policy_lets_amp_use_it(sandbox):
             "aps.amazonaws.com may not kms:GenerateDataKey: no statement allows kms:GenerateDataKey") in refused.stdout
     assert [r for r in sandbox.requests() if not str(r["operation"]).startswith(("Describe", "List", "Get"))] == []
 
-    policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    account_only = kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"]
+    policy = json.loads(account_only)
     policy["Statement"].append({"Sid": "AMP", "Effect": "Allow", "Principal": {"Service": "aps.amazonaws.com"},
                                 "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*",
                                 "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}})
     kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=json.dumps(policy))
-    ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_key_arn": key_arn}))
-    assert topic_state() == (key_arn, ["lambda"])
-    refusals, taken = fire_in_the_workspace(sandbox, "ThroughTheTeamsKey")
-    assert (refusals, taken) == ([], True)
+    with SlackSink() as slack:
+        monkeypatch.setenv("SANDBOX_SLACK_WEBHOOK_URL", slack.url)
+        ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_key_arn": key_arn}))
+        assert topic_state() == (key_arn, ["lambda"])
+        refusals, taken = fire_in_the_workspace(sandbox, "ThroughTheTeamsKey")
+        assert (refusals, taken) == ([], True)
+        eventually(lambda: "ThroughTheTeamsKey" in json.dumps(slack.received), 60, "the alert in Slack")
+
+        # Later the team puts its account-only policy back: SNS refuses AMP's publishes (AMP counts and
+        # logs them as failed), the alert never reaches Slack, and doctor.yml names the key as the hop.
+        kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=account_only)
+        refusals, taken = fire_in_the_workspace(sandbox, "RefusedByTheTeamsKey")
+        assert not taken
+        assert [(r["hop"], r["action"], r["resource"]) for r in refusals][:1] == [
+            ("alertmanager->sns (kms)", "kms:GenerateDataKey", key_arn)]
+        run, hops, table = doctor(INVENTORY)
+        assert run.returncode == 2, table
+        assert broken(hops) == ["topic key", "AMP notifications"], table
+        refusal = f"kms:GenerateDataKey refused: no statement allows kms:GenerateDataKey on {key_arn} for aps.amazonaws.com"
+        assert hops["topic key"][1] == refusal, table
+        assert f"2 broken hop(s); the first: topic key - {refusal}. Fix: let aps.amazonaws.com use the key" in run.failure()
+        assert "RefusedByTheTeamsKey" not in json.dumps(slack.received)
