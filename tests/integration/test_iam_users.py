@@ -4,15 +4,11 @@ each user's policies enough for its job on the workspace and refused the others'
 import json
 import os
 import stat
-import urllib.error
-import urllib.request
 
 import boto3
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
-from support.ansible_run import REPO, run_playbook
+from support.ansible_run import REPO, run_module, run_playbook
+from support.sigv4 import signed_request
 
 INVENTORY = os.path.join(REPO, "inventories", "sandbox")
 PLAYBOOK = os.path.join(REPO, "tests", "integration", "playbooks", "iam_users.yml")
@@ -27,14 +23,8 @@ def active_keys(iam, user):
 
 def signed_status(method, url, key, body=b""):
     """The status AMP's data plane answers a request signed (SigV4, service aps) with an access key."""
-    request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": "application/x-protobuf"})
-    SigV4Auth(Credentials(key["aws_access_key_id"], key["aws_secret_access_key"]), "aps", "us-east-1").add_auth(request)
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, data=body or None, method=method,  # noqa: S310
-                                                           headers=dict(request.headers)), timeout=30) as response:
-            return response.status
-    except urllib.error.HTTPError as err:
-        return err.code
+    return signed_request(method, url, key["aws_access_key_id"], key["aws_secret_access_key"], body=body,
+                          content_type="application/x-protobuf")[0]
 
 
 def test_users_get_one_key_created_once_stored_in_ssm_each_enough_for_its_job_and_no_other(sandbox):
@@ -75,6 +65,28 @@ def test_users_get_one_key_created_once_stored_in_ssm_each_enough_for_its_job_an
     assert answers["amp-it-grafana"]["query"] == 200
     assert {r["action"] for r in sandbox.refusals() if r["hop"] == "data plane"} == \
         {"aps:RemoteWrite", "aps:QueryMetrics", "aps:CreateAlertManagerAlerts"}
+
+    # The CI user's key runs the collection's AMP modules itself (the control plane, authorized as AMP
+    # does): a tagged rule namespace (aps:TagResource besides aps:CreateRuleGroupsNamespace) in the
+    # workspace found by its alias (aps:ListWorkspaces, granted on "*" only), then its tags changed and
+    # the namespace deleted. The Grafana user's key is refused, and nothing is made.
+    rules = "groups:\n- name: ci\n  rules:\n  - alert: CiDeployed\n    expr: vector(1) > 2\n"
+    namespace = {"workspace_alias": "sandbox-amp", "name": "ci-rules", "data": rules, "tags": {"team": "ci"}}
+
+    def as_user(user, **args):
+        credentials = {"access_key": keys[user]["aws_access_key_id"], "secret_key": keys[user]["aws_secret_access_key"]}
+        result = run_module("amp_rule_namespace", dict(namespace, **args, **credentials))
+        assert keys[user]["aws_secret_access_key"] not in json.dumps(result)
+        return result
+
+    sandbox.clear_requests()
+    steps = [as_user("amp-it-ci"), as_user("amp-it-ci", tags={"team": "platform"}), as_user("amp-it-ci"),
+             as_user("amp-it-ci", state="absent")]
+    assert [(step.get("failed", False), step["changed"]) for step in steps] == [(False, True)] * 4, [s.get("msg") for s in steps]
+    refused = as_user("amp-it-grafana", name="grafana-rules")
+    assert refused.get("failed") and "is not authorized to perform: aps:ListWorkspaces on resource: *" in refused["msg"], refused
+    assert amp.list_rule_groups_namespaces(workspaceId=workspace["workspaceId"], name="g")["ruleGroupsNamespaces"] == []
+    assert [r["action"] for r in sandbox.refusals() if r["hop"] == "amp api"] == ["aps:ListWorkspaces"]
 
 
 def test_a_user_whose_key_secret_is_not_stored_gets_the_key_rotated_not_a_second_one(sandbox):

@@ -33,7 +33,7 @@ import os
 import re
 import threading
 import time
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 # The evaluator is plain Python with no Ansible import: loaded from the checkout by path, as the
 # sandbox process does not have the collection on its path.
@@ -384,3 +384,90 @@ def refuse_data_plane_call(environ, workspace, path):
     LOG.info("refused %s: %s on %s (%s)", arn, action, workspace.arn, decision.reason)
     message = f"User: {arn} is not authorized to perform: {action} on resource: {workspace.arn}"
     return 403, "application/json", json.dumps({"message": message}).encode()
+
+
+# -- AMP's control plane: who signs the request -----------------------------------------------------
+#
+# An AMP API call signed by an IAM user or an assumed role is authorized against that principal's
+# identity policies, on the resource the Service Authorization Reference (aps) names for the action:
+# rulegroupsnamespace/<workspace-id>/<name> for the namespace calls, the workspace for the other
+# workspace calls, the ARN in the path for the tag calls, "*" for ListWorkspaces and CreateWorkspace
+# (no resource-level permission). A call that creates a resource with tags also needs aps:TagResource
+# on it (the reference's operation table: CreateRuleGroupsNamespace -> aps:CreateRuleGroupsNamespace,
+# aps:TagResource). The administrator's keys (the Ansible caller, the tests) keep full rights, and so
+# do sessions of a role the sandbox's IAM does not hold (STS lends any; the multi-account tests'
+# deployer roles stand for roles with full rights).
+
+def _uri_pattern(request_uri):
+    """A request URI of the model as a regex; a resource ARN (its slashes decoded in PATH_INFO) spans segments."""
+    def label(match):
+        return f"(?P<{match.group(1)}>{'.+' if match.group(1) == 'resourceArn' else '[^/]+'})"
+    return re.compile("^" + re.sub(r"\\\{(\w+)(?:\\\+)?\\\}", label, re.escape(request_uri.split("?")[0])) + "/?$")
+
+
+_AMP_ROUTES = []
+
+
+def _amp_routes(service_model):
+    """[(method, path pattern, operation name)] of the AMP API, from botocore's model (built once)."""
+    if not _AMP_ROUTES:
+        for name in service_model.operation_names:
+            http = service_model.operation_model(name).http
+            _AMP_ROUTES.append((http["method"], _uri_pattern(http["requestUri"]), name))
+    return _AMP_ROUTES
+
+
+def amp_operation(service_model, method, path):
+    """(operation name, its URI parameters) of an AMP REST call; (None, {}) when none matches."""
+    for wanted, pattern, name in _amp_routes(service_model):
+        match = pattern.match(path) if wanted == method else None
+        if match:
+            return name, {key: unquote(value) for key, value in match.groupdict().items()}
+    return None, {}
+
+
+def _amp_resource(operation, uri, body, account, region):
+    base, workspace = f"arn:aws:aps:{region}:{account}", uri.get("workspaceId")
+    if operation.endswith("RuleGroupsNamespace"):
+        return f"{base}:rulegroupsnamespace/{workspace}/{uri.get('name') or body.get('name')}"
+    if "resourceArn" in uri:
+        return uri["resourceArn"]
+    if "anomalyDetectorId" in uri:
+        return f"{base}:anomalydetector/{workspace}/{uri['anomalyDetectorId']}"
+    if "scraperId" in uri:
+        return f"{base}:scraper/{uri['scraperId']}"
+    return f"{base}:workspace/{workspace}" if workspace else "*"
+
+
+def refuse_amp_call(environ, body, service_model, region):
+    """(status, headers, payload) of AMP's 403 AccessDeniedException when the IAM user or assumed role
+    that signed this AMP API call may not make it; else None."""
+    key = _signing_key(environ)
+    if not key or key.startswith((APS_KEY_PREFIX, ROLE_KEY_PREFIX)):
+        return None
+    operation, uri = amp_operation(service_model, environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""))
+    principal = _signing_principal(key) if operation else None
+    if principal is None or (":role/" in principal[0] and _role_policies(principal[0]) is None):
+        return None  # the administrator, or a role STS lent without IAM holding it (the multi-account deployers)
+    arn, policies = principal
+    try:
+        params = json.loads(body or b"{}")
+    except ValueError:
+        params = {}
+    resource = _amp_resource(operation, uri, params, arn.split(":")[4], region or "us-east-1")
+    actions = [f"aps:{operation}"] + (["aps:TagResource"] if operation.startswith("Create") and params.get("tags") else [])
+    for action in actions:
+        # "*" (an action without resource-level permission) is in the signer's own account
+        decision = evaluate(action, resource, Principal.iam(arn), {"aws:SecureTransport": "true"},
+                            identity_policies=policies, resource_account=arn.split(":")[4] if resource == "*" else None)
+        if decision.allowed:
+            continue
+        with _LOCK:
+            REFUSALS.append({"time": time.time(), "hop": "amp api", "principal": arn, "action": action,
+                             "resource": resource, "reason": decision.reason, "workspace_id": uri.get("workspaceId")})
+        LOG.info("refused %s: %s on %s (%s)", arn, action, resource, decision.reason)
+        message = f"User: {arn} is not authorized to perform: {action} on resource: {resource}"
+        payload = json.dumps({"message": message}).encode()
+        return 403, [("Content-Type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException"),
+                     ("Content-Length", str(len(payload)))], payload
+    return None

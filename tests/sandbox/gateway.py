@@ -279,6 +279,8 @@ class SandboxGateway:
                 return [payload]
 
         refused = authorization.refuse_role_call(environ, body, service, operation, region) if service else None
+        if service == "amp" and not refused:
+            refused = authorization.refuse_amp_call(environ, body, self.models["amp"], region)
         if refused:
             status, headers, payload = refused
             self._record(service, operation, status, fault="refused")

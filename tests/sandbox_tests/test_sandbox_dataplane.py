@@ -10,6 +10,7 @@ import yaml
 
 from sandbox.processes import missing_binaries
 from support.alertmanager import SnsCapture
+from support.sigv4 import signed_request
 
 pytestmark = pytest.mark.skipif(bool(missing_binaries("prometheus-alertmanager")),
                                 reason="needs prometheus-alertmanager: apt-get install prometheus-alertmanager")
@@ -88,21 +89,9 @@ def test_workspace_prometheus_evaluates_the_namespaces_in_effect(sandbox, aws_cl
 
 
 def signed(method, url, credentials, payload=None):
-    """(status, body) of a request signed with SigV4 (service aps) with the given credentials."""
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    body = json.dumps(payload).encode() if payload is not None else b""
-    request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": "application/json"})
-    SigV4Auth(Credentials(credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials.get("SessionToken")),
-              "aps", "us-east-1").add_auth(request)
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, data=body or None, method=method,
-                                                           headers=dict(request.headers)), timeout=15) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
+    """(status, body) of a request signed with SigV4 (service aps) with STS-style credentials."""
+    return signed_request(method, url, credentials["AccessKeyId"], credentials["SecretAccessKey"],
+                          credentials.get("SessionToken"), json.dumps(payload).encode() if payload is not None else b"")
 
 
 def test_the_data_plane_is_authorized_against_the_role_that_signs(sandbox, aws_client):
