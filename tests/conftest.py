@@ -22,7 +22,7 @@ SLOW_MODULES = {  # seconds, from the --durations of a CI run on a 2-core machin
     "integration/test_site.py": 420, "integration/test_iam_users.py": 270, "integration/test_sns_kms.py": 420,
     "integration/test_slack_destinations.py": 220, "integration/test_multi_account.py": 110,
     "integration/test_e2e_chain.py": 140, "integration/test_awx_jobs.py": 150, "integration/test_packaging.py": 80,
-    "integration/test_chain_sns_lambda_slack.py": 180, "integration/test_preflight.py": 90,
+    "integration/test_chain_sns_lambda_slack.py": 210, "integration/test_preflight.py": 90,
 }
 
 

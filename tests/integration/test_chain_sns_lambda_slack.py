@@ -4,8 +4,8 @@ An AMP message (as Alertmanager 0.25 renders it with the forwarder's template) i
 topic site.yml made; the sandbox runs the deployed function like Lambda's asynchronous invocation
 (two retries, then the function's dead-letter queue); a local Slack stand-in receives the post.
 On the same deployment, doctor.yml names each hop that is broken: a failing Slack and an execution
-role that may not read the webhook, then the topic policy and the function policy (the sandbox
-refuses as AWS does). (A subscription deleted by hand is test_site's drift case; the doctor's verdict
+role that may not read the webhook, then the topic policy and the function policy, then the delivery
+queue's policy (the sandbox refuses as AWS does). (A subscription deleted by hand is test_site's drift case; the doctor's verdict
 on it is unit-tested.)
 """
 
@@ -182,5 +182,20 @@ def check_doctor_names_each_broken_hop(sandbox, slack, boto3):
         assert "4 broken hop(s); the first: topic policy - sns:Publish refused" in run.failure()
         time.sleep(2)
         assert len(slack.received) == received
+
+        # 4. someone replaces the delivery queue's policy with one that does not let SNS send: the next
+        # alert SNS cannot hand to the function is lost, not queued; the doctor names the queue's policy
+        sqs.set_queue_attributes(QueueUrl=delivery_dlq, Attributes={"Policy": json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                                                    "Action": "sqs:*", "Resource": "*"}]})})
+        sns.publish(TopicArn=TOPIC, Message="[FIRING:1] nowhere", Subject="[FIRING:1] Nowhere")
+        (lost,) = eventually(lambda: [e for e in sandbox.lambda_invocations() if e["outcome"] == "redrive_refused"], 30,
+                             "the undeliverable alert refused by the queue")
+        assert lost["target"].endswith(":" + DELIVERY_DLQ)
+        run, hops, table = doctor(INVENTORY)
+        assert broken(hops)[:3] == ["topic policy", "invoke permission", "delivery dead-letter queue"], table
+        assert hops["delivery dead-letter queue"][1].startswith("sqs:SendMessage refused: "), table
+        assert int(sqs.get_queue_attributes(QueueUrl=delivery_dlq, AttributeNames=["ApproximateNumberOfMessages"])
+                   ["Attributes"]["ApproximateNumberOfMessages"]) == 1  # the first one only
     finally:
         sandbox.set_data_plane(False)
