@@ -23,6 +23,7 @@
 """
 
 import json
+import re
 import time
 
 from ansible.module_utils.six.moves.urllib.parse import urlencode
@@ -298,6 +299,15 @@ def workspace_options():
 def wait_options():
     """Argument spec entries ``wait`` / ``wait_timeout`` (doc fragment amp.alerting.wait)."""
     return dict(wait=dict(type="bool", default=True), wait_timeout=dict(type="int", default=600))
+
+
+def wait_problems(params):
+    """What is wrong with the wait options, each naming its option ([] when nothing is)."""
+    return ["wait_timeout: must be zero or more seconds"] if params["wait_timeout"] < 0 else []
+
+
+# A CloudWatch Logs log group ARN as AMP takes it for its logs and scrapers: with the ':*' suffix.
+LOG_GROUP_ARN = re.compile(r"^arn:aws[a-z0-9-]*:logs:[a-z0-9-]+:[0-9]{12}:log-group:[A-Za-z0-9.\-_#/]{1,512}:\*$")
 
 
 WORKSPACE_MUTUALLY_EXCLUSIVE = [("workspace_id", "workspace_alias")]

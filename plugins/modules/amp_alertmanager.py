@@ -127,6 +127,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_descri
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import text_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
+from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_account
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import check_topic_accounts
@@ -178,6 +179,8 @@ def main():
     )
     params = module.params
     present = params["state"] == "present"
+    if wait_problems(params):  # before any AWS call, as the definition's checks below
+        module.fail_json(msg="; ".join(wait_problems(params)))
     try:
         # Validate before any AWS call; only the topics' account needs the workspace's ARN.
         if present:

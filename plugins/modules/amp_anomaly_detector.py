@@ -200,6 +200,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import sync_tags
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_for
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
+from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import BANDS
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import MISSING_DATA
@@ -257,9 +258,7 @@ def problems(params):
             found.append(f"labels: {name!r} is not a label name a detector may set")
         elif not isinstance(value, str) or not value:
             found.append(f"labels.{name}: a non-empty string")
-    if params["wait_timeout"] < 0:
-        found.append("wait_timeout: must be zero or more seconds")
-    return found
+    return found + wait_problems(params)
 
 
 def body_of(detector):

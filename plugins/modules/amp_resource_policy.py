@@ -117,6 +117,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_descri
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_for
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
+from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 
 NO_POLICY = "NO_POLICY"  # AMP's revisionId for "there is no policy yet"
@@ -242,13 +243,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    wanted = None
-    if params["state"] == "present":
-        problems, wanted = policy_problems(params["policy"])
-        if problems:
-            module.fail_json(msg="; ".join(problems))
-    if params["wait_timeout"] < 0:
-        module.fail_json(msg="wait_timeout: must be zero or more seconds")
+    problems, wanted = policy_problems(params["policy"]) if params["state"] == "present" else ([], None)
+    problems += wait_problems(params)
+    if problems:
+        module.fail_json(msg="; ".join(problems))
     try:
         client = amp_client(module)
         workspace = require_workspace(client, params["workspace_id"], params["workspace_alias"])

@@ -140,6 +140,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_descri
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import text_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
+from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import prepare_rules
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import same_rules
@@ -201,6 +202,8 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    if wait_problems(params):  # before any AWS call, as the rule file's checks below
+        module.fail_json(msg="; ".join(wait_problems(params)))
     try:
         # Validate before any AWS call: a bad rule file must not cost a round trip.
         if params["state"] == "present":

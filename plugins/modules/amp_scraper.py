@@ -164,6 +164,7 @@ import re
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
+from ansible_collections.amp.alerting.plugins.module_utils.amp import LOG_GROUP_ARN
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
@@ -174,6 +175,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import sync_tags
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_for
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
+from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import configuration_text
 from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import describe_scraper
@@ -186,7 +188,6 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import vi
 ALIAS = re.compile(r"^[0-9A-Za-z][-.0-9A-Z_a-z]{0,99}$")
 CLUSTER_ARN = re.compile(r"^arn:aws[-a-z]*:eks:[-a-z0-9]+:[0-9]{12}:cluster/.+$")
 ROLE_ARN = re.compile(r"^arn:aws[-a-z]*:iam::[0-9]{12}:role/.+$")
-LOG_GROUP_ARN = re.compile(r"^arn:aws[a-z0-9-]*:logs:[a-z0-9-]+:[0-9]{12}:log-group:[A-Za-z0-9.\-_#/]{1,512}:\*$")
 SUBNET = re.compile(r"^subnet-[0-9a-z]+$")
 SECURITY_GROUP = re.compile(r"^sg-[0-9a-z]+$")
 COMPONENTS = ("SERVICE_DISCOVERY", "COLLECTOR", "EXPORTER")
@@ -214,9 +215,7 @@ def problems(params):
         found += scrape_configuration_problems(params["scrape_configuration"])
     if params["state"] == "present" and not (params["workspace_id"] or params["workspace_alias"]):
         found.append("workspace_alias: the workspace the scraper writes to (workspace_id or workspace_alias) is required")
-    if params["wait_timeout"] < 0:
-        found.append("wait_timeout: must be zero or more seconds")
-    return found
+    return found + wait_problems(params)
 
 
 class Scrapers:

@@ -258,6 +258,7 @@ import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.amp.alerting.plugins.module_utils.amp import LOG_GROUP_ARN
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
@@ -271,12 +272,12 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import status_vie
 from ansible_collections.amp.alerting.plugins.module_utils.amp import sync_tags
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_for
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
+from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
 from ansible_collections.amp.alerting.plugins.module_utils.preflight import label_set_key
 from ansible_collections.amp.alerting.plugins.module_utils.preflight import workspace_configuration_problems
 
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
-LOG_GROUP_ARN = re.compile(r"^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[\w./#-]+:\*$")
 ALIAS_MAX = 100
 # AMP keeps metrics this long unless told otherwise (AMP-workspace-configuration.html).
 DEFAULT_RETENTION_DAYS = 150
@@ -316,9 +317,8 @@ def validate(module):
         module.fail_json(msg="query_log_qsp_threshold: given without query_log_group_arn, the log group it would apply to")
     if threshold is not None and threshold < 0:
         module.fail_json(msg=f"query_log_qsp_threshold: {threshold} is not a number of samples (0 or more)")
-    if params["wait_timeout"] < 0:
-        module.fail_json(msg="wait_timeout: must be zero or more seconds")
-    problems = workspace_configuration_problems(params["retention_period_in_days"], params["limits_per_label_set"])
+    problems = wait_problems(params) + workspace_configuration_problems(params["retention_period_in_days"],
+                                                                        params["limits_per_label_set"])
     if problems:
         module.fail_json(msg="; ".join(problems))
 
