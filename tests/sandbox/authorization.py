@@ -47,7 +47,8 @@ evaluate = policy_evaluation.evaluate
 LOG = logging.getLogger("sandbox.authorization")
 
 APS_KEY_PREFIX = "SANDBOXAPS-"
-_CREDENTIAL = re.compile(r"Credential=([^/]+)/")
+# Authorization: AWS4-HMAC-SHA256 Credential=<access key>/<date>/<region>/<service>/aws4_request, ...
+_CREDENTIAL_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _LOCK = threading.Lock()
 REFUSALS = []
 
@@ -57,9 +58,14 @@ def aps_access_key(workspace_id):
     return APS_KEY_PREFIX + workspace_id
 
 
+def credential_scope(environ):
+    """(access key, region, signing name) of a SigV4-signed request; (None, None, None) when unsigned."""
+    match = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.groups() if match else (None, None, None)
+
+
 def _signing_key(environ):
-    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-    return match.group(1) if match else None
+    return credential_scope(environ)[0]
 
 
 def _publish_params(environ, body):

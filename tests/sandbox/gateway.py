@@ -54,15 +54,6 @@ ASYNC_FAULT_OPERATIONS = {
                       "UpdateQueryLoggingConfiguration", "PutAnomalyDetector", "UpdateScraper"),
     "deletion_failed": ("DeleteScraper",),
 }
-_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
-_SCOPE_REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/[^/]+/aws4_request")
-
-
-def _scope_region(environ):
-    match = _SCOPE_REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
-    return match.group(1) if match else None
-
-
 def _load_models():
     session = botocore.session.get_session()
     models = {}
@@ -86,8 +77,7 @@ class SandboxGateway:
 
     def _identify(self, environ, body):
         """(botocore service name, operation name) of an AWS request; (None, None) if unknown."""
-        match = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        model = self.models.get(match.group(1)) if match else None
+        model = self.models.get(authorization.credential_scope(environ)[2])
         if model is None:
             return None, None
         target = environ.get("HTTP_X_AMZ_TARGET")
@@ -257,7 +247,7 @@ class SandboxGateway:
             return [payload]
 
         service, operation = self._identify(environ, body)
-        region = _scope_region(environ)
+        region = authorization.credential_scope(environ)[1]
         if service and region and not known_region(service, region):
             status, headers, payload = self._fault_response(service, "unknown_region", region)
             self._record(service, operation, status, fault="unknown_region")
