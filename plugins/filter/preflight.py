@@ -23,8 +23,8 @@ from ansible_collections.amp.alerting.plugins.module_utils import preflight as c
 
 display = Display()
 
-IAM_POLICY_KINDS = ("query", "remote_write", "rules")
-IAM_POLICY_SUFFIXES = ("query", "remote-write", "rules")
+IAM_POLICY_KINDS = ("query", "remote_write", "rules", "operate")
+IAM_POLICY_SUFFIXES = ("query", "remote-write", "rules", "operate")
 
 
 def _account(settings):

@@ -14,7 +14,8 @@ INVENTORY = os.path.join(REPO, "inventories", "sandbox")
 PLAYBOOK = os.path.join(REPO, "tests", "integration", "playbooks", "iam_users.yml")
 USERS = [{"name": "amp-it-remote-write", "policies": ["remote_write"]},
          {"name": "amp-it-grafana", "policies": ["query"]},
-         {"name": "amp-it-ci", "policies": ["rules", "query"]}]
+         {"name": "amp-it-ci", "policies": ["rules", "query"]},
+         {"name": "amp-it-oncall", "policies": ["operate"]}]
 
 
 def active_keys(iam, user):
@@ -42,7 +43,7 @@ def test_users_get_one_key_created_once_stored_in_ssm_each_enough_for_its_job_an
         for run in runs:
             assert stored["aws_secret_access_key"] not in run.stdout + run.stderr
         groups = sorted(g["GroupName"] for g in iam.list_groups_for_user(UserName=user["name"])["Groups"])
-        suffix = {"remote_write": "remote-write", "query": "query", "rules": "rules"}
+        suffix = {"remote_write": "remote-write", "query": "query", "rules": "rules", "operate": "operate"}
         assert groups == sorted(f"amp-sandbox-amp-{suffix[p]}" for p in user["policies"])
         keys[user["name"]] = stored
 
@@ -52,7 +53,8 @@ def test_users_get_one_key_created_once_stored_in_ssm_each_enough_for_its_job_an
     (workspace,) = amp.list_workspaces(alias="sandbox-amp")["workspaces"]
     endpoint = amp.describe_workspace(workspaceId=workspace["workspaceId"])["workspace"]["prometheusEndpoint"]
     calls = {"remote write": ("POST", endpoint + "api/v1/remote_write"), "query": ("GET", endpoint + "api/v1/query?query=up"),
-             "test alert": ("POST", endpoint + "alertmanager/api/v2/alerts")}
+             "test alert": ("POST", endpoint + "alertmanager/api/v2/alerts"),
+             "silences": ("GET", endpoint + "alertmanager/api/v2/silences")}
     sandbox.set_data_plane(True)
     try:
         answers = {user: {call: signed_status(method, url, keys[user], b"[]" if call == "test alert" else b"")
@@ -60,16 +62,17 @@ def test_users_get_one_key_created_once_stored_in_ssm_each_enough_for_its_job_an
     finally:
         sandbox.set_data_plane(False)
     refused = {user: sorted(call for call, status in answers[user].items() if status == 403) for user in answers}
-    assert refused == {"amp-it-remote-write": ["query", "test alert"], "amp-it-grafana": ["remote write", "test alert"],
-                       "amp-it-ci": ["remote write"]}, answers
+    assert refused == {"amp-it-remote-write": ["query", "silences", "test alert"],
+                       "amp-it-grafana": ["remote write", "silences", "test alert"],
+                       "amp-it-ci": ["remote write"], "amp-it-oncall": ["query", "remote write"]}, answers
     assert answers["amp-it-grafana"]["query"] == 200
     assert {r["action"] for r in sandbox.refusals() if r["hop"] == "data plane"} == \
-        {"aps:RemoteWrite", "aps:QueryMetrics", "aps:CreateAlertManagerAlerts"}
+        {"aps:RemoteWrite", "aps:QueryMetrics", "aps:CreateAlertManagerAlerts", "aps:ListAlertManagerSilences"}
 
     # The CI user's key runs the collection's AMP modules itself (the control plane, authorized as AMP
     # does): a tagged rule namespace (aps:TagResource besides aps:CreateRuleGroupsNamespace) in the
     # workspace found by its alias (aps:ListWorkspaces, granted on "*" only), then its tags changed and
-    # the namespace deleted. The Grafana user's key is refused, and nothing is made.
+    # the namespace deleted. The Grafana and on-call users' keys are refused, and nothing is made.
     rules = "groups:\n- name: ci\n  rules:\n  - alert: CiDeployed\n    expr: vector(1) > 2\n"
     namespace = {"workspace_alias": "sandbox-amp", "name": "ci-rules", "data": rules, "tags": {"team": "ci"}}
 
@@ -85,8 +88,11 @@ def test_users_get_one_key_created_once_stored_in_ssm_each_enough_for_its_job_an
     assert [(step.get("failed", False), step["changed"]) for step in steps] == [(False, True)] * 4, [s.get("msg") for s in steps]
     refused = as_user("amp-it-grafana", name="grafana-rules")
     assert refused.get("failed") and "is not authorized to perform: aps:ListWorkspaces on resource: *" in refused["msg"], refused
-    assert amp.list_rule_groups_namespaces(workspaceId=workspace["workspaceId"], name="g")["ruleGroupsNamespaces"] == []
-    assert [r["action"] for r in sandbox.refusals() if r["hop"] == "amp api"] == ["aps:ListWorkspaces"]
+    refused = as_user("amp-it-oncall", name="oncall-rules")
+    assert refused.get("failed") and "is not authorized to perform: aps:DescribeRuleGroupsNamespace" in refused["msg"], refused
+    assert amp.list_rule_groups_namespaces(workspaceId=workspace["workspaceId"])["ruleGroupsNamespaces"] == []
+    assert [r["action"] for r in sandbox.refusals() if r["hop"] == "amp api"] == ["aps:ListWorkspaces",
+                                                                                 "aps:DescribeRuleGroupsNamespace"]
 
 
 def test_a_user_whose_key_secret_is_not_stored_gets_the_key_rotated_not_a_second_one(sandbox):

@@ -75,7 +75,7 @@ def test_iam_policy_kinds_are_checked_with_a_suggestion():
     settings = {"iam_name_prefix": "amp-prod", "iam_principal_mode": "roles",
                 "iam_roles": [{"name": "ingest", "trust_policy": {}, "policies": ["remote-write"]}]}
     assert preflight_problems(settings, "iam") == [
-        "iam_roles[ingest].policies: 'remote-write' is not one of query, remote_write, rules (did you mean remote_write?)"]
+        "iam_roles[ingest].policies: 'remote-write' is not one of query, remote_write, rules, operate (did you mean remote_write?)"]
 
 
 def test_two_hosts_with_one_alias_in_one_account_and_region_collide():
