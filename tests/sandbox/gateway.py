@@ -54,6 +54,8 @@ ASYNC_FAULT_OPERATIONS = {
                       "UpdateQueryLoggingConfiguration", "PutAnomalyDetector", "UpdateScraper"),
     "deletion_failed": ("DeleteScraper",),
 }
+
+
 def _load_models():
     session = botocore.session.get_session()
     models = {}
