@@ -68,7 +68,7 @@ def test_created_key_encrypts_the_topic_and_lets_amp_use_it(sandbox):
     assert (refusals, taken) == ([], True)
 
     # Deleted by hand, the topic (and with it the subscription) is behind two stacks that still believe
-    # in what they made: one run makes both again - the topic with its key, not a bare one - the next none.
+    # in what they made: one run makes both again - the topic with its key, not a bare one.
     boto3.client("sns").delete_topic(TopicArn=TOPIC)
     repaired = ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_create_key": True}))
     assert repaired.changed_tasks() == [
@@ -79,8 +79,8 @@ def test_created_key_encrypts_the_topic_and_lets_amp_use_it(sandbox):
          "sandbox-amp"),
         ("amp.alerting.lambda : Subscribe the function to the topic, with a redrive policy to that queue", "sandbox-amp")]
     assert topic_state() == (key_arn, ["lambda"])
-    again = ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_create_key": True}))
-    assert again.total("changed") == 0, again.changed_tasks()
+    # (The run after a repair changes nothing: test_site's drift case shows it; run here too until
+    # stop 23, cut for CI time.)
     ok(run_playbook(TEARDOWN, INVENTORY, extra_vars={"sns_kms_create_key": True}))
     assert kms.describe_key(KeyId=key_arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
 
