@@ -179,8 +179,9 @@ def main():
     )
     params = module.params
     present = params["state"] == "present"
-    if wait_problems(params):  # before any AWS call, as the definition's checks below
-        module.fail_json(msg="; ".join(wait_problems(params)))
+    problems = wait_problems(params)
+    if problems:  # before any AWS call, as the definition's checks below
+        module.fail_json(msg="; ".join(problems))
     try:
         # Validate before any AWS call; only the topics' account needs the workspace's ARN.
         if present:

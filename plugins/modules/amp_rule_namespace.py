@@ -202,8 +202,9 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if wait_problems(params):  # before any AWS call, as the rule file's checks below
-        module.fail_json(msg="; ".join(wait_problems(params)))
+    problems = wait_problems(params)
+    if problems:  # before any AWS call, as the rule file's checks below
+        module.fail_json(msg="; ".join(problems))
     try:
         # Validate before any AWS call: a bad rule file must not cost a round trip.
         if params["state"] == "present":

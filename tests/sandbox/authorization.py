@@ -96,12 +96,16 @@ def _key(account, region, key_id):
         return None
 
 
-def _record(workspace, hop, action, resource, reason, log_text):
-    refusal = {"time": time.time(), "hop": hop, "workspace_id": workspace.workspace_id,
-               "principal": "aps.amazonaws.com", "action": action, "resource": resource, "reason": reason}
+def _remember_refusal(hop, principal, action, resource, reason, workspace_id, logged_as=None):
+    """One refusal for GET /_sandbox/refusals and the server log (LOGGED_AS names the refused, default PRINCIPAL)."""
     with _LOCK:
-        REFUSALS.append(refusal)
-    LOG.info("refused %s: %s on %s (%s)", hop, action, resource, reason)
+        REFUSALS.append({"time": time.time(), "hop": hop, "principal": principal, "action": action,
+                         "resource": resource, "reason": reason, "workspace_id": workspace_id})
+    LOG.info("refused %s: %s on %s (%s)", logged_as or principal, action, resource, reason)
+
+
+def _record(workspace, hop, action, resource, reason, log_text):
+    _remember_refusal(hop, "aps.amazonaws.com", action, resource, reason, workspace.workspace_id, logged_as=hop)
     _log_to_workspace(workspace, log_text)
     _count_failed_notification(workspace)
 
@@ -304,11 +308,7 @@ def refuse_role_call(environ, body, service, operation, region):
             message = (f"User: {session} is not authorized to perform: {action} on resource: {resource} because "
                        + ("no identity-based policy allows" if not decision.reason.startswith("explicit deny")
                           else "an explicit deny in a policy denies") + f" the {action} action")
-            with _LOCK:
-                REFUSALS.append({"time": time.time(), "hop": "forwarder->" + service, "principal": role_arn,
-                                 "action": action, "resource": resource, "reason": decision.reason,
-                                 "workspace_id": None})
-            LOG.info("refused %s: %s on %s (%s)", role_arn, action, resource, decision.reason)
+            _remember_refusal("forwarder->" + service, role_arn, action, resource, decision.reason, None)
             payload = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
             return 400, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", "AccessDeniedException"),
                          ("Content-Length", str(len(payload)))], payload
@@ -350,15 +350,16 @@ def data_plane_action(method, path):
 
 
 def _signing_principal(key):
-    """(ARN, identity policies) of the IAM user or assumed role an access key belongs to; None for
-    any other key (the sandbox's administrator)."""
+    """(ARN, identity policies) of the IAM user or assumed role an access key belongs to (policies None
+    for a role STS lent without the sandbox's IAM holding it); None for any other key (the sandbox's
+    administrator)."""
     from moto.iam.models import iam_backends  # pylint: disable=import-outside-toplevel
     from moto.sts.models import sts_backends  # pylint: disable=import-outside-toplevel
 
     for account in list(sts_backends.keys()):
         assumed = sts_backends[account]["global"].get_assumed_role_from_access_key(key)
         if assumed is not None:
-            return assumed.role_arn, _role_policies(assumed.role_arn) or []
+            return assumed.role_arn, _role_policies(assumed.role_arn)
     for account in list(iam_backends.keys()):
         backend = iam_backends[account]["global"]
         user = backend.get_user_from_access_key_id(key)
@@ -377,17 +378,14 @@ def refuse_data_plane_call(environ, workspace, path):
     principal = _signing_principal(key)
     if principal is None:
         return None
-    arn, policies = principal
+    arn, policies = principal[0], principal[1] or []  # a role IAM does not hold has no rights here
     stored = getattr(workspace, "resource_policy", None)
     resource_policy = json.loads(stored[0]["policyDocument"]) if stored else None
     decision = evaluate(action, workspace.arn, Principal.iam(arn), {"aws:SecureTransport": "true"},
                         identity_policies=policies, resource_policy=resource_policy, resource_label="workspace policy")
     if decision.allowed:
         return None
-    with _LOCK:
-        REFUSALS.append({"time": time.time(), "hop": "data plane", "principal": arn, "action": action,
-                         "resource": workspace.arn, "reason": decision.reason, "workspace_id": workspace.workspace_id})
-    LOG.info("refused %s: %s on %s (%s)", arn, action, workspace.arn, decision.reason)
+    _remember_refusal("data plane", arn, action, workspace.arn, decision.reason, workspace.workspace_id)
     message = f"User: {arn} is not authorized to perform: {action} on resource: {workspace.arn}"
     return 403, "application/json", json.dumps({"message": message}).encode()
 
@@ -453,7 +451,7 @@ def refuse_amp_call(environ, body, service_model, region):
         return None
     operation, uri = amp_operation(service_model, environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""))
     principal = _signing_principal(key) if operation else None
-    if principal is None or (":role/" in principal[0] and _role_policies(principal[0]) is None):
+    if principal is None or principal[1] is None:
         return None  # the administrator, or a role STS lent without IAM holding it (the multi-account deployers)
     arn, policies = principal
     try:
@@ -468,10 +466,7 @@ def refuse_amp_call(environ, body, service_model, region):
                             identity_policies=policies, resource_account=arn.split(":")[4] if resource == "*" else None)
         if decision.allowed:
             continue
-        with _LOCK:
-            REFUSALS.append({"time": time.time(), "hop": "amp api", "principal": arn, "action": action,
-                             "resource": resource, "reason": decision.reason, "workspace_id": uri.get("workspaceId")})
-        LOG.info("refused %s: %s on %s (%s)", arn, action, resource, decision.reason)
+        _remember_refusal("amp api", arn, action, resource, decision.reason, uri.get("workspaceId"))
         message = f"User: {arn} is not authorized to perform: {action} on resource: {resource}"
         payload = json.dumps({"message": message}).encode()
         return 403, [("Content-Type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException"),
