@@ -92,7 +92,7 @@ def test_users_get_one_key_created_once_stored_in_ssm_each_enough_for_its_job_an
     refused = as_user("amp-it-oncall", name="oncall-rules")
     assert refused.get("failed") and "is not authorized to perform: aps:DescribeRuleGroupsNamespace" in refused["msg"], refused
     assert amp.list_rule_groups_namespaces(workspaceId=workspace["workspaceId"])["ruleGroupsNamespaces"] == []
-    control_plane_refusals = [r["action"] for r in sandbox.refusals() if r["hop"] == "amp api"]
+    control_plane_refusals = [r["action"] for r in sandbox.refusals() if r["hop"] == "caller"]
     assert control_plane_refusals == ["aps:ListWorkspaces", "aps:DescribeRuleGroupsNamespace"]
 
 

@@ -2,7 +2,8 @@
 
 Control API (JSON, under ``/_sandbox/``):
   GET    /_sandbox/health          -> {"ok": true, "pid": ...}
-  GET    /_sandbox/requests        -> [{"service", "operation", "status", "time"}, ...]
+  GET    /_sandbox/requests        -> [{"service", "operation", "status", "time", "principal"}, ...]
+                                    (principal: the IAM user or role that signed it, null for the administrator)
   DELETE /_sandbox/requests        -> clear the request log
   POST   /_sandbox/faults          {"operation": "CreateWorkspace", "service": "amp" (optional),
                                     "kind": "throttle" | "server_error" | "creation_failed" | "update_failed"
@@ -34,7 +35,7 @@ import botocore.session
 from moto.core.routing import get_service_router
 from moto.core.request import Request
 
-from . import authorization
+from . import authorization, caller
 from .dataplane import DATA_PLANE, DataPlaneUnavailable, find_workspace
 from .lambda_runner import INVOCATIONS
 from .limits import known_region
@@ -270,12 +271,13 @@ class SandboxGateway:
                 start_response(f"{status} Refused", headers)
                 return [payload]
 
+        principal = caller.caller(environ) if service else None
         refused = authorization.refuse_role_call(environ, body, service, operation, region) if service else None
-        if service == "amp" and not refused:
-            refused = authorization.refuse_amp_call(environ, body, self.models["amp"], region)
+        if service and not refused:
+            refused = caller.refuse_caller_call(environ, body, self.models[service], service, operation, region)
         if refused:
             status, headers, payload = refused
-            self._record(service, operation, status, fault="refused")
+            self._record(service, operation, status, fault="refused", principal=principal)
             start_response(f"{status} Refused", headers)
             return [payload]
 
@@ -285,13 +287,18 @@ class SandboxGateway:
             seen["status"] = int(status_line.split()[0])
             return start_response(status_line, headers, exc_info)
 
-        result = self.app(environ, recording_start_response)
+        caller.CURRENT.principal = principal
+        try:
+            result = self.app(environ, recording_start_response)
+        finally:
+            caller.CURRENT.principal = None
         if service:
-            self._record(service, operation, seen.get("status", 0))
+            self._record(service, operation, seen.get("status", 0), principal=principal)
         return result
 
-    def _record(self, service, operation, status, fault=None):
-        entry = {"time": time.time(), "service": service, "operation": operation, "status": status}
+    def _record(self, service, operation, status, fault=None, principal=None):
+        entry = {"time": time.time(), "service": service, "operation": operation, "status": status,
+                 "principal": principal[0] if principal else None}
         if fault:
             entry["fault"] = fault
         with self.lock:
