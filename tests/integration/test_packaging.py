@@ -40,7 +40,7 @@ def test_the_tarball_holds_the_product_and_no_development_files(tarball):
         manifest = json.load(archive.extractfile("MANIFEST.json"))
     info = manifest["collection_info"]
     assert (info["namespace"], info["name"]) == ("amp", "alerting")
-    assert set(info["dependencies"]) == {"amazon.aws", "community.aws"}
+    assert set(info["dependencies"]) == {"amazon.aws", "community.aws", "ansible.utils"}
     for needed in ("playbooks/site.yml", "playbooks/teardown.yml", "playbooks/test_alert.yml", "meta/runtime.yml",
                    "meta/execution-environment.yml", "requirements.txt", "bindep.txt",
                    "files/lambda/slack_forwarder/handler.py", "files/lambda/amp_alerting_sns.tmpl",

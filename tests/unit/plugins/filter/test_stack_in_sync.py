@@ -46,3 +46,24 @@ def test_any_difference_runs_the_cloudformation_task(deployed, why):
 
 def test_parameter_values_compare_as_the_strings_cloudformation_keeps():
     assert stack_in_sync(info(parameters={"Port": "8080"}), "topic", TEMPLATE, {"Port": 8080}, TAGS) is True
+
+
+# -- check mode's diff: both sides from what was read, no change set --------------------------------
+
+def test_check_mode_diff_sides_are_equal_for_a_stack_in_sync():
+    from ansible_collections.amp.alerting.plugins.filter.cloudformation_stacks import stack_as_deployed, stack_as_wanted
+
+    assert stack_as_deployed(info(), "topic") == stack_as_wanted(TEMPLATE, PARAMETERS, TAGS)
+
+
+def test_check_mode_diff_shows_the_changed_key_and_an_unsettled_status():
+    from ansible_collections.amp.alerting.plugins.filter.cloudformation_stacks import stack_as_deployed, stack_as_wanted
+
+    keyed = dict(TEMPLATE, Resources={"Topic": {"Type": "AWS::SNS::Topic", "Properties": {
+        "TopicName": {"Ref": "TopicName"}, "KmsMasterKeyId": "arn:aws:kms:us-east-1:123456789012:key/k"}}})
+    deployed = stack_as_deployed(info(status="UPDATE_ROLLBACK_FAILED"), "topic")
+    wanted = stack_as_wanted(keyed, {"TopicName": "alerts"}, {"managed-by": "amp.alerting"})
+    assert deployed["status"] == "UPDATE_ROLLBACK_FAILED" and "status" not in wanted
+    assert "KmsMasterKeyId" in wanted["template"]["Resources"]["Topic"]["Properties"]
+    assert "KmsMasterKeyId" not in deployed["template"]["Resources"]["Topic"]["Properties"]
+    assert stack_as_deployed({"cloudformation": {}}, "topic") == {}
