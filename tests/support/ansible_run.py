@@ -118,13 +118,24 @@ class PlaybookRun:
 
 
 def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False, env=None, limit=None, timeout=900,
-                 extra_vars_files=()):
+                 extra_vars_files=(), principal=None):
     """ansible-playbook PLAYBOOK -i INVENTORY as a user runs it (from the checkout, with ansible.cfg).
+
+    PRINCIPAL: whose credentials the run has - ``deployer`` (default) or ``checker`` (default with
+    ``check``), sandbox IAM users holding only the shipped files/iam/deploy-policy.json or
+    check-policy.json (support/principals.py), or ``admin``: the environment's keys, which the sandbox
+    does not authorize (for tests about something else than the deployer's rights). A test that gives
+    AWS keys or a profile in ENV runs with those.
 
     No standard input: a playbook that prompts fails instead of waiting, as under AWX.
     """
     run_env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
                    ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_FORCE_COLOR="0")
+    principal = principal or ("checker" if check else "deployer")
+    own_credentials = any(name in (env or {}) for name in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE"))
+    if principal != "admin" and not own_credentials and run_env.get("AWS_ENDPOINT_URL"):
+        from support.principals import shipped_principal  # pylint: disable=import-outside-toplevel
+        run_env.update(shipped_principal(principal))
     run_env.update(env or {})
     argv = [PLAYBOOK, "-i", inventory, playbook]
     for path in extra_vars_files:
