@@ -10,6 +10,7 @@ without this, --check on a converged deployment reports changes (or fails).
 """
 
 import json
+import threading
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.responses import CloudFormationResponse
@@ -39,8 +40,39 @@ def _create_change_set(self):
         del self._validate_different_update
 
 
+# CloudFormation stamps each event of an operation with the request's ClientRequestToken; moto leaves it
+# empty. amazon.aws.cloudformation always sends a token and reads only the events that carry it, so
+# without this a failed stack's reason would not reach the task's result.
+_REQUEST = threading.local()
+
+
+def _with_request_token(original):
+    def method(self):
+        _REQUEST.token = self._get_param("ClientRequestToken")
+        try:
+            return original(self)
+        finally:
+            _REQUEST.token = None
+    method.__wrapped__ = original
+    return method
+
+
+def _event_init(original):
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.client_request_token = getattr(_REQUEST, "token", None)
+    init.__wrapped__ = original
+    return init
+
+
 def install():
+    from moto.cloudformation.models import Event  # pylint: disable=import-outside-toplevel
+
     CloudFormationResponse.create_change_set = _create_change_set
+    if not hasattr(Event.__init__, "__wrapped__"):
+        Event.__init__ = _event_init(Event.__init__)
+        for name in ("create_stack", "update_stack", "delete_stack"):
+            setattr(CloudFormationResponse, name, _with_request_token(getattr(CloudFormationResponse, name)))
     install_caller_rights()
 
 

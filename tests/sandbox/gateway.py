@@ -14,7 +14,9 @@ Control API (JSON, under ``/_sandbox/``):
   GET|POST /_sandbox/settings      {"amp_delay": 0.2, "data_plane": true, "sns_duplicate_deliveries": true}
   POST   /_sandbox/reset           -> moto's state, faults, request log and settings back to start
   GET    /_sandbox/lambda          -> the Lambda invocations SNS caused (attempt, outcome, error, output)
-  GET    /_sandbox/refusals        -> the requests refused as AWS would refuse them (authorization.py)
+  GET    /_sandbox/refusals        -> the requests refused as AWS would refuse them (authorization.py, caller.py)
+  POST   /_sandbox/principal       {"name", "documents": [policy documents], "path"} -> an IAM user holding
+                                    them and its access key, made behind the API (principals.py)
 
 Workspace data plane (a workspace's prometheusEndpoint points here; SigV4 headers are accepted):
   *      /workspaces/<id>/alertmanager/api/<path>  -> that workspace's real Alertmanager (see dataplane.py)
@@ -35,7 +37,7 @@ import botocore.session
 from moto.core.routing import get_service_router
 from moto.core.request import Request
 
-from . import authorization, caller
+from . import authorization, caller, principals
 from .dataplane import DATA_PLANE, DataPlaneUnavailable, find_workspace
 from .lambda_runner import INVOCATIONS
 from .limits import known_region
@@ -190,6 +192,11 @@ class SandboxGateway:
             return 200, INVOCATIONS.list()
         if path == "/_sandbox/refusals":
             return 200, authorization.refusals()
+        if path == "/_sandbox/principal" and method == "POST":
+            try:
+                return 200, principals.ensure(payload)
+            except (KeyError, ValueError) as exc:
+                return 400, {"error": str(exc)}
         if path == "/_sandbox/reset" and method == "POST":
             INVOCATIONS.clear()
             authorization.clear()

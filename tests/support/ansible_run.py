@@ -135,9 +135,9 @@ def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False, 
     own_credentials = any(name in (env or {}) for name in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE"))
     if principal != "admin" and not own_credentials and run_env.get("AWS_ENDPOINT_URL"):
         from support.principals import shipped_principal  # pylint: disable=import-outside-toplevel
-        run_env.update(shipped_principal(principal))
+        run_env.update(shipped_principal(run_env["AWS_ENDPOINT_URL"], principal))
     run_env.update(env or {})
-    argv = [PLAYBOOK, "-i", inventory, playbook]
+    argv = [PLAYBOOK] + (["-i", inventory] if inventory else []) + [playbook]  # inventory None: no -i
     for path in extra_vars_files:
         argv += ["-e", "@" + path]
     if extra_vars:
