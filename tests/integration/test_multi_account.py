@@ -60,7 +60,9 @@ def workspaces(account, region):
 
 
 def test_each_host_deploys_in_its_own_account_and_region(accounts_env):
-    first = run_playbook(SITE, INVENTORY)
+    # The base credentials come from the profiles of AWS_CONFIG_FILE (principal "admin": run_playbook
+    # keeps them); in each account the deployer is a role STS lends.
+    first = run_playbook(SITE, INVENTORY, principal="admin")
     assert first.returncode == 0, first
     assert WEBHOOK not in first.stdout + first.stderr and "amp-base-secret" not in first.stdout + first.stderr
 
@@ -88,7 +90,8 @@ def test_each_host_deploys_in_its_own_account_and_region(accounts_env):
     # No second site.yml run here (test_site shows a re-run changes nothing): the teardown finds each
     # host's workspace, topic and function by name, so it fails unless every lookup goes to the
     # host's own account and region - what a re-run would show.
-    gone = run_playbook(TEARDOWN, INVENTORY)
+    gone = run_playbook(TEARDOWN, INVENTORY, principal="admin",
+                        extra_vars={"target_environment": "all", "teardown_confirm": ",".join(sorted(EXPECTED))})
     assert gone.returncode == 0, gone
     for host, (account, region) in EXPECTED.items():
         assert workspaces(account, region)[0] == {}, host
@@ -101,7 +104,7 @@ def test_when_the_role_cannot_be_assumed_the_host_stops_before_any_change(accoun
     accounts_env.clear_requests()
     # More failures than botocore's own retries: STS stays down for this run.
     accounts_env.inject_fault("AssumeRole", "server_error", count=20, service="sts")
-    run = run_playbook(SITE, INVENTORY, limit="ma-assumed")
+    run = run_playbook(SITE, INVENTORY, limit="ma-assumed", principal="admin")
     assert run.returncode != 0
     assert "Assume the host's role" in run.failure()
     writes = [r for r in accounts_env.requests() if r["service"] != "sts"

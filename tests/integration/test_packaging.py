@@ -64,8 +64,9 @@ def installed(tarball, sandbox, tmp_path):
     return root, env
 
 
-def playbook(fqcn, inventory, env, cwd):
+def playbook(fqcn, inventory, env, cwd, extra_vars=None):
     argv = [os.path.join(BIN, "ansible-playbook"), "-i", str(inventory), fqcn]
+    argv += ["-e", json.dumps(extra_vars)] if extra_vars else []
     env = dict(env, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
                SANDBOX_SLACK_WEBHOOK_URL=WEBHOOK)
     proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False,
@@ -95,7 +96,8 @@ def test_site_and_teardown_run_from_the_installed_collection(installed, sandbox,
 
     # (No second run here: lambda_package's unit tests show the zip does not depend on file times or
     # modes, and test_site shows a re-run changes nothing.)
-    gone = playbook("amp.alerting.teardown", inventory, env, workdir)
+    gone = playbook("amp.alerting.teardown", inventory, env, workdir,
+                    {"target_environment": "sandbox", "teardown_confirm": "sandbox-amp"})
     assert gone.returncode == 0, gone
     assert [w for w in boto3.client("amp").list_workspaces()["workspaces"] if w["alias"] == "sandbox-amp"] == []
 

@@ -18,6 +18,7 @@ TEARDOWN = os.path.join(REPO, "playbooks", "teardown.yml")
 WEBHOOK = "https://hooks.slack.example/services/T0/B0/it-secret-token"
 REGIONS = {"it-dev": "eu-west-1", "it-prod": "us-east-1"}
 READ_PREFIXES = ("Describe", "List", "Get")
+CONFIRMED_TEARDOWN = {"target_environment": "all", "teardown_confirm": "it-dev,it-prod"}
 
 
 def allowed(policy, action, resource, principal, context):
@@ -113,7 +114,7 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     assert [s["alias"] for s in amp.list_scrapers()["scrapers"]] == ["it-prod-it-prod-2"]
 
     # Teardown leaves nothing behind.
-    ok(run_playbook(TEARDOWN, INVENTORY))
+    ok(run_playbook(TEARDOWN, INVENTORY, extra_vars=CONFIRMED_TEARDOWN))
     for host, region in REGIONS.items():
         assert client(None, "amp", host).list_workspaces()["workspaces"] == []
         assert client(None, "amp", host).list_scrapers()["scrapers"] == []
@@ -287,7 +288,7 @@ def test_teardown_of_an_ambiguous_alias_deletes_nothing_and_names_both_workspace
         amp.create_rule_groups_namespace(workspaceId=workspace_id, name="amp-alerting", data=rules)
     deploy_env.clear_requests()
 
-    run = run_playbook(TEARDOWN, INVENTORY, limit="it-dev")
+    run = run_playbook(TEARDOWN, INVENTORY, extra_vars={"target_environment": "it-dev", "teardown_confirm": "it-dev"})
     assert run.returncode != 0
     assert "alias 'it-dev' matches 2 workspaces" in run.failure() and all(ws in run.failure() for ws in ids), run.failure()
     assert write_calls(deploy_env) == [], "teardown wrote to AWS before refusing the ambiguous alias"

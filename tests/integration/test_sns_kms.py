@@ -81,7 +81,8 @@ def test_created_key_encrypts_the_topic_and_lets_amp_use_it(sandbox):
     assert topic_state() == (key_arn, ["lambda"])
     # (The run after a repair changes nothing: test_site's drift case shows it; run here too until
     # stop 23, cut for CI time.)
-    ok(run_playbook(TEARDOWN, INVENTORY, extra_vars={"sns_kms_create_key": True}))
+    ok(run_playbook(TEARDOWN, INVENTORY, extra_vars={"sns_kms_create_key": True, "target_environment": "sandbox",
+                                                     "teardown_confirm": "sandbox-amp"}))
     assert kms.describe_key(KeyId=key_arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
 
 
