@@ -78,7 +78,16 @@ options:
     description:
       - How many days the workspace keeps its metrics, 1 to 1095. AMP keeps 150 days unless told otherwise.
       - When omitted, the retention is left as it is.
+      - A value lower than the workspace's present retention deletes every sample older than the new
+        period, for good; the module refuses it before any write unless O(allow_retention_decrease=true).
     type: int
+  allow_retention_decrease:
+    description:
+      - Let O(retention_period_in_days) be lower than the workspace's present retention, deleting the
+        metrics older than the new period.
+    type: bool
+    default: false
+    version_added: 0.2.0
   limits_per_label_set:
     description:
       - Active series limits per label set, so that a spike in one team or source throttles only its
@@ -575,6 +584,7 @@ class WorkspaceManager:
         before_configuration = None
         if configured and workspace and status_of(workspace)[0] not in ("CREATION_FAILED", "DELETING"):
             before_configuration = describe_configuration(self.client, workspace["workspaceId"])
+        self.refuse_losing_metrics(workspace, before_configuration)
         before = diff_view(workspace, before_logs, before_configuration)
         current_logs = before_logs
         if workspace is not None and status_of(workspace)[0] == "CREATION_FAILED" and params["recreate_failed"]:
@@ -588,6 +598,17 @@ class WorkspaceManager:
             after_configuration = self.ensure_configuration(after_ws.get("workspaceId"), before_configuration)
         return (summarize(after_ws, after_logs, after_configuration), before,
                 diff_view(after_ws, after_logs, after_configuration))
+
+    def refuse_losing_metrics(self, workspace, configuration):
+        """AmpError before any write when the asked retention is shorter than the workspace's now and
+        that was not allowed: AMP deletes the older samples, for good."""
+        wanted, now = self.params["retention_period_in_days"], (configuration or {}).get("retentionPeriodInDays")
+        if wanted is None or now is None or wanted >= now or self.params["allow_retention_decrease"]:
+            return
+        raise AmpError(f"retention_period_in_days: {wanted} is shorter than the {now} days workspace "
+                       f"{workspace['workspaceId']} ({workspace.get('alias') or 'no alias'}) keeps now: AMP would delete "
+                       f"every sample older than {wanted} days, and they cannot be recovered. Nothing was changed; "
+                       "to shorten the retention, set allow_retention_decrease: true")
 
     def ensure_configuration(self, workspace_id, current):
         """Retention and limits per label set as asked: one UpdateWorkspaceConfiguration with what differs."""
@@ -671,6 +692,7 @@ def main():
         query_log_group_arn=dict(type="str"),
         query_log_qsp_threshold=dict(type="int"),
         retention_period_in_days=dict(type="int"),
+        allow_retention_decrease=dict(type="bool", default=False),
         limits_per_label_set=dict(type="list", elements="dict", options=dict(
             label_set=dict(type="dict", required=True),
             max_series=dict(type="int", required=True),

@@ -283,9 +283,31 @@ def test_check_mode_predicts_the_configuration_and_writes_nothing(run):
     expect_lookup(run, "prod", [workspace()])
     expect_no_logging(run)
     run.stub.add_response("describe_workspace_configuration", configuration(), {"workspaceId": WS_ID})
-    result = run(alias="prod", retention_period_in_days=30, limits_per_label_set=[], _ansible_check_mode=True, _ansible_diff=True)
+    result = run(alias="prod", retention_period_in_days=30, allow_retention_decrease=True, limits_per_label_set=[],
+                 _ansible_check_mode=True, _ansible_diff=True)
     assert result["changed"] is True
     assert result["diff"]["after"]["retention_period_in_days"] == 30  # and the stub had no write to answer
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_shorter_retention_is_refused_before_any_write_unless_allowed(run, check_mode):
+    # 450 -> 30 days deletes every sample older than 30 days: no write is stubbed, so any would fail
+    expect_lookup(run, "prod", [workspace(tags={"team": "sre"})])
+    expect_no_logging(run)
+    run.stub.add_response("describe_workspace_configuration", configuration(450), {"workspaceId": WS_ID})
+    result = run(alias="prod", tags={"team": "other"}, retention_period_in_days=30, _ansible_check_mode=check_mode)
+    assert result["failed"] is True and result.get("changed") is not True
+    assert result["msg"].startswith(f"retention_period_in_days: 30 is shorter than the 450 days workspace {WS_ID} (prod) "
+                                    "keeps now: AMP would delete every sample older than 30 days")
+    assert "allow_retention_decrease: true" in result["msg"]
+
+
+def test_a_longer_retention_needs_no_permission(run):
+    expect_lookup(run, "prod", [workspace()])
+    expect_no_logging(run)
+    run.stub.add_response("describe_workspace_configuration", configuration(30), {"workspaceId": WS_ID})
+    result = run(alias="prod", retention_period_in_days=450, _ansible_check_mode=True)
+    assert result["changed"] is True
 
 
 @pytest.mark.parametrize("args, message", [
