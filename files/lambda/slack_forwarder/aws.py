@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import random
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -65,6 +66,31 @@ _JSON_SERVICES = {
     "ssm": ("ssm", "application/x-amz-json-1.1", "AmazonSSM."),
     "dynamodb": ("dynamodb", "application/x-amz-json-1.0", "DynamoDB_20120810."),
 }
+# The DNS suffix of AWS's endpoints by partition, told by the region's name: botocore's
+# data/partitions.json ("regionRegex", "dnsSuffix"), which the unit tests compare with this table.
+# Regions of the standard partition, and those of aws-us-gov, use amazonaws.com.
+_PARTITION_DNS_SUFFIXES = (
+    (re.compile(r"^cn-\w+-\d+$"), "amazonaws.com.cn"),
+    (re.compile(r"^eusc-(de)-\w+-\d+$"), "amazonaws.eu"),
+    (re.compile(r"^us-iso-\w+-\d+$"), "c2s.ic.gov"),
+    (re.compile(r"^us-isob-\w+-\d+$"), "sc2s.sgov.gov"),
+    (re.compile(r"^eu-isoe-\w+-\d+$"), "cloud.adc-e.uk"),
+    (re.compile(r"^us-isof-\w+-\d+$"), "csp.hci.ic.gov"),
+)
+
+
+def dns_suffix(region):
+    """The DNS suffix of AWS endpoints in REGION's partition (amazonaws.com.cn in aws-cn, ...)."""
+    return next((suffix for pattern, suffix in _PARTITION_DNS_SUFFIXES if pattern.match(region)), "amazonaws.com")
+
+
+def service_endpoint(service, region, environ):
+    """https://<service>.<region>.<partition's DNS suffix>/, unless AWS_ENDPOINT_URL(_<SERVICE>) names another."""
+    endpoint = (environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or environ.get("AWS_ENDPOINT_URL")
+                or f"https://{service}.{region}.{dns_suffix(region)}")
+    return endpoint.rstrip("/") + "/"
+
+
 _RETRIED_CODES = ("Throttling", "ThrottlingException", "ProvisionedThroughputExceededException",
                   "RequestLimitExceeded", "InternalServerError", "ServiceUnavailable")
 
@@ -84,9 +110,7 @@ def aws_json_call(service, operation, payload, environ, attempts=3, what=None):
     if not credentials[0] or not credentials[1]:
         raise AwsError(f"no AWS credentials in the environment: cannot call {what}")
     signing_name, content_type, target_prefix = _JSON_SERVICES[service]
-    endpoint = (environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or environ.get("AWS_ENDPOINT_URL")
-                or f"https://{service}.{region}.amazonaws.com")
-    endpoint = endpoint.rstrip("/") + "/"
+    endpoint = service_endpoint(service, region, environ)
     body = json.dumps(payload).encode()
     last_error, code = None, ""
     for attempt in range(attempts):
