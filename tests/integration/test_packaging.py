@@ -80,7 +80,8 @@ def test_site_and_teardown_run_from_the_installed_collection(installed, sandbox,
     workdir = tmp_path / "elsewhere"  # not the checkout: no ansible.cfg, no relative paths into it
     workdir.mkdir()
 
-    first = playbook("amp.alerting.site", inventory, env, workdir)
+    # with a key the sns role creates: the teardown schedules its deletion (AWS's 7-day minimum)
+    first = playbook("amp.alerting.site", inventory, env, workdir, {"sns_kms_create_key": True})
     assert first.returncode == 0, first
     assert first.total("changed") > 0
     assert "pkg-secret-token" not in first.stdout + first.stderr
@@ -96,9 +97,11 @@ def test_site_and_teardown_run_from_the_installed_collection(installed, sandbox,
 
     # (No second run here: lambda_package's unit tests show the zip does not depend on file times or
     # modes, and test_site shows a re-run changes nothing.)
+    key_arn = boto3.client("kms").describe_key(KeyId="alias/amp-sandbox-amp-alerts")["KeyMetadata"]["Arn"]
     gone = playbook("amp.alerting.teardown", inventory, env, workdir,
-                    {"target_environment": "sandbox", "teardown_confirm": "sandbox-amp"})
+                    {"target_environment": "sandbox", "teardown_confirm": "sandbox-amp", "sns_kms_create_key": True})
     assert gone.returncode == 0, gone
+    assert boto3.client("kms").describe_key(KeyId=key_arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
     assert [w for w in boto3.client("amp").list_workspaces()["workspaces"] if w["alias"] == "sandbox-amp"] == []
 
 

@@ -81,7 +81,7 @@ def test_each_action_the_deploy_policy_lists_is_needed_and_a_refusal_names_it(sa
     for host, action in MUTANTS.items():
         assert f"is not authorized to perform: {action} on resource: " in failed[host], (host, failed[host][:2000])
     refused = {(r["principal"].rsplit("/", 1)[-1], r["action"]) for r in sandbox.refusals() if r["hop"].startswith("caller")}
-    assert refused >= {(host, action) for host, action in MUTANTS.items()}
+    assert refused >= set(MUTANTS.items())
 
 
 def test_the_deployer_playbook_makes_the_policies_and_roles_a_team_assumes(sandbox):

@@ -33,7 +33,7 @@ import os
 import re
 import threading
 import time
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 # The evaluator is plain Python with no Ansible import: loaded from the checkout by path, as the
 # sandbox process does not have the collection on its path.

@@ -350,8 +350,8 @@ def _amp_needs(operation, params, account, region):
                   Need("ec2:DescribeSecurityGroups", "*", called_via)]
     if operation in ("CreateLoggingConfiguration", "CreateQueryLoggingConfiguration",
                      "UpdateLoggingConfiguration", "UpdateQueryLoggingConfiguration"):
-        needs += [Need(f"logs:{action}", "*") for action in ("CreateLogDelivery", "PutResourcePolicy",
-                                                            "DescribeResourcePolicies", "DescribeLogGroups")]
+        vended_logs = ("CreateLogDelivery", "PutResourcePolicy", "DescribeResourcePolicies", "DescribeLogGroups")
+        needs += [Need(f"logs:{action}", "*") for action in vended_logs]
     if operation in ("DeleteLoggingConfiguration", "DeleteQueryLoggingConfiguration"):
         needs.append(Need("logs:DeleteLogDelivery", "*"))
     return needs
@@ -420,8 +420,10 @@ def _answer(model, service, message):
                    f"<Message>{_xml(message)}</Message></Error><RequestId>sandbox-caller</RequestId>"
                    "</ErrorResponse>").encode()
         return 403, [("Content-Type", "text/xml"), ("Content-Length", str(len(payload)))], payload
-    code, status = ("AccessDenied", 403) if service == "sqs" else ("AccessDeniedException",
-                                                                  403 if model.protocol == "rest-json" else 400)
+    if service == "sqs":
+        code, status = "AccessDenied", 403
+    else:
+        code, status = "AccessDeniedException", 403 if model.protocol == "rest-json" else 400
     payload = json.dumps({"__type": code, "message": message, "Message": message}).encode()
     headers = [("Content-Type", "application/x-amz-json-1.1" if model.protocol == "json" else "application/json"),
                ("x-amzn-ErrorType", code), ("Content-Length", str(len(payload)))]

@@ -132,7 +132,7 @@ def _refused(stack, template, parameters, handler, tagged):
     principal = getattr(caller.CURRENT, "principal", None)
     if principal is None:
         return None
-    arn, policies = principal
+    arn, policies = principal[0], principal[1]
     for logical_id, resource_type, wanted in _handler_needs(stack, template, parameters, handler, tagged):
         refused = caller.first_refusal(arn, policies, wanted)
         if refused:

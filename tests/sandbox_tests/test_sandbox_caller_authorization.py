@@ -60,8 +60,8 @@ def refusal(call, **params):
      "cloudwatch:ListMetrics", "*"),
     ("amp", "list_workspaces", {}, 403, "AccessDeniedException", "aps:ListWorkspaces", "*"),
 ])
-def test_a_user_without_rights_is_refused_as_each_service_refuses(sandbox, aws_client, service, call, params, status,
-                                                                   code, action, resource):
+def test_a_user_without_rights_is_refused_as_each_service_refuses(
+        sandbox, aws_client, service, call, params, status, code, action, resource):
     client = principal(aws_client, [])(service)
     got_status, got_code, message = refusal(getattr(client, call), **params)
     assert (got_status, got_code) == (status, code)
