@@ -23,6 +23,7 @@ SLOW_MODULES = {  # seconds, from the --durations of a CI run on a 2-core machin
     "integration/test_slack_destinations.py": 220, "integration/test_multi_account.py": 110,
     "integration/test_e2e_chain.py": 140, "integration/test_awx_jobs.py": 150, "integration/test_packaging.py": 80,
     "integration/test_chain_sns_lambda_slack.py": 210, "integration/test_preflight.py": 90,
+    "integration/test_real_account_rails.py": 100,
 }
 
 
