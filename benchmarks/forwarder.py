@@ -79,6 +79,7 @@ def app_mode_records_per_second(groups=20, per_group=10):
         try:
             os.environ.update(sandbox.env(), AWS_SHARED_CREDENTIALS_FILE=os.devnull, SLACK_DESTINATIONS="app",
                               SLACK_DESTINATION_SSM_PREFIX="/bench/", SLACK_STATE_TABLE="bench-state",
+                              SLACK_ALLOWED_HOSTS="127.0.0.1",
                               SLACK_API_URL=slack.api_url)
             boto3.client("dynamodb").create_table(TableName="bench-state", BillingMode="PAY_PER_REQUEST",
                                                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],

@@ -1,18 +1,21 @@
 """A local stand-in for Slack (real sockets, 127.0.0.1 only): incoming webhooks and the Web API.
 
 Webhook (any path but /api/…): it records every POST, checks the payload against Slack's rules
-(JSON; `text` or `blocks`; Block Kit limits) and answers like Slack: 200 "ok", or 400
-"invalid_payload" / "invalid_blocks".
+(JSON; `text` or `blocks`; Block Kit limits, and the blocks' length in all, which Slack refuses past
+about 13,200 characters: slackapi/bolt-js#2509) and answers like Slack: 200 "ok", or 400
+"invalid_payload" / "invalid_blocks" / "msg_too_long".
 
 Web API (``sink.api_url``: /api/chat.postMessage, /api/chat.update): a workspace with channels and
 bot tokens (``sink.add_app(token, channels)``). Answers as Slack documents them: HTTP 200 with
 ``{"ok": true, "channel", "ts"}``, or ``{"ok": false, "error": …}`` for ``not_authed``,
 ``invalid_auth``, ``channel_not_found``, ``not_in_channel`` (a channel that exists but the app is
-not in), ``message_not_found``, ``cant_update_message``, ``invalid_blocks``. Each channel keeps its
+not in), ``message_not_found``, ``cant_update_message``, ``invalid_blocks``, ``msg_blocks_too_long``,
+``msg_too_long``. Each channel keeps its
 messages with their thread replies and edits (``sink.channel(id)``).
 
 Tests can queue other answers for either: ``sink.answer(429, "rate_limited", retry_after=1)``,
-``sink.answer(500, …, times=None)`` for "every time"; ``path=`` limits one to a path.
+``sink.answer(500, …, times=None)`` for "every time"; ``path=`` limits one to a path;
+``location=`` makes it a redirect.
 """
 
 import http.server
@@ -26,6 +29,21 @@ SECTION_MAX = 3000
 FIELDS_MAX = 10
 FIELD_MAX = 2000
 CONTEXT_ELEMENTS_MAX = 10
+# The text of all blocks together: Slack answers msg_blocks_too_long past ~13,172-13,297 characters
+# (measured, slackapi/bolt-js#2509; not documented). The lower end, so a payload near it fails here.
+BLOCKS_TEXT_MAX = 13000
+# chat.postMessage's top-level text: msg_too_long past 40,000 characters.
+TEXT_MAX = 40000
+TOO_LONG_IN_ALL = "blocks too long in all"
+
+
+def _block_texts(block):
+    texts = []
+    if isinstance(block.get("text"), dict):
+        texts.append(str(block["text"].get("text", "")))
+    texts += [str(field.get("text", "")) for field in block.get("fields", []) if isinstance(field, dict)]
+    texts += [str(element.get("text", "")) for element in block.get("elements", []) if isinstance(element, dict)]
+    return texts
 
 
 def slack_violations(payload):
@@ -36,6 +54,8 @@ def slack_violations(payload):
     text, blocks = payload.get("text"), payload.get("blocks")
     if not text and not blocks:
         problems.append("neither text nor blocks")
+    if isinstance(text, str) and len(text) > TEXT_MAX:
+        problems.append(f"text longer than {TEXT_MAX}")
     if blocks is None:
         return problems
     if not isinstance(blocks, list):
@@ -64,7 +84,18 @@ def slack_violations(payload):
                 problems.append(f"{where}: element text longer than {SECTION_MAX}")
         elif kind != "divider":
             problems.append(f"{where}: block type not used by the forwarder")
+    if sum(len(text) for block in blocks if isinstance(block, dict) for text in _block_texts(block)) > BLOCKS_TEXT_MAX:
+        problems.append(TOO_LONG_IN_ALL)
     return problems
+
+
+def refusal(problems, api):
+    """Slack's error code for a payload with these problems (Web API or webhook)."""
+    if any(problem.startswith("text longer") for problem in problems):
+        return "msg_too_long"
+    if api and problems == [TOO_LONG_IN_ALL]:
+        return "msg_blocks_too_long"
+    return "invalid_blocks"
 
 
 class SlackSink:
@@ -76,6 +107,7 @@ class SlackSink:
         self._server = None
         self._thread = None
         self.tokens = {}        # bot token -> the channel ids its app is a member of
+        self.tokens_seen = []   # every bearer token a request carried
         self.channels = {}      # channel id -> [message {"ts", "text", "blocks", "replies", "edits", "user"}]
         self._ts = 0
 
@@ -105,9 +137,11 @@ class SlackSink:
         with self._lock:
             return [dict(message) for message in self.channels.get(channel_id, [])]
 
-    def answer(self, status, body, retry_after=None, times=1, path=None):
+    def answer(self, status, body, retry_after=None, times=1, path=None, location=None):
         """Queue an answer for the next `times` requests (None: for every request from now on)."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        if location:
+            headers["Location"] = location
         with self._lock:
             self._answers.append([status, body, headers, times, path])
 
@@ -147,8 +181,9 @@ class SlackSink:
                 return error("channel_not_found")
             if channel not in self.tokens[token]:
                 return error("not_in_channel")
-            if slack_violations(payload):
-                return error("invalid_blocks" if payload.get("blocks") else "no_text")
+            problems = slack_violations(payload)
+            if problems:
+                return error(refusal(problems, api=True) if payload.get("blocks") or payload.get("text") else "no_text")
             messages = self.channels[channel]
             if method == "chat.update":
                 message = next((m for m in messages if m["ts"] == payload.get("ts")), None)
@@ -181,7 +216,8 @@ class SlackSink:
             return self._api(path[len("/api/"):], token, payload)
         problems = slack_violations(payload) if payload is not None else ["body is not JSON"]
         if problems:
-            kind = "invalid_payload" if payload is None or "neither text nor blocks" in problems else "invalid_blocks"
+            kind = ("invalid_payload" if payload is None or "neither text nor blocks" in problems
+                    else refusal(problems, api=False))
             return 400, kind, {}
         return 200, "ok", {}
 
@@ -197,6 +233,9 @@ class SlackSink:
                     payload = None
                 authorization = self.headers.get("Authorization") or ""
                 token = authorization[len("Bearer "):] if authorization.startswith("Bearer ") else None
+                if token:
+                    with sink._lock:
+                        sink.tokens_seen.append(token)
                 status, text, headers = sink._next_answer(payload, self.path, token)
                 with sink._lock:
                     sink.requests.append({"path": self.path, "payload": payload, "body": body, "answer": status,

@@ -12,6 +12,7 @@ import time
 
 from . import slack_api
 from .blocks import resolved_reply
+from .delivery import payload_refused
 from .state import thread_key
 
 # An invocation holds a message for the rest of its time budget and this margin: a retry after a
@@ -20,16 +21,30 @@ LEASE_MARGIN_SECONDS = 30
 
 
 def deliver_to_app(notification, message, app, destination, message_id, state, settings, deadline,
-                   sleep=time.sleep, clock=time.monotonic):
-    """Post one notification to a Slack app destination; returns what happened (for the log line)."""
+                   sleep=time.sleep, clock=time.monotonic, fallback=None):
+    """Post one notification to a Slack app destination; returns what happened (for the log line).
+
+    ``fallback(refused)`` is the plain-text message sent instead when Slack refuses the blocks."""
     api_url = settings.get("api_url")
     attempts = []
+    refusals = []
 
-    def call(method, payload):
+    def send(method, payload):
         answer, count = slack_api.call(api_url, method, app["token"], payload, deadline, settings["timeout"],
-                                       settings["max_attempts"], sleep, clock)
+                                       settings["max_attempts"], sleep, clock, settings.get("extra_hosts", ()))
         attempts.append(count)
         return answer
+
+    def call(method, payload):
+        try:
+            return send(method, payload)
+        except slack_api.SlackRejected as err:
+            if fallback is None or "blocks" not in payload or not payload_refused(err):
+                raise
+            refusals.append(err.error or f"HTTP {err.slack_status}")
+        # Only the text: the same channel, thread and message, without the blocks Slack refused.
+        plain = {key: value for key, value in payload.items() if key not in ("blocks", "text")}
+        return send(method, dict(plain, text=fallback(refusals[-1])["text"]))
 
     def post(payload, thread_ts=None):
         body = dict(payload, channel=app["channel"], unfurl_links=False, unfurl_media=False)
@@ -74,7 +89,10 @@ def deliver_to_app(notification, message, app, destination, message_id, state, s
     except Exception:
         delivery.release()
         raise
-    return {"thread": thread, "attempts": sum(attempts)}
+    result = {"thread": thread, "attempts": sum(attempts)}
+    if refusals:
+        result["fallback"] = refusals[0]
+    return result
 
 
 def _update_or_post(call, post, channel, ts, message):

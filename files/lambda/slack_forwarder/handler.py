@@ -6,14 +6,17 @@ then the dead-letter queue keep the event. One JSON log line per record says wha
 
 import json
 import os
-import re
 import time
 
 from .aws import ssm_get_parameter
 from .blocks import build_slack_message
+from .blocks import text_message
 from .delivery import ForwardError
 from .delivery import SlackRejected
+from .delivery import allowed_hosts
+from .delivery import check_url
 from .delivery import deliver
+from .delivery import payload_refused
 from .delivery import redact
 from .parsing import parse_notification
 
@@ -42,6 +45,8 @@ def settings_from(environ):
         # Unset or 0: retry for as long as the invocation has time.
         "max_attempts": int(environ.get("SLACK_MAX_ATTEMPTS") or 0) or None,
         "api_url": environ.get("SLACK_API_URL") or None,
+        # Hosts besides Slack's the forwarder may post to (a stand-in); unset in production.
+        "extra_hosts": allowed_hosts(environ),
     }
 
 
@@ -102,10 +107,7 @@ def forget_webhook():
 
 
 def _check_webhook(url, source):
-    url = (url or "").strip()
-    if not re.match(r"^https?://[^/\s]+", url):
-        raise ForwardError(f"{source} does not hold an http(s) webhook URL")
-    return url
+    return check_url((url or "").strip(), "webhook", allowed_hosts(os.environ), f"the webhook URL in {source}")
 
 
 def _check_app(value, source):
@@ -154,6 +156,9 @@ def forward_record(record, target, settings, deadline, sleep=time.sleep, clock=t
     probes = sorted({alert["labels"][PROBE_LABEL] for alert in notification["alerts"] if PROBE_LABEL in alert["labels"]})
     if probes:
         line["probe"] = ",".join(probes)
+    # When Slack refuses the blocks, the same alerts go once more as plain text; where to read them whole.
+    where = (f"the forwarder's log (/aws/lambda/{os.environ.get('AWS_LAMBDA_FUNCTION_NAME') or 'slack-forwarder'}, "
+             f"SNS message {message_id or 'unknown'})")
     try:
         if app:
             if state is None:
@@ -163,11 +168,11 @@ def forward_record(record, target, settings, deadline, sleep=time.sleep, clock=t
             from .app_mode import deliver_to_app  # pylint: disable=import-outside-toplevel
 
             result = deliver_to_app(notification, build_slack_message(notification), app, destination or "default",
-                                    message_id, state, settings, deadline, sleep, clock)
+                                    message_id, state, settings, deadline, sleep, clock,
+                                    fallback=lambda refused: text_message(notification, refused=refused, where=where))
             result["status"] = 200
         else:
-            result = deliver(target, build_slack_message(notification, settings), deadline, settings["timeout"],
-                             settings["max_attempts"], sleep, clock)
+            result = _deliver_webhook(target, notification, settings, deadline, sleep, clock, where)
     except ForwardError as err:
         if isinstance(err, SlackRejected) and (err.slack_status in WEBHOOK_GONE_STATUSES
                                                or getattr(err, "error", None) in TOKEN_GONE_ERRORS):
@@ -178,9 +183,28 @@ def forward_record(record, target, settings, deadline, sleep=time.sleep, clock=t
         raise
     outcome = "duplicate" if result.get("thread") == "duplicate" else "delivered"
     extra = {"thread": result["thread"]} if app else {}
+    if result.get("fallback"):
+        # The alert reached Slack, but only as the plain-text summary: say which refusal made it so.
+        extra.update(fallback="text", slack_refused=result["fallback"])
     _log(**line, **extra, outcome=outcome, slack_status=result["status"], attempts=result["attempts"],
          duration_ms=round((clock() - started) * 1000))
     return result
+
+
+def _deliver_webhook(url, notification, settings, deadline, sleep, clock, where):
+    """The message as blocks; when Slack refuses them, once more as plain text (only that failing raises)."""
+    def send(payload):
+        return deliver(url, payload, deadline, settings["timeout"], settings["max_attempts"], sleep, clock,
+                       settings["extra_hosts"])
+
+    try:
+        return send(build_slack_message(notification, settings))
+    except SlackRejected as err:
+        if not payload_refused(err):
+            raise
+        refused = err.error or f"HTTP {err.slack_status}"
+    result = send(text_message(notification, settings, refused=refused, where=where))
+    return dict(result, fallback=refused)
 
 
 def state_table(environ=None):
@@ -215,10 +239,18 @@ def forward_alerts_to_slack(event, context=None):
                  error=str(err))
             failures.append(str(err))
             continue
+        secret = target["token"] if isinstance(target, dict) else target
         try:
             forward_record(record, target, settings, deadline, clock=clock, destination=destination, state=state)
         except ForwardError as err:
-            failures.append(redact(str(err), target["token"] if isinstance(target, dict) else target))
+            failures.append(redact(str(err), secret))
+        except Exception as err:  # pylint: disable=broad-exception-caught
+            # A fault of this record (a state item of an unexpected shape, a bug) must not cost the
+            # other records of the event their delivery; the event still goes back to Lambda.
+            failure = f"{type(err).__name__} while forwarding SNS message {(_sns_of(record) or {}).get('MessageId', '')}"
+            _log(event="slack_forward", outcome="failed", destination=destination or "default",
+                 sns_message_id=(_sns_of(record) or {}).get("MessageId", ""), error=failure)
+            failures.append(failure)
     if failures:
         # Raising hands the event back to Lambda: two async retries, then the dead-letter queue.
         raise ForwardError(f"{len(failures)} of {len(records)} SNS record(s) not delivered to Slack: "

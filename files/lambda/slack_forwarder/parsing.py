@@ -169,23 +169,42 @@ def _count(value, fallback):
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else fallback
 
 
+def _in_template_order(previous, name):
+    """Whether ``name`` may follow ``previous`` in one alert's labels or annotations: Alertmanager's
+    SortedPairs prints alertname first, then the names in sorted order, each once."""
+    if previous is None:
+        return True
+    if name == "alertname":
+        return False
+    return previous == "alertname" or name > previous
+
+
 def _parse_default_text(message):
-    """Rebuild the alerts from Alertmanager's default SNS text (see default.tmpl, sns.default.message)."""
+    """Rebuild the alerts from Alertmanager's default SNS text (see default.tmpl, sns.default.message).
+
+    Values are printed as they are, so a value may hold lines that look like the template's own
+    ("Labels:", " - name = value"). Such a line is read as the template's only where the template
+    can print it: "Labels:" once the previous alert's "Source:" line is passed, "Annotations:" after
+    its labels, "Source:" after its annotations, a pair whose name follows the previous one in
+    Alertmanager's order. Anything else continues the value before it.
+    """
     alerts, section, current, mode, last_key = [], None, None, None, None
     for line in message.split("\n"):
-        if line in ("Alerts Firing:", "Alerts Resolved:"):
+        open_alert = current is not None and mode is not None
+        if not open_alert and line in ("Alerts Firing:", "Alerts Resolved:"):
             section, current, mode = ("firing" if line == "Alerts Firing:" else "resolved"), None, None
-        elif section and line == "Labels:":
+        elif section and not open_alert and line == "Labels:":
             current = {"status": section, "labels": {}, "annotations": {}, "starts_at": "", "ends_at": "",
                        "generator_url": "", "fingerprint": ""}
             alerts.append(current)
             mode, last_key = "labels", None
-        elif current is not None and line == "Annotations:":
+        elif mode == "labels" and line == "Annotations:":
             mode, last_key = "annotations", None
-        elif current is not None and (line == "Source:" or line.startswith("Source: ")):
+        elif mode == "annotations" and (line == "Source:" or line.startswith("Source: ")):
             current["generator_url"] = line[len("Source:"):].strip()
             mode = None
-        elif mode and line.startswith(" - ") and " = " in line:
+        elif mode and line.startswith(" - ") and " = " in line \
+                and _in_template_order(last_key, line[3:].split(" = ", 1)[0]):
             last_key, value = line[3:].split(" = ", 1)
             current[mode][last_key] = value
         elif mode and last_key is not None:
@@ -218,20 +237,32 @@ def _attribute(attributes, name):
     return None if value is None else str(value)
 
 
+def _raw(message, subject):
+    return {"format": "raw", "status": "unknown", "receiver": "", "group_labels": {}, "common_labels": {},
+            "alerts": [], "firing_count": 0, "resolved_count": 0, "notes": [], "raw": message,
+            "subject": subject or ""}
+
+
 def parse_notification(message, subject="", attributes=None):
     """The alerts in one SNS message, whatever its shape; never None."""
     message = message if isinstance(message, str) else json.dumps(message)
     notification = _parse_json_message(message) or _parse_default_text(message)
     if notification is None:
-        notification = {"format": "raw", "status": "unknown", "receiver": "", "group_labels": {},
-                        "common_labels": {}, "alerts": [], "firing_count": 0, "resolved_count": 0,
-                        "notes": [], "raw": message}
+        notification = _raw(message, subject)
     notification["subject"] = subject or ""
-    if (_attribute(attributes, "truncated") or "").lower() == "true":
+    truncated = (_attribute(attributes, "truncated") or "").lower() == "true"
+    counted = _SUBJECT_FIRING_COUNT.match(notification["subject"])
+    if notification["format"] == "text" and counted and not truncated \
+            and int(counted.group(1)) != notification["firing_count"]:
+        # The subject counts what Alertmanager sent; a text read otherwise was read wrong (a value
+        # that imitates the template): shown as received rather than as alerts that may not exist.
+        notification = _raw(message, subject)
+        notification["notes"].append(f"The subject counts {counted.group(1)} firing alert(s), the text reads "
+                                     "otherwise: shown as received.")
+    if truncated:
         notification["truncated"] = True
         notification["notes"].insert(0, "AMP truncated this message (SNS limit 256 KB): some alerts may be missing.")
         # The body was cut, the subject was not: Alertmanager's subject counts every firing alert.
-        counted = _SUBJECT_FIRING_COUNT.match(notification["subject"])
         if counted and int(counted.group(1)) > notification["firing_count"]:
             notification["firing_count"] = int(counted.group(1))
     modified = _attribute(attributes, "modified")

@@ -3,7 +3,8 @@
 Slack answers HTTP 200 with ``{"ok": true, ...}`` or ``{"ok": false, "error": "<code>"}``; rate limits
 come as HTTP 429 with Retry-After (or ``ok: false`` with ``ratelimited`` / ``rate_limited``). Those and
 Slack's own transient errors are retried within the function's time budget; every other error is
-final and raises SlackRejected with a line that says what to fix. Errors never contain the token.
+final and raises SlackRejected with a line that says what to fix. Errors never contain the token, nor
+any of Slack's answer but its error code.
 """
 
 import json
@@ -11,8 +12,9 @@ import time
 
 from .delivery import Retry
 from .delivery import SlackRejected
+from .delivery import check_url
+from .delivery import error_code
 from .delivery import post_json
-from .delivery import redact
 from .delivery import retry_after_seconds
 from .delivery import retry_within_budget
 
@@ -41,34 +43,40 @@ class SlackApiError(SlackRejected):
     """A final ``ok: false`` answer; ``error`` is Slack's error code."""
 
     def __init__(self, message, error, attempts):
-        super().__init__(message, 200, attempts)
-        self.error = error
+        super().__init__(message, 200, attempts, error)
 
 
 def call(api_url, method, token, payload, deadline, timeout=10.0, max_attempts=None, sleep=time.sleep,
-         clock=time.monotonic):
+         clock=time.monotonic, extra_hosts=()):
     """One Web API method, retried within the budget; returns (Slack's answer as a dict, attempts)."""
-    url = (api_url or DEFAULT_API_URL).rstrip("/") + "/" + method
+    url = check_url((api_url or DEFAULT_API_URL).rstrip("/") + "/" + method, "api", extra_hosts,
+                    "SLACK_API_URL")
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     headers = {"Authorization": "Bearer " + token}
 
     def attempt_once(attempt, attempt_timeout):
         status, text, retry_after = post_json(url, body, attempt_timeout, headers)
-        text = redact(text, token).strip()
-        if status == 429:
-            return Retry(f"HTTP 429 {text[:200]!r}", status, retry_after_seconds(retry_after))
-        if status is None or status >= 500:
-            return Retry(f"HTTP {status} {text[:200]!r}" if status else text, status)
+        if status is None:
+            return Retry(text, status)
         try:
             answer = json.loads(text)
         except ValueError:
             answer = None
+        code = str(answer.get("error") or "") if isinstance(answer, dict) else text
+        shown = error_code(code)
+        if status == 429:
+            return Retry(f"HTTP 429 {shown}", status, retry_after_seconds(retry_after))
+        if status >= 500:
+            return Retry(f"HTTP {status} {shown}", status)
+        if 300 <= status < 400:
+            raise SlackRejected(f"Slack {method} answered with a redirect (HTTP {status}), not followed "
+                                f"(attempt {attempt})", status, attempt)
         if status != 200 or not isinstance(answer, dict):
-            raise SlackRejected(f"Slack {method} answered HTTP {status} {text[:200]!r} (attempt {attempt})",
-                                status, attempt)
+            raise SlackRejected(f"Slack {method} answered HTTP {status} {shown} (attempt {attempt})",
+                                status, attempt, shown if shown == code else None)
         if answer.get("ok") is True:
             return answer
-        error = str(answer.get("error") or "unknown_error")
+        error = shown if answer.get("error") else "unknown_error"
         if error in RATE_LIMITED:
             return Retry(f"{method}: {error}", status, retry_after_seconds(retry_after))
         if error in TRANSIENT:

@@ -140,7 +140,13 @@ class StateTable:
         item = self._wait_for(_thread_pk(destination, key), lambda item: item.get("state") != "opening", deadline,
                               lambda item: f"the thread of this alert group is being opened by SNS message "
                                            f"{item.get('owner')}: retried later")
-        return (item["channel"], item["ts"]) if item.get("state") == "open" else None
+        if item.get("state") != "open":
+            return None
+        if not item.get("channel") or not item.get("ts"):
+            # An item this code did not write (edited by hand, an older version): the notification is
+            # posted as a new message rather than lost.
+            return None
+        return item["channel"], item["ts"]
 
     def _wait_for(self, pk, settled, deadline, busy_message):
         """The item once ``settled(item)``, read every half second for up to WAIT_SECONDS (and never past

@@ -113,6 +113,7 @@ def _event(case):
 def test_every_sns_record_becomes_one_valid_slack_message(case, slack, monkeypatch):
     _require_corpus(case)
     monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.url)
+    monkeypatch.setenv("SLACK_ALLOWED_HOSTS", "127.0.0.1")  # the stand-in
     monkeypatch.delenv("SLACK_WEBHOOK_SSM_PARAMETER", raising=False)
     event = _event(case)
     records = len(event.get("Records") or [])

@@ -10,13 +10,16 @@ from support.slack_sink import SlackSink
 def forwarder(monkeypatch):
     for name in ("SLACK_WEBHOOK_URL", "SLACK_WEBHOOK_SSM_PARAMETER", "SLACK_CHANNEL", "SLACK_USERNAME",
                  "SLACK_ICON_EMOJI", "SLACK_ICON_URL", "SLACK_TIMEOUT_SECONDS", "SLACK_MAX_ATTEMPTS",
-                 "SLACK_DESTINATION_SSM_PREFIX", "SLACK_DESTINATIONS", "SLACK_STATE_TABLE", "SLACK_API_URL"):
+                 "SLACK_DESTINATION_SSM_PREFIX", "SLACK_DESTINATIONS", "SLACK_STATE_TABLE", "SLACK_API_URL",
+                 "SLACK_ALLOWED_HOSTS"):
         monkeypatch.delenv(name, raising=False)
     return load_forwarder()
 
 
 @pytest.fixture
-def slack():
+def slack(monkeypatch):
+    """The stand-in, on 127.0.0.1: a host the forwarder posts to only when SLACK_ALLOWED_HOSTS names it."""
+    monkeypatch.setenv("SLACK_ALLOWED_HOSTS", "127.0.0.1")
     with SlackSink() as sink:
         yield sink
 
