@@ -35,6 +35,7 @@ all:
     aws_region: us-east-1
     lambda_slack_webhook_url: https://hooks.slack.example/services/T0/B0/bench
     lambda_slack_webhook_stand_in: true
+    lambda_slack_allowed_hosts: [hooks.slack.example]
     # the workspace as a production inventory has it: retention, a series cap, query logs, another
     # account's principal allowed to remote-write, a managed scraper of an EKS cluster
     workspace_retention_period_in_days: 450

@@ -222,7 +222,8 @@ def _lambda(s):
         problems += checks.arn_problems("lambda_slack_webhook_kms_key_arn", s["lambda_slack_webhook_kms_key_arn"], "kms",
                                         region, _account(s), "key/")
     webhook = s.get("lambda_slack_webhook_url")
-    problems += checks.webhook_problems("lambda_slack_webhook_url", webhook, bool(s.get("lambda_slack_webhook_stand_in")))
+    problems += checks.webhook_problems("lambda_slack_webhook_url", webhook, bool(s.get("lambda_slack_webhook_stand_in")),
+                                        _allowed_hosts(s))
     problems += _destination_problems(s)
     if webhook and is_plain_text(webhook) and not s.get("lambda_slack_webhook_stand_in"):
         display.warning("lambda_slack_webhook_url is plain text (not vaulted, not from an AWX credential): whoever reads "
@@ -250,16 +251,22 @@ def _destination_problems(s):
             problems += checks.slack_app_problems(field, value)
             secret = value.get("bot_token")
         else:
-            problems += checks.webhook_problems(field, value, bool(s.get("lambda_slack_webhook_stand_in")))
+            problems += checks.webhook_problems(field, value, bool(s.get("lambda_slack_webhook_stand_in")),
+                                                _allowed_hosts(s))
             secret = value
         if secret and is_plain_text(secret) and not s.get("lambda_slack_webhook_stand_in"):
             display.warning(f"{field} holds a plain-text secret (not vaulted, not from an AWX credential): keep it in "
                             "ansible-vault (ansible-vault encrypt_string) or an AWX credential.")
     if apps:
         problems += checks.name_problems("lambda_slack_state_table", s.get("lambda_slack_state_table"), "dynamodb_table")
-        if not re.match(r"^https?://[^/\s]+", str(s.get("lambda_slack_api_url") or "")):
-            problems.append("lambda_slack_api_url: not an http(s) URL (Slack's Web API is https://slack.com/api/)")
+        problems += checks.slack_api_url_problems("lambda_slack_api_url", s.get("lambda_slack_api_url"),
+                                                  _allowed_hosts(s))
     return problems
+
+
+def _allowed_hosts(s):
+    """The stand-in hosts the forwarder may post to besides Slack's (lambda_slack_allowed_hosts)."""
+    return tuple(str(host).strip().lower() for host in s.get("lambda_slack_allowed_hosts") or [])
 
 
 def _alerting(s):

@@ -16,6 +16,7 @@ import difflib
 import functools
 import json
 import re
+from urllib.parse import urlsplit
 
 import importlib
 
@@ -70,6 +71,7 @@ CLOUDWATCH_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400
 LOG_GROUP_MODULE_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
 SNS_PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose")
 SLACK_WEBHOOK_PREFIX = "https://hooks.slack.com/"
+SLACK_API_PREFIX = "https://slack.com/api/"
 # A Slack app destination: its bot token, and the channel's ID (chat.update needs the ID; a name also
 # breaks when the channel is renamed). https://api.slack.com/authentication/token-types
 SLACK_BOT_TOKEN_PREFIX = "xoxb-"
@@ -220,17 +222,43 @@ def severity_problems(field, value, allowed):
             "add a level of your own to alerting_severities"]
 
 
-def webhook_problems(field, url, stand_in=False):
+def _host(url):
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def webhook_problems(field, url, stand_in=False, allowed_hosts=()):
+    """What is wrong with a webhook URL for the forwarder, which posts only to https://hooks.slack.com/
+    or a host lambda_slack_allowed_hosts names. The URL is a secret: never printed."""
     if not isinstance(url, str) or not url:
         return []
+    if re.search(r"[\s\x00-\x1f\x7f]", url):
+        return [f"{field}: holds whitespace or control characters"]
     if stand_in:
         if not re.match(r"^https?://[^/\s]+", url):
             return [f"{field}: not an http(s) URL"]
+        if not url.startswith(SLACK_WEBHOOK_PREFIX) and _host(url) not in allowed_hosts:
+            return [f"{field}: the forwarder posts only to Slack or to a host lambda_slack_allowed_hosts names; "
+                    "add the stand-in's host name there"]
         return []
     if not url.startswith(SLACK_WEBHOOK_PREFIX):
         # The URL is a secret: say what is wrong without printing it.
         return [f"{field}: a Slack incoming webhook starts with {SLACK_WEBHOOK_PREFIX} (set "
-                "lambda_slack_webhook_stand_in: true for a local stand-in)"]
+                "lambda_slack_webhook_stand_in: true and lambda_slack_allowed_hosts for a local stand-in)"]
+    return []
+
+
+def slack_api_url_problems(field, url, allowed_hosts=()):
+    """Slack's Web API is https://slack.com/api/; a stand-in's host must be named (and may be http)."""
+    url = str(url or "")
+    host = _host(url)
+    if host in allowed_hosts and re.match(r"^https?://", url):
+        return []
+    if not url.startswith(SLACK_API_PREFIX):
+        return [f"{field}: {url!r} is not Slack's Web API ({SLACK_API_PREFIX}); the bot token would go to it. A "
+                "stand-in's host goes in lambda_slack_allowed_hosts"]
     return []
 
 

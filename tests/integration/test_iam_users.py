@@ -109,6 +109,8 @@ def test_a_user_whose_key_secret_is_not_stored_gets_the_key_rotated_not_a_second
                                                           WithDecryption=True)["Parameter"]["Value"])
     assert stored["aws_access_key_id"] == key["AccessKeyId"]
     assert "the key was rotated" in run.stdout
+    # The json callback (what AWX's job events carry) holds every task result, loop items included.
+    assert stored["aws_secret_access_key"] not in run.stdout + run.stderr
     again = run_playbook(PLAYBOOK, INVENTORY, extra_vars={"iam_users": USERS[:1]})
     assert again.total("changed") == 0, again.changed_tasks()
 

@@ -13,7 +13,7 @@ from support.ansible_run import REPO, run_playbook
 INVENTORY = os.path.join(REPO, "tests", "integration", "inventories", "multi_account")
 SITE = os.path.join(REPO, "site.yml")
 TEARDOWN = os.path.join(REPO, "playbooks", "teardown.yml")
-WEBHOOK = "https://hooks.slack.example/services/T0/B0/ma-secret-token"
+WEBHOOK = "http://127.0.0.1:9/services/T0/B0/ma-secret-token"
 HOME_ACCOUNT = "123456789012"
 EXPECTED = {  # host: (account, region)
     "ma-assumed": ("111111111111", "eu-west-1"),

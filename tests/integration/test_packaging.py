@@ -17,7 +17,7 @@ import yaml
 from support.ansible_run import PlaybookRun, REPO
 
 BIN = os.path.dirname(sys.executable)
-WEBHOOK = "https://hooks.slack.example/services/T0/B0/pkg-secret-token"
+WEBHOOK = "http://127.0.0.1:9/services/T0/B0/pkg-secret-token"
 
 
 def run(argv, **kwargs):

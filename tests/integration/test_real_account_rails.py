@@ -67,7 +67,8 @@ def test_each_action_the_deploy_policy_lists_is_needed_and_a_refusal_names_it(sa
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(yaml.safe_dump({"all": {
         "vars": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
-                 "lambda_slack_webhook_url": WEBHOOK, "lambda_slack_webhook_stand_in": True},
+                 "lambda_slack_webhook_url": WEBHOOK, "lambda_slack_webhook_stand_in": True,
+                 "lambda_slack_allowed_hosts": ["127.0.0.1"]},
         "children": {"mutants": {"hosts": hosts}}}}))
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name)

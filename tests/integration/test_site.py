@@ -15,7 +15,7 @@ INVENTORY = os.path.join(REPO, "tests", "integration", "inventories", "site")
 APS, SNS = Principal.service("aps.amazonaws.com"), Principal.service("sns.amazonaws.com")
 SITE = os.path.join(REPO, "site.yml")
 TEARDOWN = os.path.join(REPO, "playbooks", "teardown.yml")
-WEBHOOK = "https://hooks.slack.example/services/T0/B0/it-secret-token"
+WEBHOOK = "http://127.0.0.1:9/services/T0/B0/it-secret-token"
 REGIONS = {"it-dev": "eu-west-1", "it-prod": "us-east-1"}
 READ_PREFIXES = ("Describe", "List", "Get")
 CONFIRMED_TEARDOWN = {"target_environment": "all", "teardown_confirm": "it-dev,it-prod"}
@@ -177,7 +177,8 @@ def assert_deployed_as_the_inventory_says():
         function = client(None, "lambda", host).get_function(FunctionName=f"amp-{host}-slack-forwarder")["Configuration"]
         assert function["Runtime"] == "python3.12"
         assert function["Handler"] == "slack_forwarder.handler.forward_alerts_to_slack"
-        assert function["Environment"]["Variables"] == {"SLACK_WEBHOOK_SSM_PARAMETER": f"/amp-alerting/{host}/slack-webhook"}
+        assert function["Environment"]["Variables"] == {"SLACK_WEBHOOK_SSM_PARAMETER": f"/amp-alerting/{host}/slack-webhook",
+                                                        "SLACK_ALLOWED_HOSTS": "127.0.0.1"}
         assert function["DeadLetterConfig"]["TargetArn"].endswith(f":amp-{host}-slack-forwarder-dlq")
         subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
         assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("lambda", function["FunctionArn"])]

@@ -45,9 +45,35 @@ def test_a_wrong_webhook_is_refused_without_printing_it(url):
     assert not any("s3cr3t" in problem for problem in problems)
 
 
-def test_a_stand_in_webhook_may_be_any_http_url():
-    assert preflight_problems(dict(LAMBDA, lambda_slack_webhook_url="http://127.0.0.1:9/sink", lambda_slack_webhook_stand_in=True),
-                              "lambda") == []
+def test_a_stand_in_webhook_is_an_http_url_on_a_host_the_forwarder_is_allowed():
+    stand_in = dict(LAMBDA, lambda_slack_webhook_url="http://127.0.0.1:9/sink", lambda_slack_webhook_stand_in=True)
+    assert preflight_problems(dict(stand_in, lambda_slack_allowed_hosts=["127.0.0.1"]), "lambda") == []
+    # The forwarder would refuse to post to it at run time: said before any write.
+    (problem,) = preflight_problems(stand_in, "lambda")
+    assert problem.startswith("lambda_slack_webhook_url: the forwarder posts only to Slack or to a host "
+                              "lambda_slack_allowed_hosts names")
+    assert "127.0.0.1" not in problem
+
+
+@pytest.mark.parametrize("api_url, allowed, refused", [
+    ("https://slack.com/api/", [], False),
+    ("http://slack.com/api/", [], True),
+    ("https://slack.example/api/", [], True),
+    ("http://127.0.0.1:8080/api/", ["127.0.0.1"], False),
+    ("http://127.0.0.1:8080/api/", [], True),
+])
+def test_the_web_api_url_is_slacks_over_https_or_an_allowed_stand_in(api_url, allowed, refused):
+    settings = dict(LAMBDA, lambda_slack_destinations={"pay": {"bot_token": "xoxb-1-2-abc", "channel": "C0PAY"}},
+                    lambda_slack_destination_ssm_prefix="/amp-alerting/prod/slack/", lambda_slack_state_table="t-state",
+                    lambda_slack_api_url=api_url, lambda_slack_allowed_hosts=allowed)
+    problems = [p for p in preflight_problems(settings, "lambda") if p.startswith("lambda_slack_api_url")]
+    assert bool(problems) == refused, problems
+
+
+def test_a_webhook_with_whitespace_is_refused_without_printing_it():
+    (problem,) = preflight_problems(dict(LAMBDA, lambda_slack_webhook_url="https://hooks.slack.com/services/T/B/s3 cr3t"),
+                                    "lambda")
+    assert problem == "lambda_slack_webhook_url: holds whitespace or control characters"
 
 
 def test_regions_come_from_botocore_with_a_suggestion():
