@@ -5,6 +5,7 @@
 
 """Filters that turn alert definitions plus inventory thresholds into Prometheus rule groups."""
 
+import math
 import numbers
 
 import yaml
@@ -57,6 +58,10 @@ def _check_threshold(name, threshold, variable):
     value = threshold["value"]
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise AnsibleFilterError(f"alert {name!r}: {where}.value must be a number, got {_plain(value)!r} ({type(_plain(value)).__name__})")
+    if not math.isfinite(value):
+        # PromQL compares with +Inf and NaN as written: "> +Inf" and any comparison with NaN never hold.
+        raise AnsibleFilterError(f"alert {name!r}: {where}.value is {_plain(value)!r}: the alert could never fire (or "
+                                 "would always), give a finite number")
     if not isinstance(threshold["for"], str) or not is_duration(threshold["for"]):
         raise AnsibleFilterError(f"alert {name!r}: {where}.for must be a Prometheus duration such as 5m, got {threshold['for']!r}")
     if not isinstance(threshold["severity"], str) or not threshold["severity"].strip():

@@ -19,6 +19,7 @@ from ansible.plugins.test.core import vault_encrypted
 from ansible.template import is_trusted_as_template
 from ansible.utils.display import Display
 
+from ansible_collections.amp.alerting.plugins.module_utils import amp_alertmanager_config as alertmanager_config
 from ansible_collections.amp.alerting.plugins.module_utils import preflight as checks
 
 display = Display()
@@ -54,6 +55,7 @@ def _workspace(s):
                                           0, 2**63 - 1, " samples")
         if not s.get("workspace_logging_enabled"):  # the query log group takes the same retention
             problems += checks.retention_problems("workspace_log_retention_days", s.get("workspace_log_retention_days"))
+    problems += checks.tag_problems("workspace_tags", s.get("workspace_tags"))
     problems += _shared_with_problems(s.get("workspace_shared_with"))
     problems += _scraper_problems(s.get("workspace_scrapers"))
     problems += checks.workspace_configuration_problems(
@@ -147,6 +149,8 @@ def _iam(s):
                                     f"{checks.suggestion(policy, IAM_POLICY_KINDS)}")
         if mode == "roles" and not isinstance(principal.get("trust_policy"), dict):
             problems.append(f"iam_roles[{name}].trust_policy: the role's trust policy document (a mapping) is required")
+        elif mode == "roles":
+            problems += checks.trust_policy_problems(f"iam_roles[{name}].trust_policy", principal["trust_policy"])
     if mode == "users" and s.get("iam_access_key_store") == "file" and principals:
         problems += key_file_problems(s.get("iam_access_key_file_dir"),
                                       [f"{s.get('inventory_hostname')}-{p.get('name')}.json" for p in principals if isinstance(p, dict)])
@@ -191,9 +195,10 @@ def _sns(s):
     problems = checks.name_problems("sns_topic_name", s.get("sns_topic_name"), "sns_topic")
     problems += checks.name_problems("sns_stack_name", s.get("sns_stack_name"), "cloudformation_stack")
     if s.get("sns_kms_key_arn"):
-        problems += checks.arn_problems("sns_kms_key_arn", s["sns_kms_key_arn"], "kms", region, _account(s), "key/")
+        problems += checks.kms_key_reference_problems("sns_kms_key_arn", s["sns_kms_key_arn"], region, _account(s))
     if s.get("sns_kms_create_key"):
         problems += checks.name_problems("sns_kms_key_alias", s.get("sns_kms_key_alias"), "kms_alias")
+    problems += checks.tag_problems("sns_tags", s.get("sns_tags"))
     for index, subscription in enumerate(s.get("sns_subscriptions") or []):
         if not isinstance(subscription, dict) or subscription.get("protocol") not in checks.SNS_PROTOCOLS \
                 or not subscription.get("endpoint"):
@@ -214,6 +219,7 @@ def _lambda(s):
     problems += checks.range_problems("lambda_timeout", s.get("lambda_timeout"), 1, checks.LAMBDA_TIMEOUT_MAX, " seconds")
     problems += checks.range_problems("lambda_memory_size", s.get("lambda_memory_size"), *checks.LAMBDA_MEMORY_RANGE, " MB")
     problems += checks.retention_problems("lambda_log_retention_days", s.get("lambda_log_retention_days"))
+    problems += checks.tag_problems("lambda_tags", s.get("lambda_tags"))
     problems += checks.name_problems("lambda_slack_webhook_ssm_parameter", s.get("lambda_slack_webhook_ssm_parameter"),
                                      "ssm_parameter")
     for field in ("lambda_dead_letter_queue_name", "lambda_delivery_dead_letter_queue_name"):
@@ -272,8 +278,11 @@ def _allowed_hosts(s):
 def _alerting(s):
     region = s.get("aws_region")
     problems = checks.name_problems("alerting_rule_namespace", s.get("alerting_rule_namespace"), "amp_namespace")
+    # Alertmanager's own rules, by the code the alertmanager module checks the definition with.
     for field in ("alerting_group_wait", "alerting_group_interval", "alerting_repeat_interval"):
-        problems += checks.duration_problems(field, s.get(field))
+        problem = alertmanager_config.duration_problem(field, s.get(field))
+        problems += [problem] if problem else []
+    problems += alertmanager_config.inhibit_rule_problems(s.get("alerting_inhibit_rules") or [], "alerting_inhibit_rules")
     severities = list(s.get("alerting_severities") or checks.DEFAULT_SEVERITIES)
     for alert, threshold in sorted((s.get("alerting_thresholds_merged") or {}).items()):
         if isinstance(threshold, dict) and "severity" in threshold and threshold.get("enabled", True):
@@ -301,12 +310,7 @@ def _alerting(s):
             problems.append(f"{where}.topic_arn: required (the SNS topic this route publishes to), or slack_destination")
         else:
             problems += checks.arn_problems(f"{where}.topic_arn", route["topic_arn"], "sns", region, _account(s))
-        for field in ("group_wait", "group_interval", "repeat_interval"):
-            if field in route:
-                problems += checks.duration_problems(f"{where}.{field}", route[field])
-        for label in route.get("group_by") or []:
-            if label != "..." and not checks.LABEL_NAME.match(str(label)):
-                problems.append(f"{where}.group_by: {label!r} is not a label name")
+        problems += alertmanager_config.route_problems(route, where)
     return problems
 
 

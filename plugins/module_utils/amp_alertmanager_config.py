@@ -153,22 +153,88 @@ def _check_match(mapping, where, regexps):
             check_regexp(value, f"{where}.{name}")
 
 
-def _check_inhibit_rules(rules):
+def _problems(*checks):
+    """The AmpError messages of the given checks (callables), each run: every problem, not the first."""
+    found = []
+    for check in checks:
+        try:
+            check()
+        except AmpError as exc:
+            found.append(str(exc))
+    return found
+
+
+def duration_problem(field, value):
+    """What Alertmanager's configuration loader (config.go, Route.UnmarshalYAML) refuses in a route
+    duration named ``field``: not a duration (no sign, no fraction: model.ParseDuration), or a
+    group_interval or repeat_interval of zero. None when it takes it."""
+    if not is_duration(value):
+        return f"{field}: {value!r} is not a duration (e.g. 30s, 5m, 4h; no sign, no fraction)"
+    kind = field.rsplit(".", 1)[-1].replace("alerting_", "")
+    if kind in ("group_interval", "repeat_interval") and duration_seconds(value) == 0:
+        return f"{field}: {value!r} is zero; Alertmanager refuses it ('{kind} cannot be zero')"
+    return None
+
+
+def group_by_problems(group_by, where):
+    """Label names (or '...' alone), each once: as Alertmanager's loader checks group_by."""
+    if not isinstance(group_by, list):
+        return [f"{where}: must be a list"]
+    problems = [f"{where}: {label!r} is not a label name" for label in group_by
+                if label != "..." and not (isinstance(label, str) and LABEL_NAME.match(label))]
+    if "..." in group_by and len(group_by) > 1:
+        problems.append(f"{where}: '...' (group by every label) cannot be listed with other labels")
+    duplicated = sorted({str(label) for label in group_by if group_by.count(label) > 1})
+    if duplicated:
+        problems.append(f"{where}: {', '.join(duplicated)} listed twice")
+    return problems
+
+
+def route_problems(route, where):
+    """Every problem Alertmanager would refuse in one route's own fields (not its children), each
+    naming ``where``: durations, group_by, matchers (syntax and RE2 regexps), match and match_re."""
+    problems = [problem for problem in (duration_problem(f"{where}.{field}", route[field])
+                                        for field in ROUTE_DURATIONS if field in route) if problem]
+    if "group_by" in route:
+        problems += group_by_problems(route["group_by"], f"{where}.group_by")
+    checks = []
+    if "matchers" in route:
+        checks.append(lambda: check_matchers(route["matchers"], f"{where}.matchers"))
+    if "match" in route:
+        checks.append(lambda: _check_match(route["match"], f"{where}.match", regexps=False))
+    if "match_re" in route:
+        checks.append(lambda: _check_match(route["match_re"], f"{where}.match_re", regexps=True))
+    return problems + _problems(*checks)
+
+
+def inhibit_rule_problems(rules, where="inhibit_rules"):
+    """Every problem Alertmanager would refuse in a list of inhibit rules, each naming ``where[index]``."""
     if not isinstance(rules, list):
-        raise AmpError("config.inhibit_rules: must be a list")
+        return [f"{where}: must be a list"]
+    problems = []
     for index, rule in enumerate(rules):
-        where = f"inhibit_rules[{index}]"
+        at = f"{where}[{index}]"
         if not isinstance(rule, dict):
-            raise AmpError(f"{where}: must be a mapping")
+            problems.append(f"{at}: must be a mapping")
+            continue
+        checks = []
         for side in ("source", "target"):
             if f"{side}_match" in rule:
-                _check_match(rule[f"{side}_match"], f"{where}.{side}_match", regexps=False)
+                checks.append(lambda side=side: _check_match(rule[f"{side}_match"], f"{at}.{side}_match", regexps=False))
             if f"{side}_match_re" in rule:
-                _check_match(rule[f"{side}_match_re"], f"{where}.{side}_match_re", regexps=True)
+                checks.append(lambda side=side: _check_match(rule[f"{side}_match_re"], f"{at}.{side}_match_re", regexps=True))
             if f"{side}_matchers" in rule:
-                check_matchers(rule[f"{side}_matchers"], f"{where}.{side}_matchers")
+                checks.append(lambda side=side: check_matchers(rule[f"{side}_matchers"], f"{at}.{side}_matchers"))
+        problems += _problems(*checks)
         if "equal" in rule and not isinstance(rule["equal"], list):
-            raise AmpError(f"{where}.equal: must be a list of label names")
+            problems.append(f"{at}.equal: must be a list of label names")
+    return problems
+
+
+def _check_inhibit_rules(rules):
+    problems = inhibit_rule_problems(rules)
+    if problems:
+        raise AmpError(problems[0])
 
 
 def _check_route(route, path, receivers_known, warnings):
@@ -182,21 +248,12 @@ def _check_route(route, path, receivers_known, warnings):
     if receiver is not None and receiver not in receivers_known:
         known = ", ".join(sorted(receivers_known)) or "none"
         raise AmpError(f"{path}.receiver: receiver {receiver!r} is not defined in receivers (defined: {known})")
-    for field in ROUTE_DURATIONS:
-        if field in route:
-            value = route[field]
-            if not is_duration(value):
-                raise AmpError(f"{path}.{field}: {value!r} is not a duration (e.g. 30s, 5m, 4h)")
-            if field == "repeat_interval" and duration_seconds(value) > QUOTA_REPEAT_INTERVAL_SECONDS:
-                warnings.append(f"{path}.repeat_interval: {value} is over AMP's 5-day cap; AMP repeats notifications every 5 days at most")
-    if "group_by" in route and not isinstance(route["group_by"], list):
-        raise AmpError(f"{path}.group_by: must be a list")
-    if "matchers" in route:
-        check_matchers(route["matchers"], f"{path}.matchers")
-    if "match" in route:
-        _check_match(route["match"], f"{path}.match", regexps=False)
-    if "match_re" in route:
-        _check_match(route["match_re"], f"{path}.match_re", regexps=True)
+    problems = route_problems(route, path)
+    if problems:
+        raise AmpError(problems[0])
+    repeat = route.get("repeat_interval")
+    if repeat is not None and duration_seconds(repeat) > QUOTA_REPEAT_INTERVAL_SECONDS:
+        warnings.append(f"{path}.repeat_interval: {repeat} is over AMP's 5-day cap; AMP repeats notifications every 5 days at most")
     for index, child in enumerate(route.get("routes") or []):
         _check_route(child, f"{path}.routes[{index}]", receivers_known, warnings)
 

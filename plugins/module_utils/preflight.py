@@ -16,6 +16,7 @@ import difflib
 import functools
 import json
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 import importlib
@@ -83,7 +84,6 @@ DEFAULT_SEVERITIES = ("critical", "error", "warning", "info")
 # brings boto3, a third of a second in every worker process that templates a preflight check).
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>\d{12}|):(?P<resource>.+)$")
-DURATION = re.compile(r"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$")
 
 
 @functools.lru_cache(maxsize=1)
@@ -191,6 +191,24 @@ def arn_problems(field, value, service, region=None, account=None, resource_pref
     return problems
 
 
+KMS_KEY_ID = re.compile(r"^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+KMS_ALIAS_NAME = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
+
+
+def kms_key_reference_problems(field, value, region=None, account=None):
+    """A KMS key as SNS's KmsMasterKeyId takes it: key id, key ARN, alias name or alias ARN (AWS resolves
+    an alias; the checks that need the key read it through DescribeKey, which resolves it too)."""
+    if isinstance(value, str) and (KMS_KEY_ID.match(value) or KMS_ALIAS_NAME.match(value)):
+        return []
+    match = ARN.match(value) if isinstance(value, str) else None
+    if match and match.group("service") == "kms" and match.group("resource").startswith("alias/"):
+        return arn_problems(field, value, "kms", region, account, "alias/")
+    problems = arn_problems(field, value, "kms", region, account, "key/")
+    if problems and not match:
+        return [f"{field}: '{value}' is not a KMS key id, key ARN, alias name (alias/...) or alias ARN"]
+    return problems
+
+
 def retention_problems(field, days):
     allowed = retention_days()
     days = as_int(days) if as_int(days) is not None else days
@@ -206,12 +224,6 @@ def range_problems(field, value, low, high, unit=""):
     number = as_int(value)
     if number is None or not low <= number <= high:
         return [f"{field}: {value!r} is outside {low}-{high}{unit}"]
-    return []
-
-
-def duration_problems(field, value):
-    if not isinstance(value, str) or not value or not DURATION.match(value):
-        return [f"{field}: {value!r} is not a Prometheus duration (e.g. 30s, 5m, 4h)"]
     return []
 
 
@@ -260,6 +272,99 @@ def slack_api_url_problems(field, url, allowed_hosts=()):
         return [f"{field}: {url!r} is not Slack's Web API ({SLACK_API_PREFIX}); the bot token would go to it. A "
                 "stand-in's host goes in lambda_slack_allowed_hosts"]
     return []
+
+
+# AWS's tag rules (Tagging AWS Resources, "Tag naming limits and requirements"; the TagKey/TagValue
+# shapes of botocore's amp, lambda, logs and ssm models): at most 50 tags; keys of 1-128 and values of
+# 0-256 Unicode letters, digits, spaces and _ . : / = + - @; no key starts with aws: (any case).
+TAGS_MAX = 50
+TAG_KEY_MAX = 128
+TAG_VALUE_MAX = 256
+TAG_SYMBOLS = set("_.:/=+-@")
+
+
+def _tag_text_problem(text):
+    bad = sorted({char for char in text if char not in TAG_SYMBOLS and unicodedata.category(char)[0] not in "LZN"})
+    return f"holds {', '.join(repr(char) for char in bad)}, which AWS does not take in tags" if bad else None
+
+
+def tag_problems(field, tags):
+    """What AWS refuses in a resource's tags, each naming ``field`` and the tag."""
+    if tags in (None, ""):
+        return []
+    if not isinstance(tags, dict):
+        return [f"{field}: must be a mapping of tag keys to values"]
+    problems = []
+    if len(tags) > TAGS_MAX:
+        problems.append(f"{field}: {len(tags)} tags; AWS takes at most {TAGS_MAX} a resource")
+    for key, value in tags.items():
+        key, value = str(key), "" if value is None else str(value)
+        where = f"{field}.{key}"
+        if not 1 <= len(key) <= TAG_KEY_MAX:
+            problems.append(f"{where}: the key is {len(key)} characters; AWS takes 1 to {TAG_KEY_MAX}")
+        if key.lower().startswith("aws:"):
+            problems.append(f"{where}: keys starting with 'aws:' are reserved for AWS")
+        if len(value) > TAG_VALUE_MAX:
+            problems.append(f"{where}: the value is {len(value)} characters; AWS takes at most {TAG_VALUE_MAX}")
+        for part, text in (("key", key), ("value", value)):
+            problem = _tag_text_problem(text)
+            if problem:
+                problems.append(f"{where}: the {part} {problem}")
+    return problems
+
+
+# Condition keys that narrow "Principal": "*" to someone (IAM User Guide, "AWS global condition
+# context keys"; sts:ExternalId for a third party).
+NARROWING_CONDITION_KEYS = ("aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn",
+                            "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths",
+                            "aws:sourceowner", "sts:externalid", "aws:userid", "aws:sourcevpce", "aws:sourcevpc")
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _condition_keys(statement):
+    """{lower-case condition key: [values]} of a statement, whatever the operators."""
+    keys = {}
+    for block in (statement.get("Condition") or {}).values():
+        if isinstance(block, dict):
+            for key, value in block.items():
+                keys.setdefault(str(key).lower(), []).extend(str(item) for item in _as_list(value))
+    return keys
+
+
+def trust_policy_problems(field, document):
+    """A role trust policy that lets anyone in: "*" (or AWS: "*") without a condition that narrows it, or
+    an OIDC provider trusted without conditions on its :aud and :sub (any GitHub repository, any pod of
+    the cluster could assume the role). Each problem names the field and the statement."""
+    problems = []
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    for index, statement in enumerate(_as_list(statements or [])):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        where = f"{field} Statement[{statement.get('Sid') or index}]"
+        principal = statement.get("Principal")
+        keys = _condition_keys(statement)
+        anyone = principal == "*" or (isinstance(principal, dict) and "*" in _as_list(principal.get("AWS")))
+        narrowed = [key for key, values in keys.items()
+                    if key in NARROWING_CONDITION_KEYS and any(value.strip("*") for value in values)]
+        if anyone and not narrowed:
+            problems.append(f"{where}: lets any AWS principal ('*') assume the role; add a condition that narrows it "
+                            "(aws:PrincipalOrgID, aws:PrincipalAccount, aws:PrincipalArn, sts:ExternalId) or name the principals")
+        federated = principal.get("Federated") if isinstance(principal, dict) else None
+        for provider in _as_list(federated or []):
+            provider = str(provider)
+            if "oidc-provider/" not in provider:
+                continue
+            host = provider.split("oidc-provider/", 1)[1].lower()
+            missing = [claim for claim in ("aud", "sub")
+                       if not any(value.strip("*") for value in keys.get(f"{host}:{claim}", []))]
+            if missing:
+                problems.append(f"{where}: trusts the OIDC provider {host} without a condition on "
+                                f"{' and '.join(f'{host}:{claim}' for claim in missing)}: any token it issues (any "
+                                "repository, any service account) could assume the role")
+    return problems
 
 
 # https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-workspace-configuration.html: retention of

@@ -37,7 +37,7 @@ import botocore.session
 from moto.core.routing import get_service_router
 from moto.core.request import Request
 
-from . import authorization, caller, principals
+from . import authorization, caller, principals, tags
 from .dataplane import DATA_PLANE, DataPlaneUnavailable, find_workspace
 from .lambda_runner import INVOCATIONS
 from .limits import known_region
@@ -282,6 +282,9 @@ class SandboxGateway:
         refused = authorization.refuse_role_call(environ, body, service, operation, region) if service else None
         if service and not refused:
             refused = caller.refuse_caller_call(environ, body, self.models[service], service, operation, region)
+        if service and operation and not refused:
+            refused = tags.refuse_bad_tags(self.models[service], service,
+                                           caller.request_parameters(self.models[service], environ, body))
         if refused:
             status, headers, payload = refused
             self._record(service, operation, status, fault="refused", principal=principal)

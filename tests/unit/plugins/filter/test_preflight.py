@@ -136,3 +136,61 @@ def test_key_files_in_a_git_work_tree_that_does_not_ignore_them_are_warned_about
     warnings.clear()
     filter_module.key_file_problems(str(tmp_path), ["h-u.json"])
     assert warnings == []
+
+
+SNS = {"aws_region": "eu-west-1", "sns_topic_name": "amp-prod-alerts", "sns_stack_name": "amp-prod-alerts"}
+
+
+@pytest.mark.parametrize("key", ["1234abcd-12ab-34cd-56ef-1234567890ab", "mrk-1234abcd12ab34cd56ef1234567890ab",
+                                 "alias/amp-alerts", "arn:aws:kms:eu-west-1:123456789012:alias/amp-alerts",
+                                 "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"])
+def test_the_topic_key_is_anything_sns_takes(key):
+    assert preflight_problems(dict(SNS, sns_kms_key_arn=key), "sns") == []
+
+
+@pytest.mark.parametrize("key, problem", [
+    ("arn:aws:kms:us-east-1:123456789012:alias/amp-alerts", "is in region us-east-1, the host in eu-west-1"),
+    ("amp-alerts", "is not a KMS key id, key ARN, alias name (alias/...) or alias ARN"),
+    ("arn:aws:sns:eu-west-1:123456789012:amp", "is not a KMS ARN"),
+])
+def test_a_topic_key_sns_would_refuse_is_named(key, problem):
+    (found,) = preflight_problems(dict(SNS, sns_kms_key_arn=key), "sns")
+    assert found.startswith("sns_kms_key_arn:") and problem in found
+
+
+TRUST_ANYONE = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+GITHUB = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+
+
+@pytest.mark.parametrize("statement, refused", [
+    (TRUST_ANYONE, "lets any AWS principal"),
+    (dict(TRUST_ANYONE, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}), None),
+    (dict(TRUST_ANYONE, Condition={"StringLike": {"aws:PrincipalArn": "*"}}), "lets any AWS principal"),
+    (dict(TRUST_ANYONE, Effect="Deny"), None),
+    ({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}, None),
+    ({"Effect": "Allow", "Principal": {"Federated": GITHUB}, "Action": "sts:AssumeRoleWithWebIdentity"},
+     "without a condition on token.actions.githubusercontent.com:aud and token.actions.githubusercontent.com:sub"),
+    ({"Effect": "Allow", "Principal": {"Federated": GITHUB}, "Action": "sts:AssumeRoleWithWebIdentity",
+      "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                    "StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/alerts:*"}}}, None),
+    ({"Effect": "Allow", "Principal": {"Federated": GITHUB}, "Action": "sts:AssumeRoleWithWebIdentity",
+      "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                    "StringLike": {"token.actions.githubusercontent.com:sub": "*"}}},
+     "without a condition on token.actions.githubusercontent.com:sub"),
+])
+def test_trust_policies_that_let_anyone_in_are_refused_naming_the_role(statement, refused):
+    settings = {"iam_name_prefix": "amp-prod", "iam_principal_mode": "roles", "iam_roles": [
+        {"name": "ci", "policies": ["rules"], "trust_policy": {"Version": "2012-10-17", "Statement": [statement]}}]}
+    problems = preflight_problems(settings, "iam")
+    if refused is None:
+        assert problems == []
+    else:
+        (problem,) = problems
+        assert problem.startswith("iam_roles[ci].trust_policy Statement[0]:") and refused in problem
+
+
+def test_tags_follow_awss_rules_and_no_stricter():
+    assert preflight.tag_problems("workspace_tags", {"team": "Zahlungsverkehr Ä", "cost-center": "cc:42/a=b+c@d.e_f",
+                                                     "empty": ""}) == []
+    problems = preflight.tag_problems("workspace_tags", {f"t{index}": "x" for index in range(51)})
+    assert problems == ["workspace_tags: 51 tags; AWS takes at most 50 a resource"]

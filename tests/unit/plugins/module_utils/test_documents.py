@@ -1,5 +1,7 @@
 """Validation of rule files and alertmanager definitions before upload: each error names the field."""
 
+import subprocess
+
 import pytest
 import yaml
 
@@ -183,3 +185,34 @@ def test_bad_whole_definitions_are_refused(definition, message):
     with pytest.raises(AmpError) as excinfo:
         am.prepare_definition(definition=definition)
     assert message in str(excinfo.value)
+
+
+@pytest.mark.parametrize("route, ours, alertmanagers", [
+    ({"group_interval": "0s"}, "route.group_interval: '0s' is zero", "group_interval cannot be zero"),
+    ({"repeat_interval": "0m"}, "route.repeat_interval: '0m' is zero", "repeat_interval cannot be zero"),
+    ({"group_wait": "-30s"}, "route.group_wait: '-30s' is not a duration", "not a valid duration string"),
+    ({"group_interval": "1.5m"}, "route.group_interval: '1.5m' is not a duration", "not a valid duration string"),
+    ({"group_by": ["team", "team"]}, "route.group_by: team listed twice", "duplicated label"),
+    ({"group_by": ["...", "team"]}, "route.group_by: '...' (group by every label) cannot be listed", "cannot have wildcard"),
+])
+def test_route_fields_alertmanager_refuses_are_refused_before_upload(tmp_path, route, ours, alertmanagers):
+    """The module's checks (which the preflight runs too) against Alertmanager's own loader (amtool)."""
+    cfg = config(route=dict({"receiver": "sns"}, **route))
+    with pytest.raises(AmpError) as excinfo:
+        am.prepare_definition(cfg, {}, account_id="123456789012")
+    assert ours in str(excinfo.value)
+    if missing_binaries("amtool"):
+        pytest.skip("amtool not installed (Debian package prometheus-alertmanager)")
+    path = tmp_path / "alertmanager.yml"
+    path.write_text(yaml.safe_dump(cfg))
+    checked = subprocess.run(["amtool", "check-config", str(path)], capture_output=True, text=True, check=False)
+    assert checked.returncode != 0 and alertmanagers in checked.stdout + checked.stderr, checked.stdout + checked.stderr
+
+
+def test_every_route_and_inhibit_problem_is_reported_not_only_the_first():
+    problems = am.route_problems({"group_interval": "0s", "repeat_interval": "x", "matchers": ['a=~"("']}, "alerting_routes[pay]")
+    assert [problem.split(":")[0] for problem in problems] == [
+        "alerting_routes[pay].group_interval", "alerting_routes[pay].repeat_interval", "alerting_routes[pay].matchers[0]"]
+    problems = am.inhibit_rule_problems([{"source_matchers": ['a=~"("'], "target_matchers": ["b~c"]}], "alerting_inhibit_rules")
+    assert [problem.split(":")[0] for problem in problems] == [
+        "alerting_inhibit_rules[0].source_matchers[0]", "alerting_inhibit_rules[0].target_matchers[0]"]

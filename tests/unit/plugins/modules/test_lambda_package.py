@@ -83,3 +83,51 @@ def test_the_forwarder_package_imports_from_its_zip(monkeypatch, capsys, tmp_pat
                           env={"PATH": os.environ["PATH"]}, check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.splitlines()[-1]) == {"delivered": 0}
+
+
+def test_without_dest_each_run_gets_a_fresh_private_directory(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(lambda_package.tempfile, "tempdir", None)  # read TMPDIR again
+    source = tmp_path / "handler.py"
+    source.write_text("x = 1\n")
+    first, second = (run(monkeypatch, capsys, src=[str(source)]) for _run in range(2))
+    assert first["temporary_dir"] != second["temporary_dir"]
+    for result in (first, second):
+        directory = result["temporary_dir"]
+        assert os.path.dirname(directory) == str(tmp_path)
+        assert os.stat(directory).st_mode & 0o777 == 0o700
+        assert result["dest"] == os.path.join(directory, "slack_forwarder.zip")
+        assert os.stat(result["dest"]).st_mode & 0o077 == 0
+    assert first["code_sha256"] == second["code_sha256"]
+
+
+@pytest.mark.parametrize("prepare, problem", [
+    (lambda path: path.chmod(0o777), "is writable by its group or by others (mode 0777)"),
+    (lambda path: path.chmod(0o775), "is writable by its group or by others (mode 0775)"),
+])
+def test_a_directory_others_can_write_is_refused(monkeypatch, capsys, tmp_path, prepare, problem):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    prepare(shared)
+    source = tmp_path / "handler.py"
+    source.write_text("x = 1\n")
+    result = run(monkeypatch, capsys, src=[str(source)], dest=str(shared / "f.zip"))
+    assert result["failed"] and problem in result["msg"] and "another local user could replace the zip" in result["msg"]
+    assert not list(shared.iterdir())
+
+
+def test_a_directory_of_another_user_or_a_symlink_is_refused(monkeypatch, capsys, tmp_path):
+    source = tmp_path / "handler.py"
+    source.write_text("x = 1\n")
+    mine = tmp_path / "mine"
+    mine.mkdir(mode=0o700)
+    (tmp_path / "link").symlink_to(mine)
+    result = run(monkeypatch, capsys, src=[str(source)], dest=str(tmp_path / "link" / "f.zip"))
+    assert result["failed"] and "is a symbolic link" in result["msg"]
+    # A zip name another user planted as a link to a file of ours is not written through.
+    (mine / "f.zip").symlink_to(tmp_path / "victim")
+    result = run(monkeypatch, capsys, src=[str(source)], dest=str(mine / "f.zip"))
+    assert result["failed"] and "is a symbolic link" in result["msg"] and not (tmp_path / "victim").exists()
+    monkeypatch.setattr(lambda_package.os, "geteuid", lambda: os.getuid() + 1)
+    result = run(monkeypatch, capsys, src=[str(source)], dest=str(mine / "g.zip"))
+    assert result["failed"] and f"belongs to uid {os.getuid()}, not to the user running the play" in result["msg"]
