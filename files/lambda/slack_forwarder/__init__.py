@@ -20,6 +20,7 @@ Environment:
                                JSON {"token": "xoxb-…", "channel": "C…"} is a Slack app (threads)
   SLACK_STATE_TABLE            DynamoDB table of the Slack app destinations (hash key pk, TTL expires_at)
   SLACK_API_URL                Slack's Web API (default https://slack.com/api/; a stand-in in tests)
+  SLACK_ALLOWED_HOSTS          hosts besides hooks.slack.com and slack.com it may post to (a stand-in; unset in production)
   SLACK_CHANNEL, SLACK_USERNAME, SLACK_ICON_EMOJI, SLACK_ICON_URL   optional (legacy webhooks only)
   SLACK_TIMEOUT_SECONDS        per-request timeout (default 10)
   SLACK_MAX_ATTEMPTS           a cap on attempts per record (default: none, retried while the invocation has time)
