@@ -78,7 +78,7 @@ def check_published_alert_reaches_slack_and_failures_end_in_the_dead_letter_queu
                                                   WaitTimeSeconds=1).get("Messages"), timeout=90)
     event = json.loads(dead[0]["Body"])
     assert event["Records"][0]["Sns"]["Message"] == "[FIRING:1] kept, not lost"
-    assert "HTTP 500 'rollup_error'" in dead[0]["MessageAttributes"]["ErrorMessage"]["StringValue"]
+    assert "HTTP 500 rollup_error" in dead[0]["MessageAttributes"]["ErrorMessage"]["StringValue"]
     failed = [entry for entry in sandbox.lambda_invocations()
               if entry["outcome"] == "failed" and entry["message_id"] == event["Records"][0]["Sns"]["MessageId"]]
     assert [entry["attempt"] for entry in failed] == [1, 2, 3]
