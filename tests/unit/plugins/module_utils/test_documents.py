@@ -211,8 +211,8 @@ def test_route_fields_alertmanager_refuses_are_refused_before_upload(tmp_path, r
 
 def test_every_route_and_inhibit_problem_is_reported_not_only_the_first():
     problems = am.route_problems({"group_interval": "0s", "repeat_interval": "x", "matchers": ['a=~"("']}, "alerting_routes[pay]")
-    assert [problem.split(":")[0] for problem in problems] == [
+    assert [problem.split(":", maxsplit=1)[0] for problem in problems] == [
         "alerting_routes[pay].group_interval", "alerting_routes[pay].repeat_interval", "alerting_routes[pay].matchers[0]"]
     problems = am.inhibit_rule_problems([{"source_matchers": ['a=~"("'], "target_matchers": ["b~c"]}], "alerting_inhibit_rules")
-    assert [problem.split(":")[0] for problem in problems] == [
+    assert [problem.split(":", maxsplit=1)[0] for problem in problems] == [
         "alerting_inhibit_rules[0].source_matchers[0]", "alerting_inhibit_rules[0].target_matchers[0]"]
