@@ -94,10 +94,14 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 def error_code(text):
-    """Slack's error code in an answer (e.g. ``invalid_blocks``), or a note of its size: nothing else of
-    an answer is logged."""
+    """Slack's error code in an answer (e.g. ``invalid_blocks``), or None when the answer is not one."""
     text = (text or "").strip()
-    return text if _ERROR_CODE.match(text) else f"({len(text)} characters, not shown)"
+    return text if _ERROR_CODE.match(text) else None
+
+
+def shown_answer(text):
+    """What a log line may say of an answer: its error code, or only its size (nothing else is logged)."""
+    return error_code(text) or f"({len((text or '').strip())} characters, not shown)"
 
 
 def payload_refused(err):
@@ -184,14 +188,14 @@ def deliver(url, payload, deadline, timeout=10.0, max_attempts=None, sleep=time.
             return Retry(answer, status)
         if status == 200 and answer.strip() == "ok":
             return status
-        code = error_code(answer)
         if 300 <= status < 400:
             raise SlackRejected(f"Slack answered with a redirect (HTTP {status}), not followed (attempt {attempt})",
                                 status, attempt)
         if status == 200 or (400 <= status < 500 and status != 429):
-            raise SlackRejected(f"Slack answered HTTP {status} {code} (attempt {attempt})", status, attempt,
-                                code if _ERROR_CODE.match(code) else None)
-        return Retry(f"HTTP {status} {code}", status, retry_after_seconds(retry_after) if status == 429 else None)
+            raise SlackRejected(f"Slack answered HTTP {status} {shown_answer(answer)} (attempt {attempt})", status,
+                                attempt, error_code(answer))
+        return Retry(f"HTTP {status} {shown_answer(answer)}", status,
+                     retry_after_seconds(retry_after) if status == 429 else None)
 
     status, attempts = retry_within_budget(attempt_once, deadline, timeout, max_attempts, sleep, clock)
     return {"status": status, "attempts": attempts}

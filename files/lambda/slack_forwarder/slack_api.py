@@ -15,6 +15,7 @@ from .delivery import SlackRejected
 from .delivery import check_url
 from .delivery import error_code
 from .delivery import post_json
+from .delivery import shown_answer
 from .delivery import retry_after_seconds
 from .delivery import retry_within_budget
 
@@ -63,7 +64,7 @@ def call(api_url, method, token, payload, deadline, timeout=10.0, max_attempts=N
         except ValueError:
             answer = None
         code = str(answer.get("error") or "") if isinstance(answer, dict) else text
-        shown = error_code(code)
+        shown = shown_answer(code)
         if status == 429:
             return Retry(f"HTTP 429 {shown}", status, retry_after_seconds(retry_after))
         if status >= 500:
@@ -73,7 +74,7 @@ def call(api_url, method, token, payload, deadline, timeout=10.0, max_attempts=N
                                 f"(attempt {attempt})", status, attempt)
         if status != 200 or not isinstance(answer, dict):
             raise SlackRejected(f"Slack {method} answered HTTP {status} {shown} (attempt {attempt})",
-                                status, attempt, shown if shown == code else None)
+                                status, attempt, error_code(code))
         if answer.get("ok") is True:
             return answer
         error = shown if answer.get("error") else "unknown_error"
