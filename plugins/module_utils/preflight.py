@@ -334,11 +334,24 @@ def _condition_keys(statement):
     return keys
 
 
+def _keys_with_templates(document):
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if "{{" in str(key) or "{%" in str(key):
+                yield str(key)
+            yield from _keys_with_templates(value)
+    elif isinstance(document, list):
+        for item in document:
+            yield from _keys_with_templates(item)
+
+
 def trust_policy_problems(field, document):
     """A role trust policy that lets anyone in: "*" (or AWS: "*") without a condition that narrows it, or
-    an OIDC provider trusted without conditions on its :aud and :sub (any GitHub repository, any pod of
-    the cluster could assume the role). Each problem names the field and the statement."""
-    problems = []
+    an OIDC provider trusted without a condition on its :sub (any GitHub repository, any pod of the
+    cluster could assume the role). Each problem names the field and the statement."""
+    problems = [f"{field}: the key {key!r} still holds a template; Ansible templates values, not mapping keys "
+                "(build the mapping in an expression: {{ {issuer ~ ':sub': '...'} }})"
+                for key in _keys_with_templates(document)]
     statements = document.get("Statement") if isinstance(document, dict) else None
     for index, statement in enumerate(_as_list(statements or [])):
         if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
@@ -357,13 +370,12 @@ def trust_policy_problems(field, document):
             provider = str(provider)
             if "oidc-provider/" not in provider:
                 continue
-            host = provider.split("oidc-provider/", 1)[1].lower()
-            missing = [claim for claim in ("aud", "sub")
-                       if not any(value.strip("*") for value in keys.get(f"{host}:{claim}", []))]
-            if missing:
-                problems.append(f"{where}: trusts the OIDC provider {host} without a condition on "
-                                f"{' and '.join(f'{host}:{claim}' for claim in missing)}: any token it issues (any "
-                                "repository, any service account) could assume the role")
+            host = provider.split("oidc-provider/", 1)[1]
+            # :sub names who may assume the role; :aud alone does not (every GitHub workflow's token
+            # carries sts.amazonaws.com), and EKS's own IRSA guide accepts :sub without :aud.
+            if not any(value.strip("*") for value in keys.get(f"{host.lower()}:sub", [])):
+                problems.append(f"{where}: trusts the OIDC provider {host} without a condition on {host}:sub: any "
+                                "token it issues (any repository, any service account) could assume the role")
     return problems
 
 

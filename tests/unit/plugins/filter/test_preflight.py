@@ -160,6 +160,7 @@ def test_a_topic_key_sns_would_refuse_is_named(key, problem):
 
 TRUST_ANYONE = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
 GITHUB = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+EKS = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE"
 
 
 @pytest.mark.parametrize("statement, refused", [
@@ -169,7 +170,16 @@ GITHUB = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubuserconten
     (dict(TRUST_ANYONE, Effect="Deny"), None),
     ({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}, None),
     ({"Effect": "Allow", "Principal": {"Federated": GITHUB}, "Action": "sts:AssumeRoleWithWebIdentity"},
-     "without a condition on token.actions.githubusercontent.com:aud and token.actions.githubusercontent.com:sub"),
+     "without a condition on token.actions.githubusercontent.com:sub"),
+    ({"Effect": "Allow", "Principal": {"Federated": EKS}, "Action": "sts:AssumeRoleWithWebIdentity",
+      "Condition": {"StringEquals": {"oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE:sub":
+                                     "system:serviceaccount:monitoring:prometheus-agent"}}}, None),
+    ({"Effect": "Allow", "Principal": {"Federated": EKS}, "Action": "sts:AssumeRoleWithWebIdentity",
+      "Condition": {"StringEquals": {"oidc.eks.{{ aws_region }}.amazonaws.com/id/EXAMPLE:sub": "system:x"}}},
+     "the key 'oidc.eks.{{ aws_region }}.amazonaws.com/id/EXAMPLE:sub' still holds a template"),
+    ({"Effect": "Allow", "Principal": {"Federated": EKS}, "Action": "sts:AssumeRoleWithWebIdentity",
+      "Condition": {"StringEquals": {"oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE:aud": "sts.amazonaws.com"}}},
+     "without a condition on oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE:sub"),
     ({"Effect": "Allow", "Principal": {"Federated": GITHUB}, "Action": "sts:AssumeRoleWithWebIdentity",
       "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
                     "StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/alerts:*"}}}, None),
@@ -185,8 +195,8 @@ def test_trust_policies_that_let_anyone_in_are_refused_naming_the_role(statement
     if refused is None:
         assert problems == []
     else:
-        (problem,) = problems
-        assert problem.startswith("iam_roles[ci].trust_policy Statement[0]:") and refused in problem
+        assert problems and all(problem.startswith("iam_roles[ci].trust_policy") for problem in problems)
+        assert any(refused in problem for problem in problems), problems
 
 
 def test_tags_follow_awss_rules_and_no_stricter():
