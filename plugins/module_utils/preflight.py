@@ -371,8 +371,9 @@ def trust_policy_problems(field, document):
             if "oidc-provider/" not in provider:
                 continue
             host = provider.split("oidc-provider/", 1)[1]
-            # :sub names who may assume the role; :aud alone does not (every GitHub workflow's token
-            # carries sts.amazonaws.com), and EKS's own IRSA guide accepts :sub without :aud.
+            # :sub names who may assume the role. :aud is checked by STS already against the provider's
+            # client-ID list (IAM User Guide, "Create an OpenID Connect identity provider"), so a
+            # condition on it alone narrows nothing and its absence widens nothing.
             if not any(value.strip("*") for value in keys.get(f"{host.lower()}:sub", [])):
                 problems.append(f"{where}: trusts the OIDC provider {host} without a condition on {host}:sub: any "
                                 "token it issues (any repository, any service account) could assume the role")
