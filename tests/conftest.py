@@ -11,6 +11,7 @@ if TESTS_DIR not in sys.path:
 
 from sandbox.control import Sandbox  # noqa: E402
 from support import TEST_AMP_DELAY  # noqa: E402
+from support import TEST_SQS_DELETED_NAME_SECONDS  # noqa: E402
 
 
 # The modules whose tests take minutes, with their seconds in the CI run of stop 20 (2 cores).
@@ -65,6 +66,7 @@ def sandbox(sandbox_server, monkeypatch):
     """The sandbox with a clean state, and AWS_* variables pointing at it for this test."""
     sandbox_server.reset()
     sandbox_server.set_amp_delay(TEST_AMP_DELAY)
+    sandbox_server.set_sqs_deleted_name_seconds(TEST_SQS_DELETED_NAME_SECONDS)
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)

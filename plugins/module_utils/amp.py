@@ -22,6 +22,7 @@
   (promtool / amtool), ``dump_yaml`` and AMP's quotas, named, in one place.
 """
 
+import hashlib
 import json
 import re
 import time
@@ -239,6 +240,36 @@ def wait_for(describe, what, timeout, until="active"):
             goal = {"active": "ACTIVE", "settled": "to settle", "gone": "to be deleted"}[until]
             raise AmpError(f"timed out after {timeout}s waiting for {what} ({goal}); last status seen: {code}")
         time.sleep(next(delays))
+
+
+def client_token(request, after=None):
+    """An idempotency token that only the request (and AFTER, the id of a resource it was answered with
+    before) determines: two runs that both found nothing and both create it send the same token, so AMP
+    makes one resource, whatever time it is (the token may be at most 64 characters of [!-~])."""
+    body = json.dumps([request, after], sort_keys=True, default=lambda value: value.decode("utf-8", "replace"))
+    return f"amp-alerting-{hashlib.sha256(body.encode()).hexdigest()[:48]}"
+
+
+# How many times a create may be answered with a resource deleted since, before the module gives up.
+CREATE_GENERATIONS = 5
+
+
+def create_once(create, describe, request, id_key, what, replaced=None):
+    """CREATE(**REQUEST, clientToken=...) made idempotent across runs and across time.
+
+    AMP answers a token it has seen with what it made then - even when that was deleted since (a
+    teardown, then a new site.yml with the same inventory). Such an answer (DESCRIBE(id) finds nothing,
+    or a resource being deleted) is followed by a create with a token chained on the gone id, which two
+    runs derive alike; REPLACED, the id of a failed resource the caller just deleted to make this one,
+    starts the chain there. Returns the create call's answer."""
+    after = replaced
+    for _generation in range(CREATE_GENERATIONS):
+        created = amp_call(create, f"create {what}", clientToken=client_token(request, after), **request)
+        found = describe(created[id_key])
+        if found and status_of(found)[0] != "DELETING":
+            return created
+        after = created[id_key]
+    raise AmpError(f"AMP answered {CREATE_GENERATIONS} creates of {what} with resources deleted since (last {after})")
 
 
 def retry_on_conflict(call, describe, what, timeout=CONFLICT_TIMEOUT):

@@ -169,6 +169,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_delete
+from ansible_collections.amp.alerting.plugins.module_utils.amp import create_once
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import retry_on_conflict
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
@@ -264,7 +265,7 @@ class Scrapers:
             updates["roleConfiguration"] = dict(current.get("roleConfiguration") or {}, **roles)
         return updates
 
-    def create(self, workspace_arn):
+    def create(self, workspace_arn, replaced=None):
         params = self.params
         if not params["cluster_arn"] or not params["subnet_ids"]:
             raise AmpError(f"cluster_arn: the cluster (cluster_arn and subnet_ids) is required to create {self.what}")
@@ -288,7 +289,8 @@ class Scrapers:
             predicted = dict(request, scraperId="", arn="", roleArn="", status={"statusCode": "CREATING"}, tags=params["tags"] or {})
             predicted["scrapeConfiguration"] = {"configurationBlob": base64.b64encode(text.encode("utf-8")).decode()}
             return predicted
-        created = amp_call(self.client.create_scraper, f"create {self.what}", **request)
+        created = create_once(self.client.create_scraper, lambda scraper_id: describe_scraper(self.client, scraper_id),
+                              request, "scraperId", self.what, replaced)
         return self.wait(created["scraperId"]) if params["wait"] else describe_scraper(self.client, created["scraperId"])
 
     def sync_tags(self, current):
@@ -311,14 +313,15 @@ class Scrapers:
         if code == "DELETING":
             raise AmpError(f"{self.what} is being deleted; run again once it is gone")
         before = current
+        replaced = None
         if code == "CREATION_FAILED":  # it never ran: replace it, as with a failed workspace
             self.changed = True
             if not self.module.check_mode:
                 self.delete(current)
-            current = None
+            current, replaced = None, current["scraperId"]
         if current is None:
             self.changed = True
-            after = self.create(workspace["arn"])
+            after = self.create(workspace["arn"], replaced)
         else:
             self.check_source(current)
             updates = self.desired_updates(current, workspace["arn"])

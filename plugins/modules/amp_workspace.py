@@ -18,8 +18,10 @@ description:
   - New workspaces pass through C(CREATING); with O(wait=true) the module returns once the
     workspace (and its logging configuration) is C(ACTIVE) and fails if it ends in C(CREATION_FAILED).
   - Creation is idempotent across processes - CreateWorkspace gets a client token derived from the
-    alias, KMS key and tags (and the quarter hour), so two runs that both found no workspace and both
-    create it (concurrent runs, throttled retries) get the same workspace, not two with one alias.
+    alias, KMS key and tags alone, so two runs that both found no workspace and both create it
+    (concurrent runs, throttled retries) get the same workspace, not two with one alias, whenever they
+    run. When AMP answers the token with a workspace deleted since, the module creates again with a
+    token chained on that workspace's id.
 author:
   - amp.alerting maintainers (@amp-alerting)
 options:
@@ -260,10 +262,7 @@ workspace:
       type: str
 """
 
-import hashlib
-import json
 import re
-import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
@@ -273,6 +272,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_delete
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
+from ansible_collections.amp.alerting.plugins.module_utils.amp import create_once
 from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import find_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import retry_on_conflict
@@ -290,18 +290,6 @@ KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-
 ALIAS_MAX = 100
 # AMP keeps metrics this long unless told otherwise (AMP-workspace-configuration.html).
 DEFAULT_RETENTION_DAYS = 150
-# A client token is kept by AMP for a while: the same request in this window is the same workspace.
-# The window keeps a workspace deleted and created again later from being answered with the old one.
-CLIENT_TOKEN_WINDOW_SECONDS = 900
-
-
-def client_token(request, now=None):
-    """CreateWorkspace's idempotency token: the same for the same request in the same quarter hour."""
-    window = int((now if now is not None else time.time()) // CLIENT_TOKEN_WINDOW_SECONDS)
-    digest = hashlib.sha256(json.dumps([request, window], sort_keys=True).encode()).hexdigest()
-    return f"amp-alerting-{digest[:48]}"
-
-
 def validate(module):
     """Refuse bad input before any AWS call, naming the field."""
     params = module.params
@@ -473,18 +461,18 @@ class WorkspaceManager:
             until=until,
         )
 
-    def write(self, workspace_id, call, description, delete=False, **kwargs):
-        """A write call, retried while the workspace is busy."""
+    def write(self, workspace_id, call, description, delete=False, busy=None, **kwargs):
+        """A write call, retried while the workspace (or BUSY: what the call changes) is busy."""
         self.changed = True
         return retry_on_conflict(
             lambda: (amp_delete if delete else amp_call)(call, description, **kwargs),
-            lambda: describe_workspace(self.client, workspace_id),
+            busy or (lambda: describe_workspace(self.client, workspace_id)),
             f"workspace {workspace_id}",
         )
 
     # -- present ---------------------------------------------------------------------------------
 
-    def create(self):
+    def create(self, replaced=None):
         params = self.params
         request = {"alias": params["alias"]}
         if params["tags"]:
@@ -496,8 +484,8 @@ class WorkspaceManager:
             predicted = {"workspaceId": "", "arn": "", "alias": params["alias"], "status": {"statusCode": "CREATING"},
                          "tags": params["tags"] or {}, "kmsKeyArn": params["kms_key_arn"]}
             return predicted
-        created = amp_call(self.client.create_workspace, f"create workspace {params['alias']}",
-                           clientToken=client_token(request), **request)
+        created = create_once(self.client.create_workspace, lambda workspace_id: describe_workspace(self.client, workspace_id),
+                              request, "workspaceId", f"workspace {params['alias']}", replaced)
         workspace_id = created["workspaceId"]
         return self.wait(workspace_id) if params["wait"] else describe_workspace(self.client, workspace_id)
 
@@ -566,8 +554,23 @@ class WorkspaceManager:
             current = None
             if not wanted:
                 return None
-        verb = "update" if current else "create"
-        self.write(workspace_id, kind.call(self.client, verb), f"{verb} {what}", workspaceId=workspace_id, **wanted)
+        def busy():
+            return busiest(describe_workspace(self.client, workspace_id), describe() or {})
+
+        if current:
+            self.write(workspace_id, kind.call(self.client, "update"), f"update {what}", busy=busy,
+                       workspaceId=workspace_id, **wanted)
+        else:
+            try:
+                self.write(workspace_id, kind.call(self.client, "create"), f"create {what}", busy=busy,
+                           workspaceId=workspace_id, **wanted)
+            except AmpError:
+                # Another run created it since this one read it (two runs started together): once
+                # it settles, it is compared as if this run had read it.
+                if describe() is None:
+                    raise
+                return self.ensure_logs(kind, workspace_id, wait_for(describe, what, self.params["wait_timeout"],
+                                                                     until="settled"))
         if self.params["wait"]:
             return wait_for(describe, what, self.params["wait_timeout"])
         return describe()
@@ -586,12 +589,12 @@ class WorkspaceManager:
             before_configuration = describe_configuration(self.client, workspace["workspaceId"])
         self.refuse_losing_metrics(workspace, before_configuration)
         before = diff_view(workspace, before_logs, before_configuration)
-        current_logs = before_logs
+        current_logs, replaced = before_logs, None
         if workspace is not None and status_of(workspace)[0] == "CREATION_FAILED" and params["recreate_failed"]:
-            workspace = self.delete_failed(workspace)
+            replaced, workspace = workspace["workspaceId"], self.delete_failed(workspace)
             before_configuration = None
             current_logs = dict.fromkeys(kinds)
-        after_ws = self.create() if workspace is None else self.update(workspace)
+        after_ws = self.create(replaced) if workspace is None else self.update(workspace)
         after_logs = {kind: self.ensure_logs(kind, after_ws.get("workspaceId"), current_logs[kind]) for kind in kinds}
         after_configuration = None
         if configured:

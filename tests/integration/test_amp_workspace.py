@@ -64,6 +64,14 @@ def test_lifecycle_check_create_rerun_update_delete(sandbox, aws_client):
     result = run_module({"alias": "it-prod-renamed", "state": "absent"})
     assert result["changed"] is False
 
+    # The first request again, its workspace deleted since: AMP answers its client token with that
+    # deleted workspace (as the sandbox does); the module makes a new one instead of failing or
+    # returning the deleted one.
+    again = run_module(args)
+    assert again["changed"] is True and again["workspace"]["status"] == "ACTIVE"
+    assert again["workspace"]["workspace_id"] != workspace["workspace_id"]
+    assert [ws[0] for ws in amp_state(aws_client)] == [again["workspace"]["workspace_id"]]
+
 
 def test_throttling_and_server_errors_are_retried(sandbox, aws_client):
     sandbox.inject_fault("ListWorkspaces", kind="throttle", count=2)

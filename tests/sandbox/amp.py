@@ -406,15 +406,15 @@ class SandboxAmpBackend(PrometheusServiceBackend):
             return self._create_workspace(alias, tags, kms_key_arn, client_token)
 
     def _create_workspace(self, alias, tags, kms_key_arn, client_token):
-        # AWS's idempotency: the same clientToken with the same request is the same workspace.
+        # AWS's idempotency: the same clientToken with the same request is answered as the first time -
+        # with that workspace even when it was deleted since (AMP documents no expiry for a token).
         request = json.dumps([alias, tags, kms_key_arn], sort_keys=True)
         tokens = self.__dict__.setdefault("client_tokens", {})
         if client_token and client_token in tokens:
-            workspace_id, first_request = tokens[client_token]
+            first, first_request = tokens[client_token]
             if first_request != request:
-                raise ConflictException("clientToken was used with other parameters", workspace_id, "WORKSPACE")
-            if workspace_id in self.workspaces:
-                return self.workspaces[workspace_id]
+                raise ConflictException("clientToken was used with other parameters", first.workspace_id, "WORKSPACE")
+            return first
         other_region = key_region_mismatch(kms_key_arn, self.region_name)
         if other_region:
             raise ValidationException(f"kmsKeyArn: the key is in {other_region}; a workspace uses a key of its own "
@@ -425,7 +425,7 @@ class SandboxAmpBackend(PrometheusServiceBackend):
         )
         self.workspaces[workspace.workspace_id] = workspace
         if client_token:
-            tokens[client_token] = (workspace.workspace_id, request)
+            tokens[client_token] = (workspace, request)
         self.tag_resource(workspace.arn, tags)
         failed = SETTINGS.take_async_failure("CreateWorkspace")
         workspace.lifecycle.start("CREATING", "CREATION_FAILED" if failed else "ACTIVE")
@@ -743,6 +743,19 @@ class SandboxAmpBackend(PrometheusServiceBackend):
                 scraper.logging = None
 
     def create_scraper(self, body):
+        with _CREATE_LOCK:
+            return self._create_scraper(body)
+
+    def _create_scraper(self, body):
+        # As for workspaces: a clientToken seen before is answered with the scraper made then.
+        client_token = body.pop("clientToken", None)
+        request = json.dumps(body, sort_keys=True)
+        tokens = self.__dict__.setdefault("scraper_client_tokens", {})
+        if client_token and client_token in tokens:
+            first, first_request = tokens[client_token]
+            if first_request != request:
+                raise ConflictException("clientToken was used with other parameters", first.scraper_id, "SCRAPER")
+            return first
         problem = _scrape_configuration_problem((body.get("scrapeConfiguration") or {}).get("configurationBlob"))
         if problem:
             raise ValidationException(problem, "scrapeConfiguration")
@@ -752,6 +765,8 @@ class SandboxAmpBackend(PrometheusServiceBackend):
             raise ValidationException(f"destination workspace {workspace_arn} not found", "destination")
         scraper = Scraper(self.account_id, self.region_name, body, self.list_tags_for_resource)
         self.__dict__.setdefault("scrapers", {})[scraper.scraper_id] = scraper
+        if client_token:
+            tokens[client_token] = (scraper, request)
         self.tag_resource(scraper.arn, body.get("tags") or {})
         failed = SETTINGS.take_async_failure("CreateScraper")
         scraper.lifecycle.start("CREATING", "CREATION_FAILED" if failed else "ACTIVE",

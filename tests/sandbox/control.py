@@ -181,6 +181,10 @@ class Sandbox:
     def set_amp_delay(self, seconds):
         return self.call("POST", "/_sandbox/settings", {"amp_delay": seconds})
 
+    def set_sqs_deleted_name_seconds(self, seconds):
+        """How long SQS refuses a CreateQueue of a name deleted lately (QueueDeletedRecently; AWS: 60 s)."""
+        return self.call("POST", "/_sandbox/settings", {"sqs_deleted_name_seconds": seconds})
+
     def set_data_plane(self, enabled):
         """Switch the per-workspace Prometheus / Alertmanager loop on or off (dataplane.py)."""
         return self.call("POST", "/_sandbox/settings", {"data_plane": bool(enabled)})

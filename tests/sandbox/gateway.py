@@ -11,7 +11,8 @@ Control API (JSON, under ``/_sandbox/``):
                                     "count": 2}
   GET    /_sandbox/faults          -> pending faults
   DELETE /_sandbox/faults          -> clear them
-  GET|POST /_sandbox/settings      {"amp_delay": 0.2, "data_plane": true, "sns_duplicate_deliveries": true}
+  GET|POST /_sandbox/settings      {"amp_delay": 0.2, "data_plane": true, "sns_duplicate_deliveries": true,
+                                    "sqs_deleted_name_seconds": 60}
   POST   /_sandbox/reset           -> moto's state, faults, request log and settings back to start
   GET    /_sandbox/lambda          -> the Lambda invocations SNS caused (attempt, outcome, error, output)
   GET    /_sandbox/refusals        -> the requests refused as AWS would refuse them (authorization.py, caller.py)
@@ -37,7 +38,7 @@ import botocore.session
 from moto.core.routing import get_service_router
 from moto.core.request import Request
 
-from . import authorization, caller, principals, tags
+from . import authorization, caller, principals, sqs_names, tags
 from .dataplane import DATA_PLANE, DataPlaneUnavailable, find_workspace
 from .lambda_runner import INVOCATIONS
 from .limits import known_region
@@ -187,6 +188,8 @@ class SandboxGateway:
                 SETTINGS.data_plane = bool(payload["data_plane"])
             if method == "POST" and "sns_duplicate_deliveries" in payload:
                 SETTINGS.sns_duplicate_deliveries = bool(payload["sns_duplicate_deliveries"])
+            if method == "POST" and "sqs_deleted_name_seconds" in payload:
+                SETTINGS.sqs_deleted_name_seconds = float(payload["sqs_deleted_name_seconds"])
             return 200, SETTINGS.as_dict()
         if path == "/_sandbox/lambda":
             return 200, INVOCATIONS.list()
@@ -206,6 +209,7 @@ class SandboxGateway:
                 self.faults.clear()
                 self.requests.clear()
             SETTINGS.reset()
+            sqs_names.reset()
             return 200, {"reset": True}
         return 404, {"error": f"no sandbox control endpoint {method} {path}"}
 
@@ -282,9 +286,11 @@ class SandboxGateway:
         refused = authorization.refuse_role_call(environ, body, service, operation, region) if service else None
         if service and not refused:
             refused = caller.refuse_caller_call(environ, body, self.models[service], service, operation, region)
+        params = caller.request_parameters(self.models[service], environ, body) if service and operation else {}
         if service and operation and not refused:
-            refused = tags.refuse_bad_tags(self.models[service], service,
-                                           caller.request_parameters(self.models[service], environ, body))
+            refused = tags.refuse_bad_tags(self.models[service], service, params)
+        if (service, operation) == ("sqs", "CreateQueue") and not refused:
+            refused = sqs_names.refuse_recent_name(environ, region, params)
         if refused:
             status, headers, payload = refused
             self._record(service, operation, status, fault="refused", principal=principal)
@@ -304,6 +310,8 @@ class SandboxGateway:
             caller.CURRENT.principal = None
         if service:
             self._record(service, operation, seen.get("status", 0), principal=principal)
+        if (service, operation) == ("sqs", "DeleteQueue") and seen.get("status") == 200:
+            sqs_names.remember_deleted(environ, region, params)
         return result
 
     def _record(self, service, operation, status, fault=None, principal=None):

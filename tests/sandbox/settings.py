@@ -23,6 +23,8 @@ class SandboxSettings:
         # SNS delivers at least once: with this on, every delivery to a lambda subscription is made
         # twice, with the same MessageId, at the same moment (as a duplicate delivery may come).
         self.sns_duplicate_deliveries = False
+        # Seconds SQS refuses a CreateQueue of a name deleted lately (QueueDeletedRecently; AWS: 60).
+        self.sqs_deleted_name_seconds = float(os.environ.get("SANDBOX_SQS_DELETED_NAME_SECONDS", "60"))
 
     def take_async_failure(self, operation):
         with self.lock:
@@ -34,7 +36,8 @@ class SandboxSettings:
 
     def as_dict(self):
         return {"amp_delay": self.amp_delay, "async_failures": dict(self.async_failures), "data_plane": self.data_plane,
-                "sns_duplicate_deliveries": self.sns_duplicate_deliveries}
+                "sns_duplicate_deliveries": self.sns_duplicate_deliveries,
+                "sqs_deleted_name_seconds": self.sqs_deleted_name_seconds}
 
     def reset(self):
         with self.lock:

@@ -7,6 +7,9 @@ import time
 
 # Short enough to keep the suite fast, long enough that CREATING/UPDATING are observable.
 TEST_AMP_DELAY = 0.3
+# SQS keeps a deleted queue's name 60 s; the tests' sandbox keeps it long enough that a role re-creating
+# a queue deleted just before meets the refusal, short enough that waiting it out costs one retry.
+TEST_SQS_DELETED_NAME_SECONDS = 4
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAMBDA_DIR = os.path.join(REPO_ROOT, "files", "lambda")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from ansible_collections.amp.alerting.plugins.module_utils.amp import client_token
 from ansible_collections.amp.alerting.plugins.modules import amp_scraper
 
 from support.amp_stubs import workspace
@@ -44,10 +45,13 @@ def expect_found(run, found):
 
 def test_create_uses_the_configuration_given_and_waits(run):
     expect_found(run, [])
-    run.stub.add_response("create_scraper", {"scraperId": SCRAPER_ID, "arn": "arn", "status": {"statusCode": "CREATING"}}, {
-        "alias": "prod-eks", "scrapeConfiguration": {"configurationBlob": CONFIG.encode()},
-        "source": {"eksConfiguration": {"clusterArn": CLUSTER, "subnetIds": ["subnet-0b", "subnet-0a"], "securityGroupIds": ["sg-01"]}},
-        "destination": {"ampConfiguration": {"workspaceArn": WS["arn"]}}})
+    request = {"alias": "prod-eks", "scrapeConfiguration": {"configurationBlob": CONFIG.encode()},
+               "source": {"eksConfiguration": {"clusterArn": CLUSTER, "subnetIds": ["subnet-0b", "subnet-0a"],
+                                               "securityGroupIds": ["sg-01"]}},
+               "destination": {"ampConfiguration": {"workspaceArn": WS["arn"]}}}
+    run.stub.add_response("create_scraper", {"scraperId": SCRAPER_ID, "arn": "arn", "status": {"statusCode": "CREATING"}},
+                          dict(request, clientToken=client_token(request)))
+    run.stub.add_response("describe_scraper", {"scraper": scraper()}, {"scraperId": SCRAPER_ID})  # the answer checked
     run.stub.add_response("describe_scraper", {"scraper": scraper()}, {"scraperId": SCRAPER_ID})
     result = run(**ARGS)
     assert result["changed"] is True
@@ -58,6 +62,7 @@ def test_without_a_configuration_a_new_scraper_gets_amps_default(run):
     expect_found(run, [])
     run.stub.add_response("get_default_scraper_configuration", {"configuration": CONFIG.encode()}, {})
     run.stub.add_response("create_scraper", {"scraperId": SCRAPER_ID, "arn": "arn", "status": {"statusCode": "CREATING"}})
+    run.stub.add_response("describe_scraper", {"scraper": scraper()}, {"scraperId": SCRAPER_ID})
     run.stub.add_response("describe_scraper", {"scraper": scraper()}, {"scraperId": SCRAPER_ID})
     result = run(**{k: v for k, v in ARGS.items() if k != "scrape_configuration"})
     assert result["changed"] is True and result["scraper"]["scrape_configuration"] == CONFIG

@@ -1,8 +1,11 @@
 """amp_workspace with boto3 stubbed: every branch a user can reach."""
 
+import time
+
 import pytest
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import FIRST_POLL_INTERVAL
+from ansible_collections.amp.alerting.plugins.module_utils.amp import client_token
 from ansible_collections.amp.alerting.plugins.modules import amp_workspace
 
 from support.amp_stubs import ACCOUNT, REGION, summary, workspace
@@ -33,8 +36,9 @@ def test_create_waits_until_active_and_returns_urls(run):
         "create_workspace",
         {"workspaceId": WS_ID, "arn": workspace()["arn"], "status": {"statusCode": "CREATING"}},
         {"alias": "prod", "tags": {"team": "sre"},
-         "clientToken": amp_workspace.client_token({"alias": "prod", "tags": {"team": "sre"}})},
+         "clientToken": client_token({"alias": "prod", "tags": {"team": "sre"}})},
     )
+    run.stub.add_response("describe_workspace", {"workspace": workspace(status="CREATING")}, {"workspaceId": WS_ID})
     run.stub.add_response("describe_workspace", {"workspace": workspace(status="CREATING")}, {"workspaceId": WS_ID})
     run.stub.add_response("describe_workspace", {"workspace": workspace(tags={"team": "sre"})}, {"workspaceId": WS_ID})
 
@@ -123,6 +127,7 @@ def test_alias_matching_several_workspaces_fails_naming_them(run):
 def test_creation_failed_is_reported(run):
     expect_lookup(run, "prod", [])
     run.stub.add_response("create_workspace", {"workspaceId": WS_ID, "arn": workspace()["arn"], "status": {"statusCode": "CREATING"}})
+    run.stub.add_response("describe_workspace", {"workspace": workspace(status="CREATION_FAILED")}, {"workspaceId": WS_ID})  # the create's answer checked
     run.stub.add_response("describe_workspace", {"workspace": workspace(status="CREATION_FAILED")}, {"workspaceId": WS_ID})
     result = run(alias="prod")
     assert result["failed"] is True
@@ -132,6 +137,7 @@ def test_creation_failed_is_reported(run):
 def test_timeout_names_the_last_status(run):
     expect_lookup(run, "prod", [])
     run.stub.add_response("create_workspace", {"workspaceId": WS_ID, "arn": workspace()["arn"], "status": {"statusCode": "CREATING"}})
+    run.stub.add_response("describe_workspace", {"workspace": workspace(status="CREATING")}, {"workspaceId": WS_ID})  # the create's answer checked
     run.stub.add_response("describe_workspace", {"workspace": workspace(status="CREATING")}, {"workspaceId": WS_ID})
     result = run(alias="prod", wait_timeout=0)
     assert result["failed"] is True
@@ -195,13 +201,33 @@ def test_bad_input_fails_before_any_aws_call(run, args, field):
     assert result["msg"].startswith(field), result["msg"]
 
 
-def test_the_client_token_is_the_same_for_the_same_request_in_the_same_quarter_hour():
+def test_two_runs_that_create_the_same_workspace_send_the_same_token_at_any_time(monkeypatch):
     request = {"alias": "prod", "tags": {"team": "sre"}}
-    token = amp_workspace.client_token(request, now=1_800_000_000)
-    assert token == amp_workspace.client_token({"tags": {"team": "sre"}, "alias": "prod"}, now=1_800_000_000 + 299)
-    assert token != amp_workspace.client_token(dict(request, alias="prod-2"), now=1_800_000_000)
-    assert token != amp_workspace.client_token(request, now=1_800_000_000 + 900)
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_899.9)  # one run a moment before a quarter hour ...
+    token = client_token(request)
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_900.1)  # ... the other a moment after it
+    assert token == client_token({"tags": {"team": "sre"}, "alias": "prod"})
+    assert token != client_token(dict(request, alias="prod-2"))
+    assert token != client_token(request, after=WS_ID)
     assert len(token) <= 64 and token.isascii()
+
+
+def test_a_token_answered_with_a_deleted_workspace_is_followed_by_a_chained_one(run):
+    """AMP answers a token it has seen with the workspace it made then, deleted since or not."""
+    gone = "ws-99999999-9999-9999-9999-999999999999"
+    request = {"alias": "prod", "tags": {"team": "sre"}}
+    expect_lookup(run, "prod", [])
+    run.stub.add_response("create_workspace", {"workspaceId": gone, "arn": workspace(gone)["arn"], "status": {"statusCode": "CREATING"}},
+                          dict(request, clientToken=client_token(request)))
+    run.not_found("describe_workspace", {"workspaceId": gone})
+    run.stub.add_response("create_workspace", {"workspaceId": WS_ID, "arn": workspace()["arn"], "status": {"statusCode": "CREATING"}},
+                          dict(request, clientToken=client_token(request, after=gone)))
+    run.stub.add_response("describe_workspace", {"workspace": workspace(status="CREATING")}, {"workspaceId": WS_ID})
+    run.stub.add_response("describe_workspace", {"workspace": workspace(tags={"team": "sre"})}, {"workspaceId": WS_ID})
+
+    result = run(alias="prod", tags={"team": "sre"})
+
+    assert result["changed"] is True and result["workspace"]["workspace_id"] == WS_ID
 
 
 def test_a_workspace_that_failed_to_create_is_recreated_when_asked(run):
@@ -211,6 +237,7 @@ def test_a_workspace_that_failed_to_create_is_recreated_when_asked(run):
     run.stub.add_response("delete_workspace", {}, {"workspaceId": failed})
     run.not_found("describe_workspace", {"workspaceId": failed})
     run.stub.add_response("create_workspace", {"workspaceId": WS_ID, "arn": workspace()["arn"], "status": {"statusCode": "CREATING"}})
+    run.stub.add_response("describe_workspace", {"workspace": workspace()}, {"workspaceId": WS_ID})  # the create's answer checked
     run.stub.add_response("describe_workspace", {"workspace": workspace()}, {"workspaceId": WS_ID})
     result = run(alias="prod", recreate_failed=True)
     assert result["changed"] is True and result["workspace"]["workspace_id"] == WS_ID
@@ -363,6 +390,27 @@ def test_query_logging_created_and_waited_for(run):
                                                     "status": "ACTIVE"}
     assert (result["diff"]["before"]["query_logging"], result["diff"]["after"]["query_logging"]) == (
         None, {"log_group_arn": QUERY_LOG_GROUP, "qsp_threshold": 50_000_000})
+
+
+@pytest.mark.parametrize("theirs, updated", [(50_000_000, False), (70_000_000, True)], ids=["same", "other-threshold"])
+def test_query_logging_another_run_created_first_is_compared_not_failed(run, theirs, updated):
+    """Two site.yml runs started together: both read no query logging, the second create is refused."""
+    expect_lookup(run, "prod", [workspace()])
+    expect_no_logging(run)
+    run.not_found("describe_query_logging_configuration", {"workspaceId": WS_ID})
+    run.stub.add_client_error("create_query_logging_configuration", "ConflictException",
+                              "A query logging configuration already exists", 409)
+    run.stub.add_response("describe_workspace", {"workspace": workspace()}, {"workspaceId": WS_ID})
+    for _read in range(3):  # busy? / exists? / settled?
+        run.stub.add_response("describe_query_logging_configuration", query_logging(threshold=theirs), {"workspaceId": WS_ID})
+    if updated:
+        run.stub.add_response("update_query_logging_configuration", {"status": {"statusCode": "UPDATING"}},
+                              {"workspaceId": WS_ID, "destinations": destinations()})
+        run.stub.add_response("describe_query_logging_configuration", query_logging(), {"workspaceId": WS_ID})
+    result = run(alias="prod", query_log_group_arn=QUERY_LOG_GROUP, query_log_qsp_threshold=50_000_000)
+    assert "failed" not in result, result
+    assert result["workspace"]["query_logging"]["qsp_threshold"] == 50_000_000
+    run.stub.assert_no_pending_responses()
 
 
 def test_query_logging_as_asked_calls_no_write(run):
