@@ -1,7 +1,8 @@
 """Figures for the Slack forwarder (files/lambda/slack_forwarder): cold import, formatting throughput, zip size,
 and records/s end to end in Slack app mode (the sandbox's DynamoDB and the Slack stand-in's Web API, real sockets).
 
-Targets (issue 4): cold import < 60 ms, zip < 40 KB, >= 1,000 records/s formatting.
+Targets (issue 4): cold import < 60 ms, zip < 40 KB, >= 1,000 records/s formatting; (issue 30) a Slack 429
+storm met by 100 invocations at once costs a few hundred Slack requests, every alert delivered once.
 Run: .venv/bin/python benchmarks/forwarder.py   (or: make bench)
 """
 
@@ -104,6 +105,41 @@ def app_mode_records_per_second(groups=20, per_group=10):
             sandbox.stop()
 
 
+def rate_limit_storm(alerts=100, storm_seconds=45):
+    """Slack answers 429 (Retry-After: 1) for STORM_SECONDS while ALERTS invocations run at once (threads,
+    one record each): Slack requests and deliveries, with the limit shared through the state table and
+    with each invocation waiting alone (no SLACK_STATE_TABLE)."""
+    import boto3  # pylint: disable=import-outside-toplevel
+    from sandbox.control import Sandbox  # pylint: disable=import-outside-toplevel
+    from support.slack_storm import run_storm  # pylint: disable=import-outside-toplevel
+    from support.slack_sink import SlackSink  # pylint: disable=import-outside-toplevel
+    import tempfile  # pylint: disable=import-outside-toplevel
+
+    figures = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        sandbox = Sandbox(os.path.join(workdir, "sandbox"))
+        sandbox.start(follow_pid=os.getpid(), lifetime=600)
+        saved = dict(os.environ)
+        try:
+            for label, table in (("shared", "bench-storm-state"), ("alone", "")):
+                with SlackSink() as slack:
+                    os.environ.clear()
+                    os.environ.update(saved, **sandbox.env(), AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+                                      SLACK_ALLOWED_HOSTS="127.0.0.1", SLACK_WEBHOOK_URL=slack.url)
+                    if table:
+                        boto3.client("dynamodb").create_table(
+                            TableName=table, BillingMode="PAY_PER_REQUEST",
+                            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+                        os.environ["SLACK_STATE_TABLE"] = table
+                    figures[label] = run_storm(slack_forwarder, slack, alerts, storm_seconds)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            sandbox.stop()
+    return figures
+
+
 def main():
     with open(os.path.join(FIXTURES, "default_text_firing.json"), encoding="utf-8") as handle:
         text = json.load(handle)
@@ -125,6 +161,12 @@ def main():
     rate, count = app_mode_records_per_second()
     print(f"Slack app mode, end to end ({count} records: threads opened, replies, resolutions; sandbox DynamoDB "
           f"and Slack stand-in on 127.0.0.1): {rate:,.0f} records/s")
+    alerts, storm = 100, 45
+    for label, figures in rate_limit_storm(alerts, storm).items():
+        once = sum(1 for count in figures["delivered"].values() if count == 1)
+        print(f"Slack 429 storm ({alerts} alerts at once, 429 for {storm} s, limit {label}): {figures['requests']:,} "
+              f"Slack requests, {once}/{alerts} alerts delivered once, {len(figures['failures'])} invocations failed, "
+              f"last delivery after {figures['seconds']:.0f} s (target: a few hundred requests, all delivered once)")
 
 
 if __name__ == "__main__":

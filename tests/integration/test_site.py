@@ -91,8 +91,17 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     (prod_subscription,) = forwarder_subscriptions("it-prod")
     client(None, "sns", "it-prod").set_subscription_attributes(
         SubscriptionArn=prod_subscription["SubscriptionArn"], AttributeName="RedrivePolicy", AttributeValue="")
+    # And dev's dead-letter queue, deleted by hand just before: SQS refuses its name for 60 s after.
+    dev_sqs = client(None, "sqs", "it-dev")
+    sandbox.set_sqs_deleted_name_seconds(60)
+    dev_sqs.delete_queue(QueueUrl=dev_sqs.get_queue_url(QueueName=DEAD_LETTER_QUEUE % "it-dev")["QueueUrl"])
+    sandbox.clear_requests()
     rerun = ok(run_playbook(SITE, str(inventory)))
+    queue_creates = [r["status"] for r in sandbox.requests() if r["operation"] == "CreateQueue"]
+    assert 400 in queue_creates and queue_creates[-1] == 200, queue_creates  # refused, waited out, made
+    dev_sqs.get_queue_url(QueueName=DEAD_LETTER_QUEUE % "it-dev")
     assert sorted(rerun.changed_tasks()) == sorted([
+        (RECREATE_DEAD_LETTER_QUEUE, "it-dev"),
         ("amp.alerting.workspace : Managed scrapers of the inventory's EKS clusters", "it-prod"),
         ("amp.alerting.workspace : Delete the scrapers no longer in workspace_scrapers", "it-prod"),
         (REPAIR_SUBSCRIPTION, "it-dev"), (SUBSCRIBE, "it-dev"),
@@ -132,6 +141,8 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["Path"] == "/amp/"] == []
 
 
+DEAD_LETTER_QUEUE = "amp-%s-slack-forwarder-dlq"
+RECREATE_DEAD_LETTER_QUEUE = "amp.alerting.lambda : Dead-letter queue for events the function failed (after Lambda's two retries)"
 REPAIR_SUBSCRIPTION = "amp.alerting.lambda : Delete the stack of a subscription changed or deleted out of band, to make both again"
 SUBSCRIBE = "amp.alerting.lambda : Subscribe the function to the topic, with a redrive policy to that queue"
 
@@ -178,7 +189,11 @@ def assert_deployed_as_the_inventory_says():
         assert function["Runtime"] == "python3.12"
         assert function["Handler"] == "slack_forwarder.handler.forward_alerts_to_slack"
         assert function["Environment"]["Variables"] == {"SLACK_WEBHOOK_SSM_PARAMETER": f"/amp-alerting/{host}/slack-webhook",
-                                                        "SLACK_ALLOWED_HOSTS": "127.0.0.1"}
+                                                        "SLACK_ALLOWED_HOSTS": "127.0.0.1",
+                                                        "SLACK_STATE_TABLE": f"amp-{host}-slack-forwarder-state"}
+        # the table through which its invocations share Slack's rate limit
+        table = client(None, "dynamodb", host).describe_table(TableName=f"amp-{host}-slack-forwarder-state")["Table"]
+        assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
         assert function["DeadLetterConfig"]["TargetArn"].endswith(f":amp-{host}-slack-forwarder-dlq")
         subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
         assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("lambda", function["FunctionArn"])]

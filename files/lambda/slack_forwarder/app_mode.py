@@ -21,7 +21,7 @@ LEASE_MARGIN_SECONDS = 30
 
 
 def deliver_to_app(notification, message, app, destination, message_id, state, settings, deadline,
-                   sleep=time.sleep, clock=time.monotonic, fallback=None):
+                   sleep=time.sleep, clock=time.monotonic, fallback=None, rate_limit=None):
     """Post one notification to a Slack app destination; returns what happened (for the log line).
 
     ``fallback(refused)`` is the plain-text message sent instead when Slack refuses the blocks."""
@@ -31,7 +31,8 @@ def deliver_to_app(notification, message, app, destination, message_id, state, s
 
     def send(method, payload):
         answer, count = slack_api.call(api_url, method, app["token"], payload, deadline, settings["timeout"],
-                                       settings["max_attempts"], sleep, clock, settings.get("extra_hosts", ()))
+                                       settings["max_attempts"], sleep, clock, settings.get("extra_hosts", ()),
+                                       rate_limit)
         attempts.append(count)
         return answer
 

@@ -147,20 +147,36 @@ class Retry:
 
 
 def retry_within_budget(attempt_once, deadline, timeout=10.0, max_attempts=None, sleep=time.sleep,
-                        clock=time.monotonic):
+                        clock=time.monotonic, rate_limit=None):
     """Call ``attempt_once(attempt, timeout)`` until it returns a result other than Retry, or until
     retrying is out of time (or, when max_attempts is set, after that many attempts).
 
     Returns (result, attempts). ``attempt_once`` raises SlackRejected for a final answer; a Retry waits
-    for its retry_after, else backs off with jitter.
+    for its retry_after, else backs off with jitter. With ``rate_limit`` (ratelimit.SharedRateLimit),
+    Slack's rate limit is waited out together with the other invocations instead of alone.
     """
     attempt = 0
     while True:
         attempt += 1
-        result = attempt_once(attempt, max(0.5, min(timeout, deadline - clock())))
+        if rate_limit is not None:
+            rate_limit.before_request(deadline)
+        try:
+            result = attempt_once(attempt, max(0.5, min(timeout, deadline - clock())))
+        except ForwardError:
+            if rate_limit is not None:
+                rate_limit.answered()
+            raise
+        rate_limited = isinstance(result, Retry) and result.retry_after is not None
+        if rate_limit is not None:
+            if rate_limited:
+                rate_limit.limited(result.retry_after)
+            else:
+                rate_limit.answered()
         if not isinstance(result, Retry):
             return result, attempt
-        if result.retry_after is not None:
+        if rate_limited and rate_limit is not None:
+            wait = 0.0  # before_request waits, for as long as the shared limit says
+        elif result.retry_after is not None:
             wait = result.retry_after
         else:
             wait = random.uniform(0.5, 1.0) * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
@@ -173,7 +189,7 @@ def retry_within_budget(attempt_once, deadline, timeout=10.0, max_attempts=None,
 
 
 def deliver(url, payload, deadline, timeout=10.0, max_attempts=None, sleep=time.sleep, clock=time.monotonic,
-            extra_hosts=()):
+            extra_hosts=(), rate_limit=None):
     """POST a payload to an incoming webhook until Slack says ok, or until retrying is pointless or out of time
     (or, when max_attempts is set, after that many attempts).
 
@@ -197,7 +213,7 @@ def deliver(url, payload, deadline, timeout=10.0, max_attempts=None, sleep=time.
         return Retry(f"HTTP {status} {shown_answer(answer)}", status,
                      retry_after_seconds(retry_after) if status == 429 else None)
 
-    status, attempts = retry_within_budget(attempt_once, deadline, timeout, max_attempts, sleep, clock)
+    status, attempts = retry_within_budget(attempt_once, deadline, timeout, max_attempts, sleep, clock, rate_limit)
     return {"status": status, "attempts": attempts}
 
 

@@ -169,10 +169,12 @@ def forward_record(record, target, settings, deadline, sleep=time.sleep, clock=t
 
             result = deliver_to_app(notification, build_slack_message(notification), app, destination or "default",
                                     message_id, state, settings, deadline, sleep, clock,
-                                    fallback=lambda refused: text_message(notification, refused=refused, where=where))
+                                    fallback=lambda refused: text_message(notification, refused=refused, where=where),
+                                    rate_limit=shared_rate_limit(state, destination, sleep, clock))
             result["status"] = 200
         else:
-            result = _deliver_webhook(target, notification, settings, deadline, sleep, clock, where)
+            result = _deliver_webhook(target, notification, settings, deadline, sleep, clock, where,
+                                      shared_rate_limit(state, destination, sleep, clock))
     except ForwardError as err:
         if isinstance(err, SlackRejected) and (err.slack_status in WEBHOOK_GONE_STATUSES
                                                or getattr(err, "error", None) in TOKEN_GONE_ERRORS):
@@ -191,11 +193,20 @@ def forward_record(record, target, settings, deadline, sleep=time.sleep, clock=t
     return result
 
 
-def _deliver_webhook(url, notification, settings, deadline, sleep, clock, where):
+def shared_rate_limit(state, destination, sleep, clock):
+    """Slack's rate limit of DESTINATION as all invocations see it, or None without the state table."""
+    if state is None:
+        return None
+    from .ratelimit import SharedRateLimit  # pylint: disable=import-outside-toplevel
+
+    return SharedRateLimit(state, destination or "default", sleep=sleep, clock=clock)
+
+
+def _deliver_webhook(url, notification, settings, deadline, sleep, clock, where, rate_limit=None):
     """The message as blocks; when Slack refuses them, once more as plain text (only that failing raises)."""
     def send(payload):
         return deliver(url, payload, deadline, settings["timeout"], settings["max_attempts"], sleep, clock,
-                       settings["extra_hosts"])
+                       settings["extra_hosts"], rate_limit)
 
     try:
         return send(build_slack_message(notification, settings))
@@ -208,12 +219,13 @@ def _deliver_webhook(url, notification, settings, deadline, sleep, clock, where)
 
 
 def state_table(environ=None):
-    """The Slack app state table (SLACK_STATE_TABLE), or None when no app destination is configured."""
+    """The state table (SLACK_STATE_TABLE): Slack app threads and deliveries, and Slack's rate limit shared
+    by all invocations; None when the function has none (it then waits a rate limit out alone)."""
     environ = os.environ if environ is None else environ
     table = environ.get("SLACK_STATE_TABLE")
     if not table:
         return None
-    from .state import StateTable  # pylint: disable=import-outside-toplevel  # only app destinations need it
+    from .state import StateTable  # pylint: disable=import-outside-toplevel
 
     return StateTable(table, environ)
 

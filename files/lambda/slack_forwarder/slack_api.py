@@ -48,7 +48,7 @@ class SlackApiError(SlackRejected):
 
 
 def call(api_url, method, token, payload, deadline, timeout=10.0, max_attempts=None, sleep=time.sleep,
-         clock=time.monotonic, extra_hosts=()):
+         clock=time.monotonic, extra_hosts=(), rate_limit=None):
     """One Web API method, retried within the budget; returns (Slack's answer as a dict, attempts)."""
     url = check_url((api_url or DEFAULT_API_URL).rstrip("/") + "/" + method, "api", extra_hosts,
                     "SLACK_API_URL")
@@ -86,4 +86,4 @@ def call(api_url, method, token, payload, deadline, timeout=10.0, max_attempts=N
         raise SlackApiError(f"Slack {method} failed: {error}" + (f" ({fix})" if fix else "")
                             + f" (attempt {attempt})", error, attempt)
 
-    return retry_within_budget(attempt_once, deadline, timeout, max_attempts, sleep, clock)
+    return retry_within_budget(attempt_once, deadline, timeout, max_attempts, sleep, clock, rate_limit)

@@ -1,6 +1,6 @@
 """What a Slack app destination remembers, in a DynamoDB table (hash key ``pk``, TTL ``expires_at``).
 
-Two kinds of item, both written with conditions, never read-then-write:
+Three kinds of item, all written with conditions, never read-then-write:
 
 - ``delivery#<destination>#<SNS message id>``: one per delivered SNS message. Claiming it is a
   conditional update (absent, or pending with an expired lease), so a re-delivered message or a
@@ -10,6 +10,7 @@ Two kinds of item, both written with conditions, never read-then-write:
 - ``thread#<destination>#<alert group>``: the Slack message (channel, ts) that opened the group's
   thread. Opening is a conditional put, so two notifications of a new group cannot both post a
   top-level message; the loser waits for the winner's ts and replies in its thread.
+- ``ratelimit#<destination>``: Slack's rate limit, shared by all invocations (ratelimit.py).
 """
 
 import hashlib
@@ -74,6 +75,14 @@ class StateTable:
 
     def _get(self, pk):
         return _plain(self._call("GetItem", Key={"pk": _s(pk)}, ConsistentRead=True).get("Item"))
+
+    def read(self, pk):
+        """The item PK as plain values ({} when absent), read consistently."""
+        return self._get(pk)
+
+    def update(self, pk, **request):
+        """UpdateItem on the item PK; a failed condition raises AwsError with code CONDITION_FAILED."""
+        return self._call("UpdateItem", Key={"pk": _s(pk)}, **request)
 
     # -- deliveries --------------------------------------------------------------------------------
 

@@ -28,3 +28,14 @@ def slack(monkeypatch):
 def webhook_env(monkeypatch, slack):
     monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.url)
     return slack.url
+
+
+@pytest.fixture
+def state_table(sandbox, aws_client, monkeypatch):
+    """The forwarder's state table in the sandbox (as the lambda role makes it), named by SLACK_STATE_TABLE."""
+    name = "amp-test-slack-state"
+    aws_client("dynamodb").create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    monkeypatch.setenv("SLACK_STATE_TABLE", name)
+    return name

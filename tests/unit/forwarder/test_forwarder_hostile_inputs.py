@@ -15,7 +15,7 @@ from support.slack_sink import BLOCKS_TEXT_MAX, SlackSink, slack_violations
 
 TOKEN = "xoxb-111-222-hostiletoken"
 CHANNEL = "C0ALERTS"
-TABLE = "amp-test-hostile-state"
+TABLE = "amp-test-slack-state"  # conftest.state_table
 
 
 def event(*records):
@@ -196,15 +196,12 @@ def test_a_webhook_redirect_is_not_followed(forwarder, slack, webhook_env):
 
 
 @pytest.fixture
-def app(forwarder, slack, sandbox, aws_client, monkeypatch):
-    aws_client("dynamodb").create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-                                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+def app(forwarder, slack, state_table, aws_client, monkeypatch):
     aws_client("ssm").put_parameter(Name="/amp/slack/payments", Type="SecureString",
                                     Value=json.dumps({"token": TOKEN, "channel": CHANNEL}))
     slack.add_app(TOKEN, [CHANNEL])
     for name, value in {"SLACK_DESTINATION_SSM_PREFIX": "/amp/slack/", "SLACK_DESTINATIONS": "payments",
-                        "SLACK_STATE_TABLE": TABLE, "SLACK_API_URL": slack.api_url}.items():
+                        "SLACK_API_URL": slack.api_url}.items():
         monkeypatch.setenv(name, value)
     return forwarder
 

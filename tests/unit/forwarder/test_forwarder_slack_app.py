@@ -13,7 +13,7 @@ from support.forwarder_events import LambdaContext, sns_record
 
 TOKEN = "xoxb-111-222-secrettoken"
 CHANNEL = "C0ALERTS"
-TABLE = "amp-test-slack-state"
+TABLE = "amp-test-slack-state"  # conftest.state_table
 
 
 def notification(status, alertname="HighLatency", service="checkout", alerts=1):
@@ -40,17 +40,13 @@ def log_lines(capsys):
 
 
 @pytest.fixture
-def app(forwarder, slack, sandbox, aws_client, monkeypatch):
+def app(forwarder, slack, state_table, aws_client, monkeypatch):
     """A destination 'payments' that is a Slack app, its state table, and the stand-in's Web API."""
-    dynamodb = aws_client("dynamodb")
-    dynamodb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
     aws_client("ssm").put_parameter(Name="/amp/slack/payments", Type="SecureString",
                                     Value=json.dumps({"token": TOKEN, "channel": CHANNEL}))
     slack.add_app(TOKEN, [CHANNEL], other_channels=["C0PRIVATE"])
     for name, value in {"SLACK_DESTINATION_SSM_PREFIX": "/amp/slack/", "SLACK_DESTINATIONS": "payments",
-                        "SLACK_STATE_TABLE": TABLE, "SLACK_API_URL": slack.api_url,
+                        "SLACK_API_URL": slack.api_url,
                         "SLACK_WEBHOOK_URL": slack.url}.items():
         monkeypatch.setenv(name, value)
     return forwarder
