@@ -18,7 +18,8 @@ Environment:
                                'destination' names one of SLACK_DESTINATIONS (comma-separated) is posted
                                with the webhook in SSM parameter <prefix><name>; a parameter holding
                                JSON {"token": "xoxb-…", "channel": "C…"} is a Slack app (threads)
-  SLACK_STATE_TABLE            DynamoDB table of the Slack app destinations (hash key pk, TTL expires_at)
+  SLACK_STATE_TABLE            DynamoDB table (hash key pk, TTL expires_at): Slack app threads and deliveries,
+                               and Slack's rate limit shared by all invocations
   SLACK_API_URL                Slack's Web API (default https://slack.com/api/; a stand-in in tests)
   SLACK_ALLOWED_HOSTS          hosts besides hooks.slack.com and slack.com it may post to (a stand-in; unset in production)
   SLACK_CHANNEL, SLACK_USERNAME, SLACK_ICON_EMOJI, SLACK_ICON_URL   optional (legacy webhooks only)
