@@ -279,8 +279,8 @@ def _alerting(s):
     region = s.get("aws_region")
     problems = checks.name_problems("alerting_rule_namespace", s.get("alerting_rule_namespace"), "amp_namespace")
     # Alertmanager's own rules, by the code the alertmanager module checks the definition with.
-    for field in ("alerting_group_wait", "alerting_group_interval", "alerting_repeat_interval"):
-        problem = alertmanager_config.duration_problem(field, s.get(field))
+    for kind in ("group_wait", "group_interval", "repeat_interval"):
+        problem = alertmanager_config.duration_problem(f"alerting_{kind}", s.get(f"alerting_{kind}"), kind)
         problems += [problem] if problem else []
     problems += alertmanager_config.inhibit_rule_problems(s.get("alerting_inhibit_rules") or [], "alerting_inhibit_rules")
     severities = list(s.get("alerting_severities") or checks.DEFAULT_SEVERITIES)

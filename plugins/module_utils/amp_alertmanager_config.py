@@ -164,13 +164,13 @@ def _problems(*checks):
     return found
 
 
-def duration_problem(field, value):
-    """What Alertmanager's configuration loader (config.go, Route.UnmarshalYAML) refuses in a route
-    duration named ``field``: not a duration (no sign, no fraction: model.ParseDuration), or a
-    group_interval or repeat_interval of zero. None when it takes it."""
+def duration_problem(field, value, kind):
+    """What Alertmanager's configuration loader (config.go, Route.UnmarshalYAML) refuses in a route's
+    KIND of duration (group_wait, group_interval, repeat_interval), named ``field``: not a duration (no
+    sign, no fraction: model.ParseDuration), or a group_interval or repeat_interval of zero. None when
+    it takes it."""
     if not is_duration(value):
         return f"{field}: {value!r} is not a duration (e.g. 30s, 5m, 4h; no sign, no fraction)"
-    kind = field.rsplit(".", 1)[-1].replace("alerting_", "")
     if kind in ("group_interval", "repeat_interval") and duration_seconds(value) == 0:
         return f"{field}: {value!r} is zero; Alertmanager refuses it ('{kind} cannot be zero')"
     return None
@@ -193,7 +193,7 @@ def group_by_problems(group_by, where):
 def route_problems(route, where):
     """Every problem Alertmanager would refuse in one route's own fields (not its children), each
     naming ``where``: durations, group_by, matchers (syntax and RE2 regexps), match and match_re."""
-    problems = [problem for problem in (duration_problem(f"{where}.{field}", route[field])
+    problems = [problem for problem in (duration_problem(f"{where}.{field}", route[field], field)
                                         for field in ROUTE_DURATIONS if field in route) if problem]
     if "group_by" in route:
         problems += group_by_problems(route["group_by"], f"{where}.group_by")
