@@ -7,8 +7,11 @@
 
 AMP's document is YAML with ``alertmanager_config`` (a string holding a normal Alertmanager
 configuration) and optional ``template_files`` (file name -> template text), which the
-configuration references by name under ``templates``. AMP accepts SNS receivers only, in the
-workspace's account, signed with SigV4; it rejects ``api_url`` and ``http_config``.
+configuration references by name under ``templates``. AMP delivers to SNS topics in the workspace's
+account, signed with SigV4 (it rejects ``api_url`` and ``http_config``), and to PagerDuty, whose key it
+reads from Secrets Manager (AMP-alertmanager-pagerduty.html): ``routing_key`` / ``service_key`` only as
+``aws_secrets_manager: {secret_arn, secret_key, refresh_interval}``, without ``url``, the ``*_file``
+forms or ``http_config``. Every other receiver kind is refused.
 """
 
 import fnmatch
@@ -46,6 +49,16 @@ CONFIG_KEYS = {"global", "route", "receivers", "inhibit_rules", "templates", "ti
 ROUTE_DURATIONS = ("group_wait", "group_interval", "repeat_interval")
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):(?P<name>[A-Za-z0-9_.-]{1,256})$")
 FORBIDDEN_SNS_KEYS = ("api_url", "http_config")
+RECEIVER_KINDS = ("sns_configs", "pagerduty_configs")
+# Alertmanager's pagerduty_config, less what AMP does not support (AMP-alertmanager-pagerduty.html).
+PAGERDUTY_OPTIONS = {"send_resolved", "routing_key", "service_key", "client", "client_url", "description", "details",
+                     "images", "links", "source", "severity", "class", "component", "group"}
+PAGERDUTY_UNSUPPORTED = ("url", "routing_key_file", "service_key_file", "http_config")
+PAGERDUTY_TEMPLATED = ("client", "client_url", "description", "source", "severity", "class", "component", "group")
+SECRETS_MANAGER_KEYS = {"secret_arn", "secret_key", "refresh_interval"}
+SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):secret:(?P<name>[A-Za-z0-9/_+=.@-]+)$")
+# What amtool gets in place of an aws_secrets_manager reference: Alertmanager itself takes a string.
+SECRET_PLACEHOLDER = "<read by AMP from Secrets Manager>"
 DURATION_SECONDS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
 # Alertmanager 0.25's matcher syntax (pkg/labels/parse.go): name, operator, value (quoted or not).
 MATCHER = re.compile(r"^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|=|!=|!~)\s*(.*?)\s*$", re.S)
@@ -270,15 +283,79 @@ def _check_receivers(receivers):
         if name in names:
             raise AmpError(f"{where}: receiver names must be unique")
         names.add(name)
-        unsupported = sorted(set(receiver) - {"name", "sns_configs"})
+        unsupported = sorted(set(receiver) - {"name", *RECEIVER_KINDS})
         if unsupported:
-            raise AmpError(f"{where}: {', '.join(unsupported)} not supported; AMP delivers to SNS only (sns_configs)")
-        sns_configs = receiver.get("sns_configs") or []
-        if not isinstance(sns_configs, list):
-            raise AmpError(f"{where}.sns_configs: must be a list")
-        for s_index, sns in enumerate(sns_configs):
-            _check_sns(sns, f"{where}.sns_configs[{s_index}]")
+            raise AmpError(f"{where}: {', '.join(unsupported)} not supported; AMP delivers to SNS (sns_configs) and "
+                           "PagerDuty (pagerduty_configs) only")
+        for kind, check in (("sns_configs", _check_sns), ("pagerduty_configs", _check_pagerduty)):
+            configs = receiver.get(kind) or []
+            if not isinstance(configs, list):
+                raise AmpError(f"{where}.{kind}: must be a list")
+            for c_index, each in enumerate(configs):
+                check(each, f"{where}.{kind}[{c_index}]")
     return names
+
+
+def _check_secret_reference(value, where):
+    """A PagerDuty key as AMP takes it: {aws_secrets_manager: {secret_arn, secret_key, refresh_interval}}."""
+    reference = value.get("aws_secrets_manager") if isinstance(value, dict) else None
+    if not isinstance(reference, dict) or set(value) != {"aws_secrets_manager"}:
+        raise AmpError(f"{where}: give the key as aws_secrets_manager: {{secret_arn, secret_key}} - AMP reads it from "
+                       "Secrets Manager and refuses a key written in the definition")
+    unknown = sorted(set(reference) - SECRETS_MANAGER_KEYS)
+    if unknown:
+        raise AmpError(f"{where}.aws_secrets_manager: unknown field(s) {', '.join(map(str, unknown))}")
+    arn = reference.get("secret_arn")
+    if not isinstance(arn, str) or not SECRET_ARN.match(arn):
+        raise AmpError(f"{where}.aws_secrets_manager.secret_arn: {arn!r} is not a Secrets Manager secret ARN "
+                       "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)")
+    if not isinstance(reference.get("secret_key"), str) or not reference["secret_key"].strip():
+        raise AmpError(f"{where}.aws_secrets_manager.secret_key: required - the key of the secret's JSON that holds "
+                       "the PagerDuty integration key")
+    if "refresh_interval" in reference and not is_duration(reference["refresh_interval"]):
+        raise AmpError(f"{where}.aws_secrets_manager.refresh_interval: {reference['refresh_interval']!r} is not a "
+                       "duration (e.g. 5m)")
+
+
+def _check_go_template(text, where):
+    if isinstance(text, str) and "{{" in text:
+        try:
+            check_template(text, ALERTMANAGER_FUNCTIONS)
+        except TemplateSyntaxError as exc:
+            raise AmpError(f"{where}: {exc}") from exc
+
+
+def _check_pagerduty(pagerduty, where):
+    if not isinstance(pagerduty, dict):
+        raise AmpError(f"{where}: must be a mapping")
+    for key in PAGERDUTY_UNSUPPORTED:
+        if key in pagerduty:
+            raise AmpError(f"{where}.{key}: not supported by AMP's PagerDuty receiver (AMP sets the endpoint and "
+                           "reads the key from Secrets Manager)")
+    unknown = sorted(set(pagerduty) - PAGERDUTY_OPTIONS)
+    if unknown:
+        raise AmpError(f"{where}: unknown PagerDuty option(s) {', '.join(map(str, unknown))}")
+    keys = [key for key in ("routing_key", "service_key") if key in pagerduty]
+    if len(keys) != 1:
+        raise AmpError(f"{where}: exactly one of routing_key (Events API v2) and service_key (v1) is required")
+    _check_secret_reference(pagerduty[keys[0]], f"{where}.{keys[0]}")
+    for field in PAGERDUTY_TEMPLATED:
+        _check_go_template(pagerduty.get(field), f"{where}.{field}")
+    details = pagerduty.get("details") or {}
+    if not isinstance(details, dict):
+        raise AmpError(f"{where}.details: must be a mapping of names to (templated) text")
+    for name, text in details.items():
+        _check_go_template(text, f"{where}.details.{name}")
+
+
+def _amtool_config(config):
+    """CONFIG as plain Alertmanager reads it: each aws_secrets_manager reference replaced by a string."""
+    receivers = []
+    for receiver in config.get("receivers") or []:
+        pagerduty = [dict(each, **{key: SECRET_PLACEHOLDER for key in ("routing_key", "service_key") if key in each})
+                     for each in receiver.get("pagerduty_configs") or []]
+        receivers.append(dict(receiver, pagerduty_configs=pagerduty) if pagerduty else receiver)
+    return dict(config, receivers=receivers)
 
 
 def _check_sns(sns, where):
@@ -404,7 +481,8 @@ def prepare_definition(config=None, template_files=None, definition=None, accoun
     if len(body) > QUOTA_ALERTMANAGER_DEFINITION_BYTES:
         raise AmpError(f"definition: {len(body)} bytes is over AMP's limit of {QUOTA_ALERTMANAGER_DEFINITION_BYTES} bytes")
     files = dict(template_files)
-    files["alertmanager.yml"] = config_text
+    uses_pagerduty = any(receiver.get("pagerduty_configs") for receiver in config["receivers"])
+    files["alertmanager.yml"] = dump_yaml(_amtool_config(config)) if uses_pagerduty else config_text
     complaint = run_validator("amtool", ["check-config", "alertmanager.yml"], files)
     if complaint:
         raise AmpError(f"config: {complaint}")

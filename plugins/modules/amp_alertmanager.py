@@ -15,10 +15,14 @@ description:
     document (C(alertmanager_config) as a literal block, and C(template_files)); or uploads AMP's whole
     document (O(definition)) as it is.
   - Validated before any AWS call, naming the field - a top-level route with a receiver; every
-    receiver named in the route tree defined; receivers carry only C(name) and C(sns_configs)
-    (AMP delivers to SNS only); each C(sns_configs) entry has a Standard SNS topic ARN in the
-    workspace's account, C(sigv4.region) matching the topic's region, and no C(api_url) or
-    C(http_config); route durations valid; C(match_re), C(matchers) and the inhibit rules' matchers
+    receiver named in the route tree defined; receivers carry only C(name), C(sns_configs) and
+    C(pagerduty_configs) (AMP delivers to SNS and PagerDuty only); each C(sns_configs) entry has a
+    Standard SNS topic ARN in the workspace's account, C(sigv4.region) matching the topic's region,
+    and no C(api_url) or C(http_config); each C(pagerduty_configs) entry exactly one of
+    C(routing_key) (Events API v2) and C(service_key) (v1), given only as
+    C(aws_secrets_manager: {secret_arn, secret_key, refresh_interval}) (AMP reads the key from Secrets
+    Manager, which must let C(aps.amazonaws.com) read the secret), no C(url), C(routing_key_file),
+    C(service_key_file) or C(http_config), and its templated fields parse; route durations valid; C(match_re), C(matchers) and the inhibit rules' matchers
     well formed, their regexps valid in Go's RE2 syntax (google-re2); the template files the
     C(templates) globs load parse as Alertmanager templates (known functions, balanced actions);
     the document within AMP's size limit. C(amtool check-config) runs too when amtool is installed

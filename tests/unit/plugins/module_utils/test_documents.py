@@ -216,3 +216,77 @@ def test_every_route_and_inhibit_problem_is_reported_not_only_the_first():
     problems = am.inhibit_rule_problems([{"source_matchers": ['a=~"("'], "target_matchers": ["b~c"]}], "alerting_inhibit_rules")
     assert [problem.split(":", maxsplit=1)[0] for problem in problems] == [
         "alerting_inhibit_rules[0].source_matchers[0]", "alerting_inhibit_rules[0].target_matchers[0]"]
+
+
+# AMP's documented PagerDuty example (AMP-alertmanager-pagerduty-configure-alertmanager.html), with an
+# ARN and key of the shape it asks for.
+PAGERDUTY_DEFINITION = """\
+alertmanager_config: |
+  route:
+    receiver: 'pagerduty-receiver'
+    group_by: ['alertname']
+    group_wait: 30s
+    group_interval: 5m
+    repeat_interval: 1h
+  receivers:
+    - name: 'pagerduty-receiver'
+      pagerduty_configs:
+        - routing_key:
+            aws_secrets_manager:
+              secret_arn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pagerduty-AbCdEf'
+              secret_key: 'routing_key'
+              refresh_interval: 5m
+          description: '{{ .CommonLabels.alertname }}'
+          severity: 'critical'
+          details:
+            firing: '{{ .Alerts.Firing | len }}'
+            status: '{{ .Status }}'
+            instance: '{{ .CommonLabels.instance }}'
+"""
+PD_KEY = {"aws_secrets_manager": {"secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pd-AbCdEf",
+                                  "secret_key": "routing_key"}}
+
+
+def pagerduty(**fields):
+    return config(receivers=[{"name": "sns", "sns_configs": [SNS]},
+                             {"name": "pager", "pagerduty_configs": [dict({"routing_key": PD_KEY}, **fields)]}],
+                  route={"receiver": "sns", "routes": [{"receiver": "pager", "matchers": ['severity="critical"']}]})
+
+
+def test_amps_documented_pagerduty_definition_is_taken_and_checked_by_amtool_too():
+    body, wanted, warnings = am.prepare_definition(definition=PAGERDUTY_DEFINITION, account_id="123456789012")
+    assert body == PAGERDUTY_DEFINITION.encode() and warnings == []
+    (receiver,) = wanted["config"]["receivers"]
+    assert receiver["pagerduty_configs"][0]["routing_key"]["aws_secrets_manager"]["secret_key"] == "routing_key"
+    am.prepare_definition(pagerduty(client="AMP", group="{{ .GroupLabels.team }}"), {},
+                          account_id="123456789012")
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"routing_key": "0123456789abcdef0123456789abcdef"}, "receivers[pager].pagerduty_configs[0].routing_key: give the key as "
+                                                          "aws_secrets_manager"),
+    ({"url": "https://events.pagerduty.com/v2/enqueue"}, "pagerduty_configs[0].url: not supported by AMP"),
+    ({"http_config": {"proxy_url": "http://proxy"}}, "pagerduty_configs[0].http_config: not supported by AMP"),
+    ({"routing_key_file": "/etc/pd"}, "pagerduty_configs[0].routing_key_file: not supported by AMP"),
+    ({"service_key": PD_KEY}, "exactly one of routing_key (Events API v2) and service_key (v1)"),
+    ({"routing_key": {"aws_secrets_manager": {"secret_arn": "pd-secret", "secret_key": "k"}}},
+     "routing_key.aws_secrets_manager.secret_arn: 'pd-secret' is not a Secrets Manager secret ARN"),
+    ({"routing_key": {"aws_secrets_manager": {"secret_arn": PD_KEY["aws_secrets_manager"]["secret_arn"]}}},
+     "routing_key.aws_secrets_manager.secret_key: required"),
+    ({"routing_key": {"aws_secrets_manager": dict(PD_KEY["aws_secrets_manager"], refresh_interval="soon")}},
+     "routing_key.aws_secrets_manager.refresh_interval: 'soon' is not a duration"),
+    ({"description": "{{ .CommonLabels.alertname "}, "pagerduty_configs[0].description: line 1"),
+    ({"details": {"firing": "{{ .Alerts.Firing | size }}"}}, 'pagerduty_configs[0].details.firing: line 1: function "size" not defined'),
+    ({"severity_level": "critical"}, "unknown PagerDuty option(s) severity_level"),
+], ids=["plain-key", "url", "http_config", "key-file", "both-keys", "not-an-arn", "no-secret-key", "bad-refresh",
+        "bad-template", "unknown-function", "unknown-option"])
+def test_pagerduty_receivers_amp_would_refuse_are_refused_naming_the_option(fields, message):
+    with pytest.raises(AmpError) as excinfo:
+        am.prepare_definition(pagerduty(**fields), {}, account_id="123456789012")
+    assert message in str(excinfo.value)
+
+
+def test_other_receiver_kinds_are_still_refused_naming_them():
+    cfg = config(receivers=[{"name": "sns", "sns_configs": [SNS], "opsgenie_configs": [{"api_key": "x"}]}])
+    with pytest.raises(AmpError, match=r"receivers\[sns\]: opsgenie_configs not supported; AMP delivers to SNS"):
+        am.prepare_definition(cfg, {}, account_id="123456789012")
