@@ -193,9 +193,15 @@ def refusals():
         return list(REFUSALS)
 
 
+_GENERATION = [0]
+
+
 def clear():
+    """Forget the refusals; a function still running from before (its key names the old generation)
+    is still refused, but no longer recorded into the next test's list."""
     with _LOCK:
         REFUSALS.clear()
+        _GENERATION[0] += 1
 
 
 # -- the forwarder at run time: its execution role ------------------------------------------------
@@ -214,18 +220,24 @@ _DYNAMODB_ITEM_CALLS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query
 
 
 def role_access_key(role_arn):
-    """The access key a function's code signs with: its execution role's session."""
-    return ROLE_KEY_PREFIX + role_arn.encode().hex().upper()
+    """The access key a function's code signs with: its execution role's session (of this generation)."""
+    return f"{ROLE_KEY_PREFIX}{_GENERATION[0]}G{role_arn.encode().hex().upper()}"
+
+
+def _role_key(environ):
+    """(role ARN, generation) of a function's key; (None, None) for any other key."""
+    key = _signing_key(environ)
+    if not key or not key.startswith(ROLE_KEY_PREFIX):
+        return None, None
+    generation, _g, hexed = key[len(ROLE_KEY_PREFIX):].partition("G")
+    try:
+        return bytes.fromhex(hexed).decode(), int(generation)
+    except ValueError:
+        return None, None
 
 
 def _role_of(environ):
-    key = _signing_key(environ)
-    if not key or not key.startswith(ROLE_KEY_PREFIX):
-        return None
-    try:
-        return bytes.fromhex(key[len(ROLE_KEY_PREFIX):]).decode()
-    except ValueError:
-        return None
+    return _role_key(environ)[0]
 
 
 def _identity_documents(holder):
@@ -293,7 +305,7 @@ def _role_checks(service, operation, params, account, region):
 def refuse_role_call(environ, body, service, operation, region):
     """(status, headers, payload) of AWS's AccessDeniedException when the calling function's execution
     role may not make this call (REGION: the request's signing region, as the gateway read it); else None."""
-    role_arn = _role_of(environ)
+    role_arn, generation = _role_key(environ)
     if role_arn is None or not operation:
         return None
     region, account = region or "us-east-1", role_arn.split(":")[4]
@@ -308,7 +320,8 @@ def refuse_role_call(environ, body, service, operation, region):
             message = (f"User: {session} is not authorized to perform: {action} on resource: {resource} because "
                        + ("no identity-based policy allows" if not decision.reason.startswith("explicit deny")
                           else "an explicit deny in a policy denies") + f" the {action} action")
-            _remember_refusal("forwarder->" + service, role_arn, action, resource, decision.reason, None)
+            if generation == _GENERATION[0]:
+                _remember_refusal("forwarder->" + service, role_arn, action, resource, decision.reason, None)
             payload = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
             return 400, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", "AccessDeniedException"),
                          ("Content-Length", str(len(payload)))], payload
