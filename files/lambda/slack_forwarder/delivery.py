@@ -174,7 +174,7 @@ def retry_within_budget(attempt_once, deadline, timeout=10.0, max_attempts=None,
                 rate_limit.answered()
         if not isinstance(result, Retry):
             return result, attempt
-        if rate_limited and rate_limit is not None:
+        if rate_limited and rate_limit is not None and rate_limit.shared:
             wait = 0.0  # before_request waits, for as long as the shared limit says
         elif result.retry_after is not None:
             wait = result.retry_after

@@ -11,6 +11,7 @@ others wait: a 429 moves ``open_at_ms`` on by Retry-After, a success removes the
 go. Without a limit in force, the cost is one consistent read per Slack request.
 """
 
+import json
 import random
 import time
 
@@ -40,6 +41,14 @@ class SharedRateLimit:
         self.wall_clock, self.sleep, self.clock, self.jitter = wall_clock, sleep, clock, jitter
         self.probing = False
         self.waited_ms = 0
+        # False once the table cannot be used (missing, refused): the invocation then waits a limit
+        # out alone, as without a table - the coordination is lost, never the alert.
+        self.shared = True
+
+    def _unshared(self, err):
+        self.shared, self.probing = False, False
+        print(json.dumps({"event": "slack_rate_limit", "outcome": "unshared", "destination": self.pk.split("#", 1)[1],
+                          "error": str(err)}, sort_keys=True), flush=True)
 
     def _now_ms(self):
         return int(self.wall_clock() * 1000)
@@ -54,8 +63,12 @@ class SharedRateLimit:
     def before_request(self, deadline):
         """Return when this invocation may ask Slack; ForwardError when that would be after DEADLINE."""
         self.probing = False
-        while True:
-            item = self.table.read(self.pk)
+        while self.shared:
+            try:
+                item = self.table.read(self.pk)
+            except AwsError as err:
+                self._unshared(err)
+                return
             open_at = item.get("open_at_ms")
             if open_at is None:
                 return
@@ -73,7 +86,8 @@ class SharedRateLimit:
                                                ":now": _n(now)})
             except AwsError as err:
                 if err.code != CONDITION_FAILED:
-                    raise
+                    self._unshared(err)
+                    return
                 self._wait(self.jitter(*POLL_SECONDS), deadline)  # another invocation is asking
                 continue
             self.probing = True
@@ -81,6 +95,8 @@ class SharedRateLimit:
 
     def limited(self, retry_after_seconds):
         """Slack answered 429: nobody asks again for RETRY_AFTER_SECONDS (a later limit is kept)."""
+        if not self.shared:
+            return
         until = self._now_ms() + int(max(retry_after_seconds, 0.0) * 1000)
         try:
             self.table.update(
@@ -91,7 +107,7 @@ class SharedRateLimit:
                                            ":expires": _n(self.wall_clock() + LIMIT_TTL_SECONDS)})
         except AwsError as err:
             if err.code != CONDITION_FAILED:
-                raise
+                self._unshared(err)
         self.probing = False
 
     def answered(self):
@@ -104,5 +120,5 @@ class SharedRateLimit:
                 self.pk, UpdateExpression="REMOVE open_at_ms, probe_until_ms",
                 ConditionExpression="open_at_ms <= :now", ExpressionAttributeValues={":now": _n(self._now_ms())})
         except AwsError as err:
-            if err.code != CONDITION_FAILED:  # a newer 429 of another invocation: that limit stays
-                raise
+            if err.code != CONDITION_FAILED:  # (failed: a newer 429 of another invocation, which stays)
+                self._unshared(err)

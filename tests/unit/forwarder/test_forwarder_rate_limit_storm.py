@@ -26,3 +26,11 @@ def test_without_the_state_table_an_invocation_still_waits_the_limit_out_alone(f
     monkeypatch.delenv("SLACK_STATE_TABLE", raising=False)
     figures = run_storm(forwarder, slack, 2, 2)
     assert figures["failures"] == [] and figures["delivered"] == {0: 1, 1: 1}
+
+
+def test_a_state_table_that_cannot_be_read_costs_the_sharing_not_the_alert(forwarder, webhook_env, slack, sandbox,
+                                                                           monkeypatch):
+    monkeypatch.setenv("SLACK_STATE_TABLE", "amp-test-no-such-table")  # deleted by hand, or refused
+    figures = run_storm(forwarder, slack, 2, 2)
+    assert figures["failures"] == [] and figures["delivered"] == {0: 1, 1: 1}
+    assert 4 <= figures["requests"] <= 12  # each waits Retry-After alone: no busy loop
