@@ -19,8 +19,8 @@ description:
     C(pagerduty_configs) (AMP delivers to SNS and PagerDuty only); each C(sns_configs) entry has a
     Standard SNS topic ARN in the workspace's account, C(sigv4.region) matching the topic's region,
     and no C(api_url) or C(http_config); each C(pagerduty_configs) entry exactly one of
-    C(routing_key) (Events API v2) and C(service_key) (v1), given only as
-    C(aws_secrets_manager: {secret_arn, secret_key, refresh_interval}) (AMP reads the key from Secrets
+    C(routing_key) (Events API v2) and C(service_key) (v1), given only as an C(aws_secrets_manager)
+    mapping of C(secret_arn), C(secret_key) and C(refresh_interval) (AMP reads the key from Secrets
     Manager, which must let C(aps.amazonaws.com) read the secret), no C(url), C(routing_key_file),
     C(service_key_file) or C(http_config), and its templated fields parse; route durations valid; C(match_re), C(matchers) and the inhibit rules' matchers
     well formed, their regexps valid in Go's RE2 syntax (google-re2); the template files the
