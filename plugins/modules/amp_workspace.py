@@ -290,6 +290,8 @@ KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-
 ALIAS_MAX = 100
 # AMP keeps metrics this long unless told otherwise (AMP-workspace-configuration.html).
 DEFAULT_RETENTION_DAYS = 150
+
+
 def validate(module):
     """Refuse bad input before any AWS call, naming the field."""
     params = module.params
@@ -554,6 +556,7 @@ class WorkspaceManager:
             current = None
             if not wanted:
                 return None
+
         def busy():
             return busiest(describe_workspace(self.client, workspace_id), describe() or {})
 
