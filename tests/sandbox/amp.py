@@ -401,20 +401,29 @@ class SandboxAmpBackend(PrometheusServiceBackend):
 
     # -- workspaces ---------------------------------------------------------------------------
 
-    def create_workspace(self, alias, tags, kms_key_arn=None, client_token=None):
+    def _idempotent_create(self, kind, client_token, request, create, id_of):
+        """CREATE() once per clientToken. AWS's idempotency: the same token with the same REQUEST is
+        answered as the first time - with what was made then, even when it was deleted since (AMP
+        documents no expiry for a token); with another request, a ConflictException naming ID_OF(it)."""
         with _CREATE_LOCK:  # requests are served by threads: a token is checked and stored at once
-            return self._create_workspace(alias, tags, kms_key_arn, client_token)
+            tokens = self.__dict__.setdefault("client_tokens", {})
+            key, asked = (kind, client_token), json.dumps(request, sort_keys=True)  # before CREATE() may change it
+            if client_token and key in tokens:
+                first, first_request = tokens[key]
+                if first_request != asked:
+                    raise ConflictException("clientToken was used with other parameters", id_of(first), kind)
+                return first
+            made = create()
+            if client_token:
+                tokens[key] = (made, asked)
+            return made
 
-    def _create_workspace(self, alias, tags, kms_key_arn, client_token):
-        # AWS's idempotency: the same clientToken with the same request is answered as the first time -
-        # with that workspace even when it was deleted since (AMP documents no expiry for a token).
-        request = json.dumps([alias, tags, kms_key_arn], sort_keys=True)
-        tokens = self.__dict__.setdefault("client_tokens", {})
-        if client_token and client_token in tokens:
-            first, first_request = tokens[client_token]
-            if first_request != request:
-                raise ConflictException("clientToken was used with other parameters", first.workspace_id, "WORKSPACE")
-            return first
+    def create_workspace(self, alias, tags, kms_key_arn=None, client_token=None):
+        return self._idempotent_create("WORKSPACE", client_token, [alias, tags, kms_key_arn],
+                                       lambda: self._create_workspace(alias, tags, kms_key_arn),
+                                       lambda workspace: workspace.workspace_id)
+
+    def _create_workspace(self, alias, tags, kms_key_arn):
         other_region = key_region_mismatch(kms_key_arn, self.region_name)
         if other_region:
             raise ValidationException(f"kmsKeyArn: the key is in {other_region}; a workspace uses a key of its own "
@@ -424,8 +433,6 @@ class SandboxAmpBackend(PrometheusServiceBackend):
             kms_key_arn=kms_key_arn,
         )
         self.workspaces[workspace.workspace_id] = workspace
-        if client_token:
-            tokens[client_token] = (workspace, request)
         self.tag_resource(workspace.arn, tags)
         failed = SETTINGS.take_async_failure("CreateWorkspace")
         workspace.lifecycle.start("CREATING", "CREATION_FAILED" if failed else "ACTIVE")
@@ -743,19 +750,11 @@ class SandboxAmpBackend(PrometheusServiceBackend):
                 scraper.logging = None
 
     def create_scraper(self, body):
-        with _CREATE_LOCK:
-            return self._create_scraper(body)
+        client_token = body.pop("clientToken", None)
+        return self._idempotent_create("SCRAPER", client_token, body, lambda: self._create_scraper(body),
+                                       lambda scraper: scraper.scraper_id)
 
     def _create_scraper(self, body):
-        # As for workspaces: a clientToken seen before is answered with the scraper made then.
-        client_token = body.pop("clientToken", None)
-        request = json.dumps(body, sort_keys=True)
-        tokens = self.__dict__.setdefault("scraper_client_tokens", {})
-        if client_token and client_token in tokens:
-            first, first_request = tokens[client_token]
-            if first_request != request:
-                raise ConflictException("clientToken was used with other parameters", first.scraper_id, "SCRAPER")
-            return first
         problem = _scrape_configuration_problem((body.get("scrapeConfiguration") or {}).get("configurationBlob"))
         if problem:
             raise ValidationException(problem, "scrapeConfiguration")
@@ -765,8 +764,6 @@ class SandboxAmpBackend(PrometheusServiceBackend):
             raise ValidationException(f"destination workspace {workspace_arn} not found", "destination")
         scraper = Scraper(self.account_id, self.region_name, body, self.list_tags_for_resource)
         self.__dict__.setdefault("scrapers", {})[scraper.scraper_id] = scraper
-        if client_token:
-            tokens[client_token] = (scraper, request)
         self.tag_resource(scraper.arn, body.get("tags") or {})
         failed = SETTINGS.take_async_failure("CreateScraper")
         scraper.lifecycle.start("CREATING", "CREATION_FAILED" if failed else "ACTIVE",

@@ -17,8 +17,9 @@ import time
 
 from .aws import AwsError
 from .delivery import ForwardError
+from .state import CONDITION_FAILED
+from .state import _n
 
-CONDITION_FAILED = "ConditionalCheckFailedException"
 # How long the invocation that asks Slack during a limit keeps that right (one request's timeout and
 # some): if it dies meanwhile, another one asks after this.
 PROBE_LEASE_MS = 12_000
@@ -26,10 +27,6 @@ PROBE_LEASE_MS = 12_000
 POLL_SECONDS = (0.2, 0.5)
 # A limit item nobody updates goes away with the table's TTL.
 LIMIT_TTL_SECONDS = 3600
-
-
-def _n(value):
-    return {"N": str(int(value))}
 
 
 class SharedRateLimit:
@@ -40,7 +37,6 @@ class SharedRateLimit:
         self.table, self.pk = table, f"ratelimit#{destination}"
         self.wall_clock, self.sleep, self.clock, self.jitter = wall_clock, sleep, clock, jitter
         self.probing = False
-        self.waited_ms = 0
         # False once the table cannot be used (missing, refused): the invocation then waits a limit
         # out alone, as without a table - the coordination is lost, never the alert.
         self.shared = True
@@ -58,7 +54,6 @@ class SharedRateLimit:
             raise ForwardError(f"out of time waiting {seconds:.1f}s more for Slack's rate limit, shared with the "
                                "other invocations", 429)
         self.sleep(seconds)
-        self.waited_ms += int(seconds * 1000)
 
     def before_request(self, deadline):
         """Return when this invocation may ask Slack; ForwardError when that would be after DEADLINE."""
