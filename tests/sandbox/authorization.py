@@ -104,22 +104,24 @@ def _remember_refusal(hop, principal, action, resource, reason, workspace_id, lo
     LOG.info("refused %s: %s on %s (%s)", logged_as or principal, action, resource, reason)
 
 
-def _record(workspace, hop, action, resource, reason, log_text):
+def _record(workspace, hop, action, resource, reason, log_text, integration="sns"):
     _remember_refusal(hop, "aps.amazonaws.com", action, resource, reason, workspace.workspace_id, logged_as=hop)
     _log_to_workspace(workspace, log_text)
-    _count_failed_notification(workspace)
+    _count_failed_notification(workspace, integration)
 
 
-def _count_failed_notification(workspace):
+def _count_failed_notification(workspace, integration):
     from moto.cloudwatch.models import cloudwatch_backends  # pylint: disable=import-outside-toplevel
 
     region, account = workspace.arn.split(":")[3], workspace.arn.split(":")[4]
     workspace_dimension = {"Name": "Workspace", "Value": workspace.workspace_id}
-    cloudwatch_backends[account][region].put_metric_data("AWS/Prometheus", [
-        {"MetricName": "AlertManagerNotificationsFailed", "Value": 1.0, "Unit": "Count",
-         "Dimensions": [workspace_dimension]},
-        {"MetricName": "AlertManagerNotificationsFailedByIntegration", "Value": 1.0, "Unit": "Count",
-         "Dimensions": [workspace_dimension, {"Name": "Integration", "Value": "sns"}]}])
+    data = [{"MetricName": "AlertManagerNotificationsFailed", "Value": 1.0, "Unit": "Count",
+             "Dimensions": [workspace_dimension]},
+            {"MetricName": "AlertManagerNotificationsFailedByIntegration", "Value": 1.0, "Unit": "Count",
+             "Dimensions": [workspace_dimension, {"Name": "Integration", "Value": integration}]}]
+    if integration == "pagerduty":  # the name AMP's PagerDuty troubleshooting gives an unreadable secret
+        data.append({"MetricName": "SecretFetchFailure", "Value": 1.0, "Unit": "Count", "Dimensions": [workspace_dimension]})
+    cloudwatch_backends[account][region].put_metric_data("AWS/Prometheus", data)
 
 
 def _log_to_workspace(workspace, text):
@@ -186,6 +188,69 @@ def refuse_aps_publish(environ, body, find_workspace):
                         f"Notify for alerts failed, {message}")
                 return _error(400, "KMSAccessDenied", message)
     return None
+
+
+# -- AMP reading a PagerDuty receiver's key from Secrets Manager ------------------------------------
+#
+# AMP reads ``aws_secrets_manager.secret_arn`` as its service principal for the workspace: the
+# secret's resource policy must allow ``secretsmanager:GetSecretValue`` (a service principal has no
+# identity policies), and a secret under a customer key needs the key policy to allow ``kms:Decrypt``.
+# The value is the secret's JSON; ``secret_key`` names the field holding the PagerDuty key.
+
+def _secret(secret_arn):
+    from moto.secretsmanager.models import secretsmanager_backends  # pylint: disable=import-outside-toplevel
+
+    parts = secret_arn.split(":")
+    if len(parts) < 7:
+        return None
+    try:
+        store = secretsmanager_backends[parts[4]][parts[3]].secrets
+    except KeyError:
+        return None
+    secret = store.get(secret_arn)
+    return None if secret is None or secret.is_deleted() else secret
+
+
+def secret_for_aps(workspace, reference):
+    """(value, None) when AMP may read the key REFERENCE names for WORKSPACE; (None, failure) otherwise,
+    FAILURE being what to record once a notification needs the key (record_secret_failure)."""
+    secret_arn, field = reference.get("secret_arn", ""), reference.get("secret_key", "")
+    secret = _secret(secret_arn)
+    if secret is None:
+        return None, ("secretsmanager:GetSecretValue", secret_arn, "the secret does not exist",
+                      f"Secrets Manager can't find the specified secret {secret_arn}")
+    principal = Principal.service("aps.amazonaws.com")
+    context = {"aws:SourceArn": workspace.arn, "aws:SourceAccount": workspace.arn.split(":")[4],
+               "aws:SecureTransport": "true"}
+    policy = json.loads(secret.policy) if secret.policy else None
+    decision = evaluate("secretsmanager:GetSecretValue", secret.arn, principal, context, resource_policy=policy,
+                        resource_label="secret policy")
+    if not decision.allowed:
+        return None, ("secretsmanager:GetSecretValue", secret.arn, decision.reason,
+                      f"AMP is not authorized to perform: secretsmanager:GetSecretValue on resource: {secret.arn}")
+    key_id = secret.kms_key_id
+    if key_id and key_id != "alias/aws/secretsmanager":
+        key = _key(secret.arn.split(":")[4], secret.arn.split(":")[3], key_id)
+        if key is not None:
+            decision = evaluate("kms:Decrypt", key.arn, principal, context, resource_policy=key.policy,
+                                resource_label="key policy", key_policy=True)
+            if not decision.allowed:
+                return None, ("kms:Decrypt", key.arn, decision.reason,
+                              f"AMP is not authorized to perform: kms:Decrypt on resource: {key.arn} "
+                              f"(the key of secret {secret.arn})")
+    try:
+        value = json.loads(secret.secret_string or "")[field]
+    except (ValueError, KeyError, TypeError):
+        return None, ("secretsmanager:GetSecretValue", secret.arn, f"no JSON field {field!r}",
+                      f"the secret {secret.arn} holds no JSON field {field!r}")
+    return str(value), None
+
+
+def record_secret_failure(workspace, failure):
+    """Record, where AMP records it, a PagerDuty notification that failed on its secret."""
+    action, resource, reason, text = failure
+    _record(workspace, "alertmanager->pagerduty (secret)", action, resource, reason,
+            f"Notify for alerts failed, SecretFetchFailure: {text}", integration="pagerduty")
 
 
 def refusals():

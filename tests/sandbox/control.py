@@ -201,5 +201,9 @@ class Sandbox:
         """The requests the sandbox refused as AWS would (hop, action, resource, the evaluator's reason)."""
         return self.call("GET", "/_sandbox/refusals")
 
+    def pagerduty_events(self):
+        """The events the PagerDuty stand-in received (routing_key, event_action, dedup_key, summary, event)."""
+        return self.call("GET", "/_sandbox/pagerduty")
+
     def reset(self):
         return self.call("POST", "/_sandbox/reset", {})

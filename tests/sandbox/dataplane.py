@@ -5,7 +5,11 @@ binaries bound to 127.0.0.1:
 
 - ``…/alertmanager/api/…``: Debian's prometheus-alertmanager (0.25, as AMP runs) with the definition in
   effect. Only the copy it loads gets, in every sns_config, the sandbox as ``api_url`` and static SigV4
-  keys, so it publishes to the sandbox's SNS; the uploaded definition stays as AMP requires.
+  keys, so it publishes to the sandbox's SNS; in every pagerduty_config, the sandbox's PagerDuty
+  stand-in as ``url`` and the key read from Secrets Manager as AMP reads it (authorization.secret_for_aps;
+  re-read at every sync where AMP re-reads every ``refresh_interval``), or a stand-in key that records
+  AMP's SecretFetchFailure when it may not read it (pagerduty.py). The uploaded definition stays as AMP
+  requires.
 - ``…/api/v1/remote_write`` and ``…/api/v1/…`` (query, rules, …): Debian's prometheus (2.42) with
   the remote-write receiver on, evaluating the workspace's rule groups namespaces in effect every
   second and sending alerts to that Alertmanager.
@@ -31,7 +35,9 @@ import urllib.request
 
 import yaml
 
+from . import pagerduty
 from .authorization import aps_access_key
+from .authorization import secret_for_aps
 from .processes import ChildProcess
 from .processes import free_port
 from .settings import SETTINGS
@@ -108,10 +114,11 @@ class _Server:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def alertmanager_files(definition_bytes, sandbox_endpoint, template_dir, workspace_id="ws-unknown"):
+def alertmanager_files(definition_bytes, sandbox_endpoint, template_dir, workspace):
     """(config text, {template file name: text}) that a local Alertmanager can run for this definition.
 
-    Its SNS receivers publish to the sandbox signed as AMP acting for WORKSPACE_ID (authorization.py)."""
+    Its SNS receivers publish to the sandbox signed as AMP acting for WORKSPACE (authorization.py); its
+    PagerDuty receivers post to the sandbox's stand-in with the key AMP would read (pagerduty.py)."""
     document = yaml.safe_load(definition_bytes.decode("utf-8"))
     config = yaml.safe_load(document["alertmanager_config"])
     templates = dict(document.get("template_files") or {})
@@ -120,7 +127,13 @@ def alertmanager_files(definition_bytes, sandbox_endpoint, template_dir, workspa
         for sns in receiver.get("sns_configs") or []:
             sns["api_url"] = sandbox_endpoint
             sigv4 = sns.setdefault("sigv4", {})
-            sigv4.update(access_key=aps_access_key(workspace_id), secret_key="testing")
+            sigv4.update(access_key=aps_access_key(workspace.workspace_id), secret_key="testing")
+        for each in receiver.get("pagerduty_configs") or []:
+            field = "routing_key" if "routing_key" in each else "service_key"
+            each["url"] = sandbox_endpoint + ("/_sandbox/pagerduty/v2/enqueue" if field == "routing_key"
+                                              else "/_sandbox/pagerduty/v1/create_event.json")
+            value, failure = secret_for_aps(workspace, (each.get(field) or {}).get("aws_secrets_manager") or {})
+            each[field] = value if failure is None else pagerduty.unreadable_key(workspace.workspace_id, failure)
     return yaml.safe_dump(config, sort_keys=False), templates
 
 
@@ -134,13 +147,17 @@ class WorkspaceAlertmanager(_Server):
                 f"--web.listen-address=127.0.0.1:{self.port}", f"--web.external-url={self.url}",
                 "--cluster.listen-address="]
 
+    @property
+    def template_dir(self):
+        return os.path.join(self.workdir, "templates")
+
     def write_files(self, wanted):
-        template_dir = os.path.join(self.workdir, "templates")
-        shutil.rmtree(template_dir, ignore_errors=True)
-        os.makedirs(template_dir)
-        config, templates = alertmanager_files(wanted, SETTINGS.endpoint, template_dir, self.workspace_id)
+        """WANTED: alertmanager_files() of the definition in effect."""
+        config, templates = wanted
+        shutil.rmtree(self.template_dir, ignore_errors=True)
+        os.makedirs(self.template_dir)
         for name, text in templates.items():
-            with open(os.path.join(template_dir, name), "w", encoding="utf-8") as handle:
+            with open(os.path.join(self.template_dir, name), "w", encoding="utf-8") as handle:
                 handle.write(text)
         with open(os.path.join(self.workdir, "alertmanager.yml"), "w", encoding="utf-8") as handle:
             handle.write(config)
@@ -220,7 +237,9 @@ class DataPlane:
             return None
         with self.lock:
             manager = self._server(self.alertmanagers, WorkspaceAlertmanager, workspace.workspace_id)
-            manager.apply(definition, _digest(definition))
+            # rendered each time: a secret or its policy may have changed since (PagerDuty receivers)
+            files = alertmanager_files(definition, SETTINGS.endpoint, manager.template_dir, workspace)
+            manager.apply(files, _digest(files))
             return manager
 
     def prometheus_for(self, workspace):

@@ -18,6 +18,7 @@ Control API (JSON, under ``/_sandbox/``):
   GET    /_sandbox/refusals        -> the requests refused as AWS would refuse them (authorization.py, caller.py)
   POST   /_sandbox/principal       {"name", "documents": [policy documents], "path"} -> an IAM user holding
                                     them and its access key, made behind the API (principals.py)
+  GET|DELETE /_sandbox/pagerduty   -> the events the PagerDuty stand-in received (pagerduty.py); forget them
 
 Workspace data plane (a workspace's prometheusEndpoint points here; SigV4 headers are accepted):
   *      /workspaces/<id>/alertmanager/api/<path>  -> that workspace's real Alertmanager (see dataplane.py)
@@ -38,7 +39,7 @@ import botocore.session
 from moto.core.routing import get_service_router
 from moto.core.request import Request
 
-from . import authorization, caller, principals, sqs_names, tags
+from . import authorization, caller, pagerduty, principals, sqs_names, tags
 from .dataplane import DATA_PLANE, DataPlaneUnavailable, find_workspace
 from .lambda_runner import INVOCATIONS
 from .limits import known_region
@@ -48,7 +49,7 @@ LOG = logging.getLogger("sandbox")
 
 # Services the collection talks to, by the name that appears in the SigV4 credential scope.
 SERVICES = ("amp", "iam", "sns", "sqs", "lambda", "ssm", "logs", "kms", "sts", "cloudwatch", "events", "cloudformation",
-            "dynamodb")
+            "dynamodb", "secretsmanager")
 FAULT_KINDS = ("throttle", "server_error", "creation_failed", "update_failed", "deletion_failed")
 # Faults that change an asynchronous outcome rather than the HTTP answer.
 ASYNC_FAULT_OPERATIONS = {
@@ -161,6 +162,12 @@ class SandboxGateway:
     # -- control API -----------------------------------------------------------------------------
 
     def call_control(self, method, path, body=b""):
+        if path.startswith("/_sandbox/pagerduty/") and method == "POST":
+            return pagerduty.receive(path, body, find_workspace)
+        if path == "/_sandbox/pagerduty":
+            if method == "DELETE":
+                pagerduty.clear()
+            return 200, pagerduty.events()
         payload = json.loads(body or b"{}") if method in ("POST", "PUT") else {}
         if path == "/_sandbox/health":
             return 200, {"ok": True, "pid": os.getpid()}
@@ -203,6 +210,7 @@ class SandboxGateway:
         if path == "/_sandbox/reset" and method == "POST":
             INVOCATIONS.clear()
             authorization.clear()
+            pagerduty.clear()
             DATA_PLANE.stop_all()
             self.reset_moto()
             with self.lock:

@@ -15,9 +15,12 @@ import yaml
 
 TOOL_TIMEOUT = 30
 
-# Receiver keys AMP accepts: SNS is the only notification channel of AMP's alertmanager.
-AMP_RECEIVER_KEYS = {"name", "sns_configs"}
+# Receiver keys AMP accepts: SNS (AMP-alertmanager-receiver) and PagerDuty (AMP-alertmanager-pagerduty).
+AMP_RECEIVER_KEYS = {"name", "sns_configs", "pagerduty_configs"}
 AMP_FORBIDDEN_SNS_KEYS = ("api_url", "http_config")
+# AMP sets PagerDuty's endpoint and reads the key from Secrets Manager: these options are refused.
+AMP_FORBIDDEN_PAGERDUTY_KEYS = ("url", "routing_key_file", "service_key_file", "http_config")
+AMP_SECRET_REFERENCE_KEYS = {"secret_arn", "secret_key", "refresh_interval"}
 AMP_DEFINITION_KEYS = {"alertmanager_config", "template_files"}
 
 
@@ -107,6 +110,37 @@ def _route_receivers(route):
     return names
 
 
+def _pagerduty_reason(name, pagerduty):
+    """AMP's PagerDuty receiver: the key only as an aws_secrets_manager reference, no endpoint of one's own."""
+    if not isinstance(pagerduty, dict):
+        return f"receiver {name!r}: every pagerduty_configs entry must be a mapping"
+    for key in AMP_FORBIDDEN_PAGERDUTY_KEYS:
+        if key in pagerduty:
+            return f"receiver {name!r}: pagerduty_configs.{key} is not supported in AMP"
+    keys = [key for key in ("routing_key", "service_key") if key in pagerduty]
+    if len(keys) != 1:
+        return f"receiver {name!r}: pagerduty_configs needs one of routing_key or service_key"
+    reference = pagerduty[keys[0]]
+    if not isinstance(reference, dict) or set(reference) != {"aws_secrets_manager"} \
+            or not isinstance(reference["aws_secrets_manager"], dict):
+        return f"receiver {name!r}: pagerduty_configs.{keys[0]} must be an aws_secrets_manager secret reference"
+    fields = reference["aws_secrets_manager"]
+    if set(fields) - AMP_SECRET_REFERENCE_KEYS or not fields.get("secret_arn") or not fields.get("secret_key"):
+        return (f"receiver {name!r}: pagerduty_configs.{keys[0]}.aws_secrets_manager takes secret_arn, secret_key "
+                "and refresh_interval")
+    return None
+
+
+def _amtool_view(config):
+    """CONFIG with each secret reference as the string plain Alertmanager expects there."""
+    for receiver in config.get("receivers") or []:
+        for pagerduty in receiver.get("pagerduty_configs") or []:
+            for key in ("routing_key", "service_key"):
+                if isinstance(pagerduty.get(key), dict):
+                    pagerduty[key] = "secret-read-by-amp"
+    return config
+
+
 def _amp_rules_reason(config, template_files):
     """AMP's own restrictions on top of a valid Alertmanager configuration."""
     route = config.get("route")
@@ -123,7 +157,11 @@ def _amp_rules_reason(config, template_files):
         known.add(name)
         unsupported = sorted(set(receiver) - AMP_RECEIVER_KEYS)
         if unsupported:
-            return f"receiver {name!r}: {', '.join(unsupported)} not supported, AMP accepts only sns_configs"
+            return f"receiver {name!r}: {', '.join(unsupported)} not supported, AMP accepts sns_configs and pagerduty_configs"
+        for pagerduty in receiver.get("pagerduty_configs") or []:
+            reason = _pagerduty_reason(name, pagerduty)
+            if reason:
+                return reason
         for sns in receiver.get("sns_configs") or []:
             if not isinstance(sns, dict):
                 return f"receiver {name!r}: every sns_configs entry must be a mapping"
@@ -167,7 +205,9 @@ def alertmanager_definition_reason(data):
         return None
     with tempfile.TemporaryDirectory(prefix="sandbox-am-") as tmp:
         with open(os.path.join(tmp, "alertmanager.yml"), "w", encoding="utf-8") as handle:
-            handle.write(doc["alertmanager_config"])
+            uses_pagerduty = any(r.get("pagerduty_configs") for r in config.get("receivers") or [])
+            handle.write(yaml.safe_dump(_amtool_view(config), sort_keys=False) if uses_pagerduty
+                         else doc["alertmanager_config"])
         for name, text in template_files.items():
             with open(os.path.join(tmp, os.path.basename(name)), "w", encoding="utf-8") as handle:
                 handle.write(text)

@@ -183,6 +183,22 @@ def test_injected_update_failure_keeps_previous_rules(amp, workspace_id, sandbox
 SNS_OK = {"topic_arn": TOPIC, "sigv4": {"region": "us-east-1"}}
 
 
+# AMP's documented PagerDuty receiver (AMP-alertmanager-pagerduty-configure-alertmanager): the key as a secret reference.
+PAGERDUTY_OK = {"routing_key": {"aws_secrets_manager": {
+    "secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:pagerduty-AbCdEf",
+    "secret_key": "routing_key", "refresh_interval": "5m"}},
+    "description": "{{ .CommonLabels.alertname }}", "severity": "critical",
+    "details": {"firing": "{{ .Alerts.Firing | len }}", "status": "{{ .Status }}"}}
+
+
+def test_amps_documented_pagerduty_receiver_is_accepted(amp, workspace_id):
+    amp.create_alert_manager_definition(workspaceId=workspace_id, data=amp_definition(
+        receivers=[{"name": "default", "pagerduty_configs": [PAGERDUTY_OK]}]))
+    settle()
+    assert amp.describe_alert_manager_definition(workspaceId=workspace_id)["alertManagerDefinition"]["status"] == \
+        {"statusCode": "ACTIVE"}
+
+
 def test_templates_that_match_no_template_file_are_accepted_as_amp_accepts_them(amp, workspace_id):
     # AWS's own CloudFormation contract test uploads templates: [default_template] without template_files.
     amp.create_alert_manager_definition(workspaceId=workspace_id, data=amp_definition(templates=["default_template"]))
@@ -203,9 +219,16 @@ def test_templates_that_match_no_template_file_are_accepted_as_amp_accepts_them(
         (b"alertmanager_config: [not, a, string]\n", "alertmanager_config"),
         (b"alertmanager_config: 'route: {receiver: x'\n", "not valid YAML"),
         (amp_definition(extra_key="x"), "extra_key"),
+        (amp_definition(receivers=[{"name": "default", "pagerduty_configs": [{"routing_key": "0123456789abcdef0123456789abcdef"}]}]),
+         "routing_key must be an aws_secrets_manager secret reference"),
+        (amp_definition(receivers=[{"name": "default", "pagerduty_configs": [dict(PAGERDUTY_OK, url="https://events.example")]}]),
+         "pagerduty_configs.url is not supported"),
+        (amp_definition(receivers=[{"name": "default", "pagerduty_configs": [dict(PAGERDUTY_OK, http_config={})]}]),
+         "pagerduty_configs.http_config is not supported"),
     ],
     ids=["webhook-receiver", "api_url", "http_config", "no-sigv4-region", "unknown-route-receiver",
-         "bad-duration", "config-not-string", "config-bad-yaml", "extra-top-level-key"],
+         "bad-duration", "config-not-string", "config-bad-yaml", "extra-top-level-key", "pagerduty-plain-key",
+         "pagerduty-url", "pagerduty-http-config"],
 )
 def test_bad_alertmanager_definition_ends_in_creation_failed_with_reason(amp, workspace_id, data, reason_part):
     assert amp.create_alert_manager_definition(workspaceId=workspace_id, data=data)["status"]["statusCode"] == "CREATING"
