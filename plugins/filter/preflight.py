@@ -293,24 +293,80 @@ def _alerting(s):
             problems.append(f"alerting_thresholds.{alert}.value: {value} is below {minimum}, the least "
                             f"{alert} can measure, so the alert would never (or always) fire")
     destinations = [str(name) for name in s.get("alerting_slack_destinations") or []]
+    pagerduty = s.get("alerting_pagerduty_destinations") or {}
+    problems += _pagerduty_problems(s, pagerduty)
+    pagerduty_names = [str(name) for name in pagerduty] if isinstance(pagerduty, dict) else []
     for index, route in enumerate(s.get("alerting_routes") or []):
         name = route.get("name") if isinstance(route, dict) else None
         where = f"alerting_routes[{name or index}]"
         if not isinstance(route, dict):
             problems.append(f"{where}: must be a mapping")
             continue
-        if route.get("topic_arn") and route.get("slack_destination"):
-            problems.append(f"{where}: give slack_destination or topic_arn, not both")
+        targets = [key for key in ("slack_destination", "topic_arn", "pagerduty_destination") if route.get(key)]
+        if len(targets) > 1:
+            problems.append(f"{where}: give one of slack_destination, topic_arn or pagerduty_destination, not "
+                            f"{' and '.join(targets)}")
+        elif route.get("pagerduty_destination"):
+            if route["pagerduty_destination"] not in pagerduty_names:
+                problems.append(f"{where}.pagerduty_destination: {route['pagerduty_destination']!r} is not a destination "
+                                f"of alerting_pagerduty_destinations ({', '.join(pagerduty_names) or 'none defined'})"
+                                + checks.suggestion(str(route["pagerduty_destination"]), pagerduty_names))
         elif route.get("slack_destination"):
             if route["slack_destination"] not in destinations:
                 problems.append(f"{where}.slack_destination: {route['slack_destination']!r} is not a destination of "
                                 f"lambda_slack_destinations ({', '.join(destinations) or 'none defined'})"
                                 + checks.suggestion(str(route["slack_destination"]), destinations))
         elif not route.get("topic_arn"):
-            problems.append(f"{where}.topic_arn: required (the SNS topic this route publishes to), or slack_destination")
+            problems.append(f"{where}.topic_arn: required (the SNS topic this route publishes to), or slack_destination "
+                            "or pagerduty_destination")
         else:
             problems += checks.arn_problems(f"{where}.topic_arn", route["topic_arn"], "sns", region, _account(s))
         problems += alertmanager_config.route_problems(route, where)
+    return problems
+
+
+# A PagerDuty integration key (Events API v2 routing key, v1 service key): 32 letters and digits.
+PAGERDUTY_KEY = re.compile(r"^[A-Za-z0-9]{32}$")
+
+
+def _pagerduty_problems(s, destinations):
+    if not isinstance(destinations, dict):
+        return ["alerting_pagerduty_destinations: must be a mapping of destination name to {routing_key} or {secret_arn}"]
+    problems = []
+    if destinations:
+        problems += checks.name_problems("alerting_pagerduty_secret_prefix",
+                                         f"{s.get('alerting_pagerduty_secret_prefix') or ''}x", "secretsmanager_secret")
+        window = s.get("alerting_pagerduty_recovery_window")
+        if window != 0:
+            problems += checks.range_problems("alerting_pagerduty_recovery_window", window, 7, 30, " days (or 0)")
+        problem = alertmanager_config.duration_problem("alerting_pagerduty_refresh_interval",
+                                                       s.get("alerting_pagerduty_refresh_interval"), "refresh_interval")
+        problems += [problem] if problem else []
+        if s.get("alerting_pagerduty_kms_key_id"):
+            problems += checks.kms_key_reference_problems("alerting_pagerduty_kms_key_id", s["alerting_pagerduty_kms_key_id"],
+                                                          s.get("aws_region"), _account(s))
+    for name, destination in sorted(destinations.items(), key=lambda item: str(item[0])):
+        field = f"alerting_pagerduty_destinations.{name}"
+        problems += checks.name_problems(field, str(name), "slack_destination")
+        if not isinstance(destination, dict) or ("routing_key" in destination) == ("secret_arn" in destination):
+            problems.append(f"{field}: give routing_key (the integration key, kept in a secret this role owns) or "
+                            "secret_arn (a secret of yours holding it)")
+            continue
+        unknown = sorted(set(destination) - {"routing_key", "secret_arn", "secret_key"})
+        if unknown:
+            problems.append(f"{field}: unknown key(s) {', '.join(unknown)}")
+        if "routing_key" in destination:
+            key = destination["routing_key"]
+            if not isinstance(key, str) or not PAGERDUTY_KEY.match(key):
+                # never the value itself: it is a secret
+                problems.append(f"{field}.routing_key: not a PagerDuty integration key (32 letters and digits, from the "
+                                "service's Events API v2 integration)")
+            elif is_plain_text(key):
+                display.warning(f"{field}.routing_key is plain text (not vaulted, not from an AWX credential): whoever "
+                                "reads the inventory can open incidents. Keep it in ansible-vault or an AWX credential.")
+        else:
+            problems += checks.arn_problems(f"{field}.secret_arn", destination["secret_arn"], "secretsmanager",
+                                            s.get("aws_region"))
     return problems
 
 

@@ -53,6 +53,9 @@ NAME_RULES = {
     "ssm_parameter": (1011, r"/?[a-zA-Z0-9_.\-/]+", "letters, digits and _.-/ (a path)"),
     # A Slack destination's name ends its SSM parameter's name and is an SNS message attribute value.
     "slack_destination": (64, r"[A-Za-z0-9_.-]+", "letters, digits, '-', '_' and '.'"),
+    # Secrets Manager secret names: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html
+    # (1-512, letters, digits and /_+=.@-).
+    "secretsmanager_secret": (512, r"[A-Za-z0-9/_+=.@-]+", "letters, digits and /_+=.@-"),
     # DynamoDB table names: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
     "dynamodb_table": (255, r"[a-zA-Z0-9_.-]{3,}", "3 or more letters, digits, '_', '-' and '.'"),
     # KMS aliases (botocore AliasNameType: 1-256, ^[a-zA-Z0-9:/_-]+$, 'alias/' first).

@@ -212,8 +212,9 @@ def _ssm_parameter_key(account, region, name):
     return getattr(parameter, "keyid", None) if parameter is not None else None
 
 
-def _customer_key(key_id):
-    return bool(key_id) and key_id not in ("alias/aws/ssm",)
+def _customer_key(key_id, service="ssm"):
+    """Whether KEY_ID is a customer key rather than the service's own (alias/aws/<service>)."""
+    return bool(key_id) and key_id != f"alias/aws/{service}"
 
 
 def _ssm_needs(operation, params, account, region):
@@ -240,6 +241,45 @@ def _ssm_needs(operation, params, account, region):
         key_id = _ssm_parameter_key(account, region, name)
         if _customer_key(key_id):
             needs.append(_key_need("kms:Decrypt", account, region, key_id, via_ssm))
+    return needs
+
+
+def _secret_arn(secret_id, account, region):
+    """The ARN of a secret given by name or ARN: the one Secrets Manager holds, else the name's ARN with
+    AWS's six-character suffix left as a wildcard-free placeholder (a policy on ``name-*`` or ``name*``
+    matches it, as it matches the real one)."""
+    from moto.secretsmanager.models import secretsmanager_backends  # pylint: disable=import-outside-toplevel
+
+    try:
+        found = secretsmanager_backends[account][region].secrets.get(secret_id)
+    except KeyError:
+        found = None
+    if found is not None:
+        return found.arn
+    return secret_id if str(secret_id).startswith("arn:") else _arn("secretsmanager", region, account,
+                                                                    f"secret:{secret_id}-XXXXXX")
+
+
+def _secretsmanager_needs(operation, params, account, region):
+    action = f"secretsmanager:{operation}"
+    secret_id = params.get("SecretId") or params.get("Name")
+    if not secret_id:
+        return [Need(action, "*")]
+    secret = _secret_arn(secret_id, account, region)
+    needs = [Need(action, secret)]
+    if operation == "CreateSecret" and _tagged(params, "Tags"):
+        needs.append(Need("secretsmanager:TagResource", secret))
+    via = {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
+    key_id = params.get("KmsKeyId")
+    if operation in ("CreateSecret", "UpdateSecret", "PutSecretValue") and _customer_key(key_id, "secretsmanager") \
+            and (params.get("SecretString") or params.get("SecretBinary")):
+        needs += [_key_need(kms, account, region, key_id, via) for kms in ("kms:GenerateDataKey", "kms:Decrypt")]
+    if operation == "GetSecretValue":
+        from moto.secretsmanager.models import secretsmanager_backends  # pylint: disable=import-outside-toplevel
+
+        found = secretsmanager_backends[account][region].secrets.get(secret_id) if secret else None
+        if found is not None and _customer_key(found.kms_key_id, "secretsmanager"):
+            needs.append(_key_need("kms:Decrypt", account, region, found.kms_key_id, via))
     return needs
 
 
@@ -372,6 +412,8 @@ def needs(service, operation, params, account, region):
         return _ssm_needs(operation, params, account, region)
     if prefix == "lambda":
         return _lambda_needs(operation, params, account, region)
+    if prefix == "secretsmanager":
+        return _secretsmanager_needs(operation, params, account, region)
     return _simple_needs(prefix, operation, params, account, region)
 
 

@@ -95,7 +95,26 @@ def test_a_route_to_a_slack_destination_publishes_to_the_hosts_topic_with_the_de
         "name": "oncall", "sns_configs": [{"topic_arn": topic, "sigv4": {"region": "us-east-1"}, "attributes": {
             "severity": "{{ .CommonLabels.severity }}", "destination": "oncall"}}]}
     assert route_entry(route) == {"receiver": "oncall", "matchers": ['severity="critical"'], "continue": True}
-    with pytest.raises(AnsibleFilterError, match=r"alerting_routes\[oncall\]: give either slack_destination .* or topic_arn"):
+    with pytest.raises(AnsibleFilterError, match=r"alerting_routes\[oncall\]: give one of slack_destination .* topic_arn"):
         route_entry(dict(route, topic_arn=topic))
-    with pytest.raises(AnsibleFilterError, match=r"alerting_routes\[oncall\]: give either"):
+    with pytest.raises(AnsibleFilterError, match=r"alerting_routes\[oncall\]: give one of"):
         route_entry({"name": "oncall", "matchers": ['severity="critical"']})
+
+
+def test_a_route_to_a_pagerduty_destination_is_amps_pagerduty_receiver_reading_the_key_from_its_secret():
+    secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:amp-alerting/prod/pagerduty/payments-AbCdEf"
+    keys = {"payments": {"secret_arn": secret, "secret_key": "routing_key", "refresh_interval": "5m"}}
+    route = {"name": "page-payments", "matchers": ['team="payments"', 'severity="critical"'],
+             "pagerduty_destination": "payments"}
+    (config,) = route_receiver(route, "us-east-1", {"status": "{{ .Status }}"}, "arn:aws:sns:us-east-1:1:t",
+                               keys)["pagerduty_configs"]
+    assert config["routing_key"] == {"aws_secrets_manager": keys["payments"]} and config["send_resolved"] is True
+    assert "sns_configs" not in route_receiver(route, "us-east-1", None, None, keys)
+    # the receiver passes the validation amp_alertmanager makes (AMP's rules, Go templates)
+    from ansible_collections.amp.alerting.plugins.module_utils import amp_alertmanager_config as checker
+    receiver = route_receiver(route, "us-east-1", None, None, keys)
+    assert checker.check_config({"route": {"receiver": "page-payments"}, "receivers": [receiver]}, {}) == []
+    with pytest.raises(AnsibleFilterError, match=r"pagerduty_destination: 'search' is not a destination"):
+        route_receiver(dict(route, pagerduty_destination="search"), "us-east-1", None, None, keys)
+    with pytest.raises(AnsibleFilterError, match=r"give one of"):
+        route_entry(dict(route, slack_destination="payments"))

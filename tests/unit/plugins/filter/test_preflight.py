@@ -97,6 +97,47 @@ def test_severity_typos_are_refused_and_a_teams_own_levels_accepted():
     assert preflight_problems(settings, "alerting") == []
 
 
+ALERTING = {"aws_region": "eu-west-1", "alerting_rule_namespace": "amp-alerting", "alerting_group_wait": "30s",
+            "alerting_group_interval": "5m", "alerting_repeat_interval": "4h",
+            "alerting_pagerduty_secret_prefix": "amp-alerting/prod/pagerduty/", "alerting_pagerduty_recovery_window": 7,
+            "alerting_pagerduty_refresh_interval": "5m",
+            "alerting_pagerduty_destinations": {
+                "payments": {"routing_key": "P0paymentsIntegrationKey00000001"},
+                "search": {"secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pd-AbCdEf",
+                           "secret_key": "key"}},
+            "alerting_routes": [{"name": "page", "matchers": ['severity="critical"'], "pagerduty_destination": "payments"}]}
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({}, None),
+    ({"alerting_routes": [{"name": "page", "matchers": ['severity="critical"'], "pagerduty_destination": "payment"}]},
+     "alerting_routes[page].pagerduty_destination: 'payment' is not a destination of alerting_pagerduty_destinations "
+     "(payments, search) (did you mean payments?)"),
+    ({"alerting_routes": [{"name": "page", "matchers": ['a="b"'], "pagerduty_destination": "payments", "topic_arn": "arn:x"}]},
+     "alerting_routes[page]: give one of slack_destination, topic_arn or pagerduty_destination, not topic_arn and "
+     "pagerduty_destination"),
+    ({"alerting_pagerduty_destinations": {"payments": {"routing_key": "https://events.pagerduty.com/x"}}},
+     "alerting_pagerduty_destinations.payments.routing_key: not a PagerDuty integration key (32 letters and digits"),
+    ({"alerting_pagerduty_destinations": {"payments": {"secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:pd"}}},
+     "alerting_pagerduty_destinations.payments.secret_arn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:pd' is in "
+     "region us-east-1, the host in eu-west-1"),
+    ({"alerting_pagerduty_destinations": {"payments": {"routing_key": "P0paymentsIntegrationKey00000001",
+                                                       "secret_arn": "arn:aws:secretsmanager:eu-west-1:1:secret:x"}}},
+     "alerting_pagerduty_destinations.payments: give routing_key"),
+    ({"alerting_pagerduty_recovery_window": 3}, "alerting_pagerduty_recovery_window: 3 is outside 7-30 days (or 0)"),
+    ({"alerting_pagerduty_recovery_window": 0}, None),
+    ({"alerting_pagerduty_refresh_interval": "5 minutes"}, "alerting_pagerduty_refresh_interval: '5 minutes' is not a duration"),
+])
+def test_pagerduty_destinations_are_checked_before_any_write(changes, expected):
+    problems = preflight_problems(dict(ALERTING, **changes), "alerting")
+    if expected is None:
+        assert problems == []
+    else:
+        assert any(problem.startswith(expected) for problem in problems), problems
+        # a key never appears in a problem, even a malformed one
+        assert not any("events.pagerduty.com" in problem for problem in problems)
+
+
 def test_iam_policy_kinds_are_checked_with_a_suggestion():
     settings = {"iam_name_prefix": "amp-prod", "iam_principal_mode": "roles",
                 "iam_roles": [{"name": "ingest", "trust_policy": {}, "policies": ["remote-write"]}]}
