@@ -7,7 +7,9 @@
 ok / broken / unknown, with the reason and the fix. Policies are evaluated as AWS evaluates them
 (module_utils/policy_evaluation.py), the same evaluator the sandbox enforces them with."""
 
+import datetime
 import json
+import re
 
 from ansible.errors import AnsibleFilterError
 
@@ -60,9 +62,17 @@ def _policy_hop(name, decisions, fix):
 
 # What each read returns when it succeeded. The reads run with failed_when: false (a missing or
 # unreadable resource is a finding, not the end of the diagnosis), so a failure is a result without it.
-ANSWERS = {"topics": "result", "topic_keys": "kms_keys", "subscriptions": "subscriptions", "function_configs": "functions",
+ANSWERS = {"pagerduty_secrets": "secrets", "pagerduty_keys": "kms_keys",
+           "topics": "result", "topic_keys": "kms_keys", "subscriptions": "subscriptions", "function_configs": "functions",
            "function_policies": "exists", "roles": "iam_roles", "role_policies": "policies", "queues": "exists",
            "function_logs": "exists"}
+
+
+def secret_name(secret_arn):
+    """A secret's name from its ARN, without the six characters Secrets Manager appends (a partial ARN
+    has none)."""
+    name = secret_arn.split(":secret:", 1)[-1]
+    return re.sub(r"-[A-Za-z0-9]{6}$", "", name)
 
 
 def _failed_read(result, kind):
@@ -98,6 +108,8 @@ class Diagnosis:
         if self.workspace_hops():
             for topic_arn in self.topic_arns():
                 self.topic_hops(topic_arn)
+            for secret_arn in self.pagerduty_secret_arns():
+                self.pagerduty_secret_hops(secret_arn)
         self.amp_failure_hop()
         return self.hops
 
@@ -145,6 +157,44 @@ class Diagnosis:
             self.add("sns receivers", OK, f"{len(arns)} topic(s), from receivers " + ", ".join(sorted(
                 name for name, topics in receivers.items() if topics)))
         return arns
+
+    # PagerDuty: the secret AMP reads each key from, its policy and key
+    def pagerduty_secret_arns(self):
+        receivers = (self.workspace.get("alertmanager") or {}).get("pagerduty_secret_arns") or {}
+        return sorted({arn for secrets in receivers.values() for arn in secrets})
+
+    def pagerduty_secret_hops(self, secret_arn):
+        name = secret_name(secret_arn)
+        hop = f"pagerduty secret {name.rsplit('/', 1)[-1]}"
+        found = _by_item(self.evidence.get("pagerduty_secrets")).get(secret_arn, {})
+        given = secret_arn.split(":secret:", 1)[-1]  # a partial ARN ends in the name itself
+        secret = next((s for s in found.get("secrets") or [] if s.get("arn") == secret_arn or s.get("name") in (given, name)),
+                      None)
+        if self.absent(hop, secret_arn, found, "pagerduty_secrets", lambda r: secret is not None,
+                       REDEPLOY + " (the alerting role keeps the key of each destination given a routing_key); a "
+                       "secret_arn of yours must name a secret that exists"):
+            return
+        workspace_arn = self.workspace["arn"]
+        context = {"aws:SourceArn": workspace_arn, "aws:SourceAccount": workspace_arn.split(":")[4],
+                   "aws:SecureTransport": "true"}
+        aps = Principal.service("aps.amazonaws.com")
+        self.hops.append(_policy_hop(hop, [("secretsmanager:GetSecretValue", _decision(
+            "secretsmanager:GetSecretValue", secret["arn"], aps, context, resource_policy=secret.get("resource_policy"),
+            label="secret policy"))],
+            f"let aps.amazonaws.com read the secret with aws:SourceArn {workspace_arn} and aws:SourceAccount "
+            f"{context['aws:SourceAccount']} (the alerting role writes this policy on the secrets it keeps): "
+            + REDEPLOY))
+        key_id = secret.get("kms_key_id")
+        if key_id and key_id != "alias/aws/secretsmanager":
+            read = _by_item(self.evidence.get("pagerduty_keys")).get(secret_arn, {})
+            if self.absent(f"{hop} key", key_id, read, "pagerduty_keys", lambda r: r.get("kms_keys"),
+                           "give the secret a key that exists"):
+                return
+            key = read["kms_keys"][0]
+            self.hops.append(_policy_hop(f"{hop} key", [("kms:Decrypt", _decision(
+                "kms:Decrypt", key["key_arn"], aps, context, resource_policy=(key.get("key_policies") or [None])[0],
+                key_policy=True, label="key policy"))],
+                "let aps.amazonaws.com use kms:Decrypt in the key policy (with the same aws:SourceArn condition)"))
 
     # SNS: the topic, its policy and key, the subscription
     def topic_hops(self, topic_arn):
@@ -375,18 +425,51 @@ class Diagnosis:
             self.add("forwarder errors", OK, f"none in the last {minutes} min")
 
     # AMP's own account of failed notifications
+    def last_delivery(self):
+        """When the forwarder last delivered (epoch seconds, from its log lines); None when unknown."""
+        stamps = []
+        for found in self.evidence.get("function_logs") or []:
+            for event in (found or {}).get("events") or [] if isinstance(found, dict) else []:
+                try:
+                    line = json.loads(event.get("message") or "")
+                except ValueError:
+                    continue
+                if isinstance(line, dict) and line.get("outcome") in ("delivered", "duplicate") and event.get("timestamp"):
+                    stamps.append(event["timestamp"] / 1000.0)
+        return max(stamps) if stamps else None
+
     def amp_failure_hop(self):
+        """AMP's failed notifications: those since the chain last delivered make the hop broken; older ones
+        are history (a repaired chain reads ok at once, a still-broken one keeps failing after)."""
         if not self.workspace:
             return
         minutes = self.evidence.get("since_minutes", 60)
         metrics = self.evidence.get("amp_failure_metrics") or []
+        delivered = self.last_delivery()
 
-        def total(name):
-            return sum(m.get("value") or 0 for m in metrics if m.get("metric_name") == name)
-        # the total and its split by integration count the same notifications
-        failed = max(total("AlertManagerNotificationsFailed"), total("AlertManagerNotificationsFailedByIntegration"))
-        throttled = total("AlertManagerNotificationsThrottledByIntegration")
-        logged = []
+        def after(stamp):
+            # a period that began before the delivery counts as before it (the delivery shows the chain
+            # worked within it); a failure of unknown time counts as now
+            return delivered is None or stamp is None or stamp >= delivered
+
+        def total(name, since_delivery):
+            count = 0.0
+            for metric in metrics:
+                if metric.get("metric_name") != name:
+                    continue
+                points = metric.get("points")
+                if points is None:  # no timestamps: all of the window counts
+                    count += (metric.get("value") or 0) if since_delivery else 0
+                else:
+                    count += sum(p.get("value") or 0 for p in points if after(p.get("timestamp")) == since_delivery)
+            return count
+
+        def failed(since_delivery):
+            # the total and its split by integration count the same notifications
+            return max(total("AlertManagerNotificationsFailed", since_delivery),
+                       total("AlertManagerNotificationsFailedByIntegration", since_delivery))
+        throttled = total("AlertManagerNotificationsThrottledByIntegration", True)
+        logged, older_logged = [], []
         for event in self.evidence.get("amp_log_events") or []:
             try:
                 entry = json.loads(event.get("message") or "")
@@ -395,15 +478,27 @@ class Diagnosis:
             except (ValueError, KeyError, TypeError, AttributeError):
                 text = None
             if text:
-                logged.append(text)
-        if failed or throttled or logged:
-            detail = f"{int(failed)} failed, {int(throttled)} throttled in the last {minutes} min (CloudWatch AWS/Prometheus)"
+                stamp = event.get("timestamp")
+                (logged if after(stamp / 1000.0 if stamp else None) else older_logged).append(text)
+        now_failed, before = failed(True), failed(False)
+        since = (f"since the last delivery ({_clock(delivered)})" if delivered is not None
+                 else f"in the last {minutes} min")
+        history = ""
+        if before or older_logged:
+            history = (f"; history: {int(before)} failed before the last delivery ({_clock(delivered)})"
+                       + (f", AMP's log then: {older_logged[-1][:200]}" if older_logged else ""))
+        if now_failed or throttled or logged:
+            detail = f"{int(now_failed)} failed, {int(throttled)} throttled {since} (CloudWatch AWS/Prometheus)"
             if logged:
                 detail += f"; AMP's alertmanager log: {logged[-1][:300]}"
-            self.add("AMP notifications", BROKEN, detail, "the hop named by AMP's log (above) refuses AMP")
+            self.add("AMP notifications", BROKEN, detail + history, "the hop named by AMP's log (above) refuses AMP")
         else:
             logging = " (no logging configuration: AMP's log is not kept)" if not self.workspace.get("logging") else ""
-            self.add("AMP notifications", OK, f"no failure counted in the last {minutes} min{logging}")
+            self.add("AMP notifications", OK, f"no failure counted {since}{logging}{history}")
+
+
+def _clock(stamp):
+    return datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def chain_hops(evidence):

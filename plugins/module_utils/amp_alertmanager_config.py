@@ -379,18 +379,37 @@ def _check_sns(sns, where):
         raise AmpError(f"{where}.sigv4.region: {sigv4['region']} differs from the topic's region {match.group('region')}")
 
 
+def _stored_receivers(definition):
+    try:
+        document = yaml.safe_load(definition)
+        config = yaml.safe_load(document["alertmanager_config"])
+        return [receiver for receiver in config.get("receivers") or [] if isinstance(receiver, dict)]
+    except (yaml.YAMLError, TypeError, KeyError, AttributeError):
+        return []
+
+
 def sns_receivers(definition):
     """{receiver name: [topic ARNs of its sns_configs]} of a stored alertmanager definition (AMP's YAML
     document, bytes or text); {} when it does not parse. Nothing else of the definition is returned:
     other receivers' settings may hold secrets."""
-    try:
-        document = yaml.safe_load(definition)
-        config = yaml.safe_load(document["alertmanager_config"])
-        return {str(receiver.get("name")): [sns.get("topic_arn") for sns in receiver.get("sns_configs") or []
-                                            if isinstance(sns, dict) and sns.get("topic_arn")]
-                for receiver in config.get("receivers") or [] if isinstance(receiver, dict)}
-    except (yaml.YAMLError, TypeError, KeyError, AttributeError):
-        return {}
+    return {str(receiver.get("name")): [sns.get("topic_arn") for sns in receiver.get("sns_configs") or []
+                                        if isinstance(sns, dict) and sns.get("topic_arn")]
+            for receiver in _stored_receivers(definition)}
+
+
+def pagerduty_secrets(definition):
+    """{receiver name: [ARNs of the secrets its pagerduty_configs read their key from]} of a stored
+    definition, for receivers that have any; {} when it does not parse."""
+    secrets = {}
+    for receiver in _stored_receivers(definition):
+        for pagerduty in receiver.get("pagerduty_configs") or []:
+            for field in ("routing_key", "service_key"):
+                reference = pagerduty.get(field) if isinstance(pagerduty, dict) else None
+                arn = ((reference or {}).get("aws_secrets_manager") or {}).get("secret_arn") \
+                    if isinstance(reference, dict) else None
+                if isinstance(arn, str):
+                    secrets.setdefault(str(receiver.get("name")), []).append(arn)
+    return secrets
 
 
 def check_topic_accounts(config, account_id):

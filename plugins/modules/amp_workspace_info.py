@@ -143,6 +143,12 @@ workspaces:
           description: Each receiver's SNS topics (receiver name to topic ARNs), from the stored definition.
           type: dict
           sample: {"slack": ["arn:aws:sns:eu-west-1:123456789012:amp-prod-alerts"]}
+        pagerduty_secret_arns:
+          description:
+            - Each PagerDuty receiver's Secrets Manager secrets (receiver name to secret ARNs), from the
+              stored definition - the secrets AMP reads the integration keys from; never a key.
+          type: dict
+          sample: {"page-payments": ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:amp-alerting/prod/pagerduty/payments-AbCdEf"]}
     logging:
       description: The logging configuration (rule and alertmanager logs), or null when there is none (with O(include_rules=true)).
       returned: when include_rules is true
@@ -169,6 +175,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import find_works
 from ansible_collections.amp.alerting.plugins.module_utils.amp import list_workspaces
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_view
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
+from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import pagerduty_secrets
 from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import sns_receivers
 
 
@@ -189,7 +196,9 @@ def add_rules(client, view):
                               f"describe the alertmanager definition of workspace {workspace_id}", workspaceId=workspace_id)
     if definition:
         view["alertmanager"] = status_view(definition["alertManagerDefinition"])
-        view["alertmanager"]["sns_topic_arns"] = sns_receivers(definition["alertManagerDefinition"].get("data") or b"")
+        data = definition["alertManagerDefinition"].get("data") or b""
+        view["alertmanager"]["sns_topic_arns"] = sns_receivers(data)
+        view["alertmanager"]["pagerduty_secret_arns"] = pagerduty_secrets(data)
     else:
         view["alertmanager"] = None
     logging = amp_describe(client.describe_logging_configuration,

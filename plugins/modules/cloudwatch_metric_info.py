@@ -55,6 +55,12 @@ options:
       - The period of the datapoints, in seconds (a multiple of 60).
     type: int
     default: 300
+  include_points:
+    description:
+      - Also return each period's value with its start time (RV(metrics[].points)), so that a caller
+        can tell failures before an event (a repair, a delivery) from those after it.
+    type: bool
+    default: false
 notes:
   - Supports check mode (it changes nothing either way).
   - A metric nobody emitted in the last two weeks is not found, which is what CloudWatch answers for
@@ -101,6 +107,12 @@ metrics:
     value:
       description: The O(statistic) over the whole window; null when no period had data.
       type: float
+    points:
+      description: Each period with data, oldest first - its start (epoch seconds) and its O(statistic).
+      type: list
+      elements: dict
+      returned: when O(include_points=true)
+      sample: [{"timestamp": 1764930000.0, "value": 2.0}]
   sample: [{"metric_name": "AlertManagerNotificationsFailed", "dimensions": {"Workspace": "ws-0f1e"},
             "datapoints": 3, "value": 7.0}]
 """
@@ -140,15 +152,20 @@ def find_metrics(client, namespace, names, dimensions):
     return found
 
 
-def read_metric(client, metric, statistic, since_minutes, period, now):
+def read_metric(client, metric, statistic, since_minutes, period, now, include_points=False):
     answer = client.get_metric_statistics(
         aws_retry=True, Namespace=metric["Namespace"], MetricName=metric["MetricName"],
         Dimensions=metric.get("Dimensions", []), StartTime=now - datetime.timedelta(minutes=since_minutes),
         EndTime=now, Period=period, Statistics=[statistic])
-    values = [point[statistic] for point in answer.get("Datapoints", []) if statistic in point]
-    return {"metric_name": metric["MetricName"],
-            "dimensions": {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])},
-            "datapoints": len(values), "value": float(COMBINE[statistic](values)) if values else None}
+    points = sorted(((point["Timestamp"].timestamp() if point.get("Timestamp") else 0.0), float(point[statistic]))
+                    for point in answer.get("Datapoints", []) if statistic in point)
+    values = [value for _stamp, value in points]
+    found = {"metric_name": metric["MetricName"],
+             "dimensions": {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])},
+             "datapoints": len(values), "value": float(COMBINE[statistic](values)) if values else None}
+    if include_points:
+        found["points"] = [{"timestamp": stamp, "value": value} for stamp, value in points]
+    return found
 
 
 def cloudwatch_client(module):
@@ -161,7 +178,8 @@ def main():
                            metric_names=dict(type="list", elements="str", required=True),
                            dimensions=dict(type="dict", default={}),
                            statistic=dict(type="str", default="Sum", choices=sorted(COMBINE)),
-                           since_minutes=dict(type="int", default=60), period=dict(type="int", default=300)),
+                           since_minutes=dict(type="int", default=60), period=dict(type="int", default=300),
+                           include_points=dict(type="bool", default=False)),
         supports_check_mode=True,
     )
     params = module.params
@@ -175,7 +193,8 @@ def main():
     now = datetime.datetime.now(datetime.timezone.utc)
     dimensions = {str(name): str(value) for name, value in params["dimensions"].items()}
     try:
-        metrics = [read_metric(client, metric, params["statistic"], params["since_minutes"], params["period"], now)
+        metrics = [read_metric(client, metric, params["statistic"], params["since_minutes"], params["period"], now,
+                               params["include_points"])
                    for metric in find_metrics(client, params["namespace"], params["metric_names"], dimensions)]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Failed to read the {params['namespace']} metrics {params['metric_names']}")

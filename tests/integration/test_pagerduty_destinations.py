@@ -1,12 +1,15 @@
 """PagerDuty destinations, run for real (issue 27 §2): site.yml with alerting_pagerduty_destinations and
 a route naming one keeps the key in a Secrets Manager secret only AMP acting for this workspace may
 read; the workspace's real Alertmanager (0.25) pages the sandbox's PagerDuty Events API stand-in with
-it, trigger then resolve with one dedup_key; a secret policy edited by hand stops the page until the
-next run repairs it; a removed destination's secret is scheduled for deletion, said in the output."""
+it, trigger then resolve with one dedup_key; a secret policy edited by hand stops the page, the doctor
+names the secret's hop, the next run repairs it and the doctor reads ok at once (AMP's failures before the
+chain's last delivery are history); a removed destination's secret is scheduled for deletion, said in the
+output."""
 
 import datetime
 import json
 import os
+import re
 import urllib.request
 
 import boto3
@@ -15,6 +18,8 @@ import pytest
 from sandbox.processes import missing_binaries
 from support import eventually
 from support.ansible_run import REPO, run_playbook
+from support.doctor_run import broken, doctor
+from support.slack_sink import SlackSink
 
 MISSING = missing_binaries("prometheus-alertmanager")
 pytestmark = [
@@ -54,7 +59,13 @@ def pages(sandbox, name):
     return [event for event in sandbox.pagerduty_events() if event["summary"].startswith(name)]
 
 
-def test_a_critical_alert_pages_with_the_key_only_amp_may_read_and_a_repaired_policy_pages_again(sandbox):
+def test_a_critical_alert_pages_with_the_key_only_amp_may_read_and_a_repaired_policy_pages_again(sandbox, monkeypatch):
+    with SlackSink() as slack:
+        monkeypatch.setenv("SANDBOX_SLACK_WEBHOOK_URL", slack.url)
+        check_paging(sandbox, slack)
+
+
+def check_paging(sandbox, slack):
     secrets = boto3.client("secretsmanager")
     deployed = run_playbook(SITE, INVENTORY, extra_vars=PAGING)
     assert deployed.returncode == 0, deployed
@@ -85,6 +96,13 @@ def test_a_critical_alert_pages_with_the_key_only_amp_may_read_and_a_repaired_po
     eventually(lambda: [r for r in sandbox.refusals() if r["hop"] == "alertmanager->pagerduty (secret)"],
                timeout=60, what="AMP refused the secret")
     assert not pages(sandbox, "PaymentsSlow")
+    run, hops, table = doctor(INVENTORY, principal="checker")  # the read-only check policy reads the secrets too
+    assert run.returncode == 2
+    assert broken(hops) == ["pagerduty secret payments", "AMP notifications"], table
+    assert hops["pagerduty secret payments"][1] == (
+        f"secretsmanager:GetSecretValue refused: no statement allows secretsmanager:GetSecretValue on {payments} "
+        "for aps.amazonaws.com"), table
+    assert re.match(r"[1-9][0-9]* failed, 0 throttled in the last 60 min", hops["AMP notifications"][1]), table
 
     # The next run writes the policy back (and nothing else); the page goes out.
     repaired = run_playbook(SITE, INVENTORY, extra_vars=PAGING)
@@ -96,6 +114,14 @@ def test_a_critical_alert_pages_with_the_key_only_amp_may_read_and_a_repaired_po
         eventually(lambda: pages(sandbox, "PaymentsSlow"), timeout=60, what="the page after the repair")
     finally:
         sandbox.set_data_plane(False)
+    # an alert through the default route reaches Slack: the chain delivers again, and the doctor says so at once,
+    # AMP's failures before that delivery shown as history
+    post_alert(sandbox, "ChainBack", {"severity": "warning"})
+    eventually(lambda: slack.received, timeout=60, what="a Slack message")
+    run, hops, table = doctor(INVENTORY)
+    assert run.returncode == 0 and broken(hops) == [], table
+    assert hops["AMP notifications"][1].startswith("no failure counted since the last delivery"), table
+    assert "history: " in hops["AMP notifications"][1], table
 
     # Dropping the search destination and its route: its secret is scheduled for deletion, and the output says until when.
     fewer = {"alerting_pagerduty_destinations": {"payments": {"routing_key": PAYMENTS_KEY}}, "alerting_routes": ROUTES[:1]}

@@ -18,7 +18,10 @@ lists no resource type), plus the dependent actions AWS checks with the caller's
 - ``lambda:CreateFunction`` / ``UpdateFunctionConfiguration``: ``iam:PassRole`` on the execution role,
   with ``iam:PassedToService`` = ``lambda.amazonaws.com``;
 - SSM SecureStrings under a customer key: ``kms:Encrypt`` (PutParameter) / ``kms:Decrypt``
-  (GetParameter WithDecryption), via SSM (``kms:ViaService``), against the key policy too;
+  (GetParameter WithDecryption), via SSM (``kms:ViaService``), against the key policy too; Secrets
+  Manager secrets under a customer key likewise (``kms:GenerateDataKey`` and ``kms:Decrypt`` when a
+  value is written, ``kms:Decrypt`` for GetSecretValue), and ``secretsmanager:TagResource`` for tags
+  given to CreateSecret;
 - AMP: a workspace with a customer key (``kms:DescribeKey``, ``kms:CreateGrant`` via AMP); a scraper
   (``iam:CreateServiceLinkedRole`` for ``scraper.aps.amazonaws.com``, ``eks:DescribeCluster``,
   ``ec2:DescribeSubnets`` / ``DescribeSecurityGroups`` with ``aws:CalledVia`` AMP - the statements of

@@ -7,9 +7,10 @@ from support.ansible_run import REPO, run_playbook
 DOCTOR = os.path.join(REPO, "playbooks", "doctor.yml")
 
 
-def doctor(inventory, **extra_vars):
-    """doctor.yml's run, its hops ({hop: (status, detail)}, in the chain's order) and the table it printed."""
-    run = run_playbook(DOCTOR, inventory, extra_vars=extra_vars)
+def doctor(inventory, principal=None, **extra_vars):
+    """doctor.yml's run, its hops ({hop: (status, detail)}, in the chain's order) and the table it printed.
+    PRINCIPAL: whose rights it runs with (run_playbook; ``checker`` holds the read-only check policy)."""
+    run = run_playbook(DOCTOR, inventory, extra_vars=extra_vars, principal=principal)
     results = list(run.task_results())
     hops = [result["ansible_facts"]["doctor_hops"] for _p, _n, _h, result in results
             if "doctor_hops" in result.get("ansible_facts", {})][-1]

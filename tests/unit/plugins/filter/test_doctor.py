@@ -300,9 +300,32 @@ def test_amps_failure_metrics_and_log_name_the_refusal():
         amp_log_events=[{"message": json.dumps({"workspaceId": WS_ID, "component": "alertmanager", "message": {
             "level": "ERROR", "log": f"Notify for alerts failed, AMP is not authorized to perform: SNS:Publish on "
                                      f"resource: {TOPIC}"}})}])
-    assert broken(evidence) == [("AMP notifications", "4 failed, 0 throttled in the last 60 min (CloudWatch "
-                                 "AWS/Prometheus); AMP's alertmanager log: Notify for alerts failed, AMP is not "
-                                 f"authorized to perform: SNS:Publish on resource: {TOPIC}")]
+    assert broken(evidence) == [("AMP notifications", "4 failed, 0 throttled since the last delivery (1970-01-01 "
+                                 "00:00:00 UTC) (CloudWatch AWS/Prometheus); AMP's alertmanager log: Notify for alerts "
+                                 f"failed, AMP is not authorized to perform: SNS:Publish on resource: {TOPIC}")]
+    evidence["function_logs"] = [{"item": FUNCTION, "exists": True, "events": []}]  # no delivery known: the whole window
+    assert broken(evidence)[-1][1].startswith("4 failed, 0 throttled in the last 60 min")
+
+
+def test_failures_before_the_last_delivery_are_history_and_those_after_it_break_the_hop():
+    delivered_at = 1_764_930_000  # the forwarder's last delivery, after the repair
+    refusal = {"message": json.dumps({"workspaceId": WS_ID, "component": "alertmanager", "message": {
+        "level": "ERROR", "log": "Notify for alerts failed, AMP is not authorized to perform: SNS:Publish"}})}
+    repaired = dict(healthy(), function_logs=[{"item": FUNCTION, "exists": True, "events": [
+        {"timestamp": delivered_at * 1000, "log_stream_name": "a", "message": json.dumps({"outcome": "delivered"})}]}],
+        amp_failure_metrics=[{"metric_name": "AlertManagerNotificationsFailed", "value": 3.0, "points": [
+            {"timestamp": delivered_at - 600, "value": 2.0}, {"timestamp": delivered_at - 30, "value": 1.0}]}],
+        amp_log_events=[dict(refusal, timestamp=(delivered_at - 20) * 1000)])
+    status, detail = verdicts(repaired)["AMP notifications"]
+    assert status == "ok", detail
+    assert detail.startswith("no failure counted since the last delivery (2025-12-05 10:20:00 UTC)")
+    assert "history: 3 failed before the last delivery" in detail and "not authorized" in detail
+    # still broken: AMP keeps failing after that delivery
+    repaired["amp_failure_metrics"][0]["points"].append({"timestamp": delivered_at + 60, "value": 1.0})
+    assert broken(repaired) == [("AMP notifications", "1 failed, 0 throttled since the last delivery (2025-12-05 "
+                                 "10:20:00 UTC) (CloudWatch AWS/Prometheus); history: 3 failed before the last delivery "
+                                 "(2025-12-05 10:20:00 UTC), AMP's log then: Notify for alerts failed, AMP is not "
+                                 "authorized to perform: SNS:Publish")]
 
 
 def test_the_test_alert_is_timed_from_the_forwarders_line_that_carries_its_probe():
@@ -332,3 +355,43 @@ def test_slack_app_destinations_need_the_state_table():
         {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
          "Resource": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/amp-prod-state"})
     assert broken(evidence) == []
+
+
+SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:amp-alerting/prod/pagerduty/payments-AbCdEf"
+
+
+def paging(policy="allow", kms_key_id=None, key_policy=None):
+    evidence = healthy()
+    evidence["workspace"]["alertmanager"]["pagerduty_secret_arns"] = {"page-payments": [SECRET]}
+    document = allow({"Service": "aps.amazonaws.com"}, "secretsmanager:GetSecretValue", "*",
+                     {"ArnEquals": {"aws:SourceArn": WS_ARN}, "StringEquals": {"aws:SourceAccount": ACCOUNT}})
+    secret = {"name": "amp-alerting/prod/pagerduty/payments", "arn": SECRET, "kms_key_id": kms_key_id,
+              "resource_policy": document if policy == "allow" else policy}
+    evidence["pagerduty_secrets"] = [{"item": SECRET, "secrets": [secret]}]
+    evidence["pagerduty_keys"] = [{"item": SECRET, "kms_keys": [{"key_arn": kms_key_id, "key_policies": [key_policy]}]}
+                                  if kms_key_id else {"item": SECRET, "skipped": True}]
+    return evidence
+
+
+def test_a_pagerduty_secret_amp_may_read_for_this_workspace_is_ok():
+    assert verdicts(paging())["pagerduty secret payments"] == ("ok", "allows secretsmanager:GetSecretValue")
+
+
+def test_a_pagerduty_secret_without_policy_or_gone_names_the_secret_hop_and_the_fix():
+    ((hop, detail),) = broken(paging(policy=None))
+    assert (hop, detail) == ("pagerduty secret payments", "secretsmanager:GetSecretValue refused: no statement allows "
+                             f"secretsmanager:GetSecretValue on {SECRET} for aps.amazonaws.com")
+    fixes = [h["fix"] for h in chain_hops(paging(policy=None)) if h["status"] == "broken"]
+    assert fixes[0].startswith(f"let aps.amazonaws.com read the secret with aws:SourceArn {WS_ARN}")
+    gone = paging()
+    gone["pagerduty_secrets"] = [{"item": SECRET, "secrets": []}]
+    assert broken(gone) == [("pagerduty secret payments", f"{SECRET} does not exist")]
+
+
+def test_a_pagerduty_secret_under_a_customer_key_needs_the_key_policy_to_let_amp_decrypt():
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0f1e"
+    root_only = allow({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "kms:*", "*")
+    ((hop, detail),) = broken(paging(kms_key_id=key, key_policy=root_only))
+    assert hop == "pagerduty secret payments key" and detail.startswith("kms:Decrypt refused")
+    amp_may = allow({"Service": "aps.amazonaws.com"}, "kms:Decrypt", "*")
+    assert broken(paging(kms_key_id=key, key_policy=amp_may)) == []

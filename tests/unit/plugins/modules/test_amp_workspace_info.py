@@ -47,12 +47,17 @@ def test_include_rules_reports_namespaces_and_alertmanager_status(run):
     assert ws["alertmanager"] is None and ws["logging"] is None
 
 
-def test_include_rules_names_the_sns_topics_of_the_receivers_and_nothing_else_of_the_definition(run):
+SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:amp-alerting/prod/pagerduty/payments-AbCdEf"
+
+
+def test_include_rules_names_the_sns_topics_and_pagerduty_secrets_of_the_receivers_and_nothing_else(run):
     topic = "arn:aws:sns:eu-west-1:123456789012:amp-prod-alerts"
     definition = (
         "alertmanager_config: |\n  route:\n    receiver: slack\n  receivers:\n    - name: slack\n"
         f"      sns_configs:\n        - topic_arn: {topic}\n          sigv4: {{region: eu-west-1}}\n"
-        "    - name: pager\n      pagerduty_configs:\n        - routing_key: s3cr3t-routing-key\n")
+        "    - name: pager\n      pagerduty_configs:\n        - routing_key: s3cr3t-routing-key\n"
+        "    - name: page\n      pagerduty_configs:\n        - routing_key:\n            aws_secrets_manager:\n"
+        f"              secret_arn: {SECRET}\n              secret_key: routing_key\n")
     log_group = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/prometheus/prod:*"
     run.stub.add_response("describe_workspace", {"workspace": workspace(WS_A)}, {"workspaceId": WS_A})
     run.stub.add_response("list_rule_groups_namespaces", {"ruleGroupsNamespaces": []}, {"workspaceId": WS_A})
@@ -64,7 +69,8 @@ def test_include_rules_names_the_sns_topics_of_the_receivers_and_nothing_else_of
         "createdAt": "2026-11-24T00:00:00Z", "modifiedAt": "2026-11-24T00:00:00Z"}}, {"workspaceId": WS_A})
     result = run(workspace_ids=[WS_A], include_rules=True)
     ws = result["workspaces"][0]
-    assert ws["alertmanager"] == {"status": "ACTIVE", "sns_topic_arns": {"slack": [topic], "pager": []}}
+    assert ws["alertmanager"] == {"status": "ACTIVE", "sns_topic_arns": {"slack": [topic], "pager": [], "page": []},
+                                  "pagerduty_secret_arns": {"page": [SECRET]}}
     assert ws["logging"] == {"log_group_arn": log_group, "status": "ACTIVE"}
     assert "s3cr3t" not in json.dumps(result)
 

@@ -105,6 +105,20 @@ def test_metrics_found_by_dimension_and_summed_over_the_window(cloudwatch):
                                   "value": 5.0}]
 
 
+def test_points_tell_when_each_failure_was_counted_oldest_first(cloudwatch):
+    import datetime
+    metric = {"Namespace": "AWS/Prometheus", "MetricName": "AlertManagerNotificationsFailed",
+              "Dimensions": [{"Name": "Workspace", "Value": "ws-1"}]}
+    cloudwatch.stub.add_response("list_metrics", {"Metrics": [metric]})
+    late, early = (datetime.datetime(2026, 12, 5, 10, minute, tzinfo=datetime.timezone.utc) for minute in (7, 2))
+    cloudwatch.stub.add_response("get_metric_statistics", {"Datapoints": [{"Sum": 1.0, "Timestamp": late},
+                                                                          {"Sum": 4.0, "Timestamp": early}]})
+    (found,) = cloudwatch(namespace="AWS/Prometheus", metric_names=["AlertManagerNotificationsFailed"], period=60,
+                          dimensions={"Workspace": "ws-1"}, include_points=True)["metrics"]
+    assert found["points"] == [{"timestamp": early.timestamp(), "value": 4.0}, {"timestamp": late.timestamp(), "value": 1.0}]
+    assert found["value"] == 5.0
+
+
 def test_maximum_takes_the_largest_and_no_datapoint_is_null(cloudwatch):
     metric = {"Namespace": "AWS/SQS", "MetricName": "ApproximateAgeOfOldestMessage",
               "Dimensions": [{"Name": "QueueName", "Value": "q"}]}
