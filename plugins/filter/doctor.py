@@ -110,6 +110,7 @@ class Diagnosis:
                 self.topic_hops(topic_arn)
             for secret_arn in self.pagerduty_secret_arns():
                 self.pagerduty_secret_hops(secret_arn)
+        self.heartbeat_hop()
         self.amp_failure_hop()
         return self.hops
 
@@ -424,9 +425,43 @@ class Diagnosis:
         else:
             self.add("forwarder errors", OK, f"none in the last {minutes} min")
 
+    # The heartbeat: its alarm's state, and when the forwarder last recorded one
+    def heartbeat_hop(self):
+        read = self.evidence.get("heartbeat_alarm")
+        if read is None:  # the heartbeat is off (alerting_heartbeat_enabled: false)
+            return
+        name = self.evidence.get("heartbeat_alarm_name", "")
+        stamps = [point.get("timestamp") for metric in self.evidence.get("heartbeats") or []
+                  for point in metric.get("points") or [] if point.get("value")]
+        now = self.evidence.get("now")
+        if stamps and now:
+            # the newest minute with a heartbeat: at most a minute older than the heartbeat itself
+            last = f"the last heartbeat {max(0, int(now - max(stamps)))} s ago (to the minute)"
+        else:
+            last = f"no heartbeat in the last {self.evidence.get('since_minutes', 60)} min"
+        if not read or read.get("skipped") or "metric_alarms" not in read:
+            self.add("heartbeat", UNKNOWN, f"alarm {name}: not read: {(read or {}).get('msg') or 'not read'}; {last}",
+                     "give the caller cloudwatch:DescribeAlarms")
+            return
+        alarms = read.get("metric_alarms") or []
+        if not alarms:
+            self.add("heartbeat", BROKEN, f"no alarm {name}: a silent chain would page no one; {last}", REDEPLOY)
+            return
+        state = alarms[0].get("state_value")
+        detail = f"alarm {name} {state}; {last}"
+        if state == "OK":
+            self.add("heartbeat", OK, detail)
+        elif state == "ALARM":
+            self.add("heartbeat", BROKEN, detail + ": the chain is silent somewhere from the rules to the forwarder",
+                     "the hops above name where; the alarm returns to OK with the next heartbeat")
+        else:
+            self.add("heartbeat", UNKNOWN, detail + " (a new alarm, or no heartbeat yet)",
+                     "wait one alarm period after site.yml, then run the doctor again")
+
     # AMP's own account of failed notifications
     def last_delivery(self):
-        """When the forwarder last delivered (epoch seconds, from its log lines); None when unknown."""
+        """When the forwarder last delivered or recorded a heartbeat (epoch seconds, from its log lines); None
+        when unknown."""
         stamps = []
         for found in self.evidence.get("function_logs") or []:
             for event in (found or {}).get("events") or [] if isinstance(found, dict) else []:
@@ -434,7 +469,9 @@ class Diagnosis:
                     line = json.loads(event.get("message") or "")
                 except ValueError:
                     continue
-                if isinstance(line, dict) and line.get("outcome") in ("delivered", "duplicate") and event.get("timestamp"):
+                # a heartbeat the forwarder recorded came through AMP, SNS and Lambda as well
+                if isinstance(line, dict) and line.get("outcome") in ("delivered", "duplicate", "heartbeat") \
+                        and event.get("timestamp"):
                     stamps.append(event["timestamp"] / 1000.0)
         return max(stamps) if stamps else None
 

@@ -59,7 +59,7 @@ def test_created_key_encrypts_the_topic_and_lets_amp_use_it(sandbox):
     # (Deployed encrypted from the start. Switching encryption on for a topic already deployed - an
     # in-place update of its stack, the forwarder staying subscribed - was shown here until stop 22 and
     # cut for CI time; its assertions are in the git history of this file.)
-    ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_create_key": True}))
+    ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_create_key": True, "alerting_heartbeat_enabled": False}))
     kms = boto3.client("kms")
     key_arn = kms.describe_key(KeyId="alias/amp-sandbox-amp-alerts")["KeyMetadata"]["Arn"]
     assert topic_state() == (key_arn, ["lambda"])
@@ -70,7 +70,7 @@ def test_created_key_encrypts_the_topic_and_lets_amp_use_it(sandbox):
     # Deleted by hand, the topic (and with it the subscription) is behind two stacks that still believe
     # in what they made: one run makes both again - the topic with its key, not a bare one.
     boto3.client("sns").delete_topic(TopicArn=TOPIC)
-    repaired = ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_create_key": True}))
+    repaired = ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_create_key": True, "alerting_heartbeat_enabled": False}))
     assert repaired.changed_tasks() == [
         ("amp.alerting.sns : Delete the stack of a topic deleted out of band, to make both again", "sandbox-amp"),
         ("amp.alerting.sns : The topic (Standard; encrypted when a key is given or created)", "sandbox-amp"),
@@ -89,7 +89,7 @@ def test_given_key_encrypts_the_topic_once_its_policy_lets_amp_use_it(sandbox, m
     key_arn = key["Arn"]
     # Such a key would make SNS refuse every alert (KMSAccessDenied): the preflight says so, before any write.
     sandbox.clear_requests()
-    refused = run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_key_arn": key_arn})
+    refused = run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_key_arn": key_arn, "alerting_heartbeat_enabled": False})
     assert refused.returncode != 0
     assert (f"sns_kms_key_arn: {key_arn}: its key policy must let AMP use the key, or SNS refuses every alert: "
             "aps.amazonaws.com may not kms:GenerateDataKey: no statement allows kms:GenerateDataKey") in refused.stdout
@@ -103,7 +103,7 @@ def test_given_key_encrypts_the_topic_once_its_policy_lets_amp_use_it(sandbox, m
     kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=json.dumps(policy))
     with SlackSink() as slack:
         monkeypatch.setenv("SANDBOX_SLACK_WEBHOOK_URL", slack.url)
-        ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_key_arn": key_arn}))
+        ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_key_arn": key_arn, "alerting_heartbeat_enabled": False}))
         assert topic_state() == (key_arn, ["lambda"])
         refusals, taken = fire_in_the_workspace(sandbox, "ThroughTheTeamsKey")
         assert (refusals, taken) == ([], True)
@@ -116,7 +116,7 @@ def test_given_key_encrypts_the_topic_once_its_policy_lets_amp_use_it(sandbox, m
         assert not taken
         assert [(r["hop"], r["action"], r["resource"]) for r in refusals][:1] == [
             ("alertmanager->sns (kms)", "kms:GenerateDataKey", key_arn)]
-        run, hops, table = doctor(INVENTORY)
+        run, hops, table = doctor(INVENTORY, alerting_heartbeat_enabled=False)  # its alarm: test_pagerduty_and_heartbeat
         assert run.returncode == 2, table
         assert broken(hops) == ["topic key", "AMP notifications"], table
         refusal = f"kms:GenerateDataKey refused: no statement allows kms:GenerateDataKey on {key_arn} for aps.amazonaws.com"

@@ -275,7 +275,7 @@ def clear():
 # gives the function's process the access key ``SANDBOXROLE<role ARN, hex>`` (lambda_runner), and
 # authorizes what the forwarder calls against the role's identity policies (inline and attached):
 # SSM GetParameter (and, WithDecryption of a parameter under a customer key, kms:Decrypt against the
-# role and the key policy), DynamoDB item calls. A refusal is answered as AWS answers it (400
+# role and the key policy), DynamoDB item calls, CloudWatch PutMetricData (its cloudwatch:namespace). A refusal is answered as AWS answers it (400
 # AccessDeniedException). Lambda's own calls for the function - its dead-letter queue, its log
 # group - are checked with role_decision() by lambda_runner.
 
@@ -327,15 +327,17 @@ def _role_policies(role_arn):
     return _identity_documents(role)
 
 
-def role_decision(role_arn, action, resource, resource_policy=None, key_policy=False):
+def role_decision(role_arn, action, resource, resource_policy=None, key_policy=False, context=None):
     """Decision for the role calling ACTION on RESOURCE (same account: its identity policies suffice,
     except for a KMS key, whose key policy must delegate)."""
     policies = _role_policies(role_arn)
     if policies is None:
         return policy_evaluation.Decision(False, f"role {role_arn} does not exist")
-    return evaluate(action, resource, Principal.iam(role_arn), {"aws:SecureTransport": "true"},
+    return evaluate(action, resource, Principal.iam(role_arn), dict(context or {}, **{"aws:SecureTransport": "true"}),
                     identity_policies=policies, resource_policy=resource_policy,
-                    resource_label="key policy" if key_policy else "resource policy", key_policy=key_policy)
+                    resource_label="key policy" if key_policy else "resource policy", key_policy=key_policy,
+                    # an action without a resource type (PutMetricData) is the caller's own account's
+                    resource_account=role_arn.split(":")[4] if resource == "*" else None)
 
 
 def _parameter_key(account, region, name):
@@ -364,6 +366,9 @@ def _role_checks(service, operation, params, account, region):
         return checks
     if service == "dynamodb" and operation in _DYNAMODB_ITEM_CALLS and params.get("TableName"):
         return [(f"dynamodb:{operation}", f"arn:aws:dynamodb:{region}:{account}:table/{params['TableName']}", None)]
+    if service == "cloudwatch" and operation == "PutMetricData":
+        # no resource type: the namespace is the condition key that scopes it
+        return [("cloudwatch:PutMetricData", "*", None, {"cloudwatch:namespace": params.get("Namespace", "")})]
     return []
 
 
@@ -378,8 +383,9 @@ def refuse_role_call(environ, body, service, operation, region):
         params = json.loads(body or b"{}")
     except ValueError:
         params = {}
-    for action, resource, key in _role_checks(service, operation, params, account, region):
-        decision = role_decision(role_arn, action, resource, key.policy if key else None, key_policy=key is not None)
+    for action, resource, key, *context in _role_checks(service, operation, params, account, region):
+        decision = role_decision(role_arn, action, resource, key.policy if key else None, key_policy=key is not None,
+                                 context=context[0] if context else None)
         if not decision.allowed:
             session = f"arn:aws:sts::{account}:assumed-role/{role_arn.split('/')[-1]}/sandbox-lambda"
             message = (f"User: {session} is not authorized to perform: {action} on resource: {resource} because "

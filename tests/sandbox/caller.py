@@ -87,7 +87,9 @@ def request_parameters(model, environ, body):
     if model.protocol == "query":
         params.update({key: values[0] for key, values in parse_qs(body.decode("utf-8", "replace")).items()})
         return params
-    if model.protocol in ("json", "rest-json") and body:
+    # CloudWatch's model prefers CBOR, but botocore (and the forwarder) send its AWS JSON 1.0 form
+    json_body = model.protocol in ("json", "rest-json") or environ.get("CONTENT_TYPE", "").startswith("application/x-amz-json")
+    if json_body and body:
         try:
             payload = json.loads(body)
         except ValueError:
@@ -352,6 +354,9 @@ def _simple_needs(prefix, operation, params, account, region):
         return [Need(action, params.get("ResourceArn") or "*")]
     if prefix == "cloudformation":
         return [Need(action, _stack_arn(params["StackName"], account, region) if params.get("StackName") else "*")]
+    if prefix == "cloudwatch" and (params.get("AlarmName") or params.get("AlarmNames")):
+        names = [params["AlarmName"]] if params.get("AlarmName") else params["AlarmNames"]
+        return [Need(action, _arn("cloudwatch", region, account, f"alarm:{name}")) for name in names]
     if prefix == "sts" and operation == "AssumeRole":
         return [Need(action, params.get("RoleArn", "*"))]
     return [Need(action, "*")]

@@ -171,7 +171,10 @@ class WorkspacePrometheus(_Server):
         return [f"--config.file={os.path.join(self.workdir, 'prometheus.yml')}",
                 f"--storage.tsdb.path={os.path.join(self.workdir, 'data')}",
                 f"--web.listen-address=127.0.0.1:{self.port}", f"--web.external-url={self.url}", "--web.enable-lifecycle",
-                "--web.enable-remote-write-receiver", "--storage.tsdb.retention.time=1d"]
+                "--web.enable-remote-write-receiver", "--storage.tsdb.retention.time=1d",
+                # an alert sent before the Alertmanager was discovered is dropped and sent again only after
+                # this delay (Prometheus' default: 1m); AMP's ruler does not make tests wait a minute
+                "--rules.alert.resend-delay=2s"]
 
     def write_files(self, wanted):
         namespaces, alertmanager_address = wanted

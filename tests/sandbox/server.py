@@ -20,7 +20,7 @@ os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
 
 from werkzeug.serving import make_server  # noqa: E402
 
-from . import amp, awslambda, cloudformation, dynamodb, iam, kms, lambda_runner, limits, sns  # noqa: E402
+from . import alarms, amp, awslambda, cloudformation, dynamodb, iam, kms, lambda_runner, limits, sns  # noqa: E402
 from .dataplane import DATA_PLANE  # noqa: E402
 from .gateway import SandboxGateway  # noqa: E402
 from .settings import SETTINGS  # noqa: E402
@@ -36,6 +36,7 @@ def build_app():
     cloudformation.install()
     lambda_runner.install()
     limits.install()
+    alarms.install()
     from moto.moto_api._internal import moto_api_backend
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
@@ -93,6 +94,7 @@ def serve(state_file, host="127.0.0.1", port=0, follow_pid=None, lifetime=4 * 36
     # functions the sandbox runs (SNS -> Lambda) call back into it
     SETTINGS.endpoint = state["endpoint"]
     DATA_PLANE.start_loop()
+    alarms.start_loop()
     tmp = f"{state_file}.tmp"
     with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(state, handle)

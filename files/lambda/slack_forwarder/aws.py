@@ -62,9 +62,11 @@ class AwsError(ForwardError):
 
 
 # JSON-protocol services the forwarder calls: (SigV4 service name, Content-Type, X-Amz-Target prefix).
+# CloudWatch takes AWS JSON 1.0 besides its query protocol (botocore's model lists both).
 _JSON_SERVICES = {
     "ssm": ("ssm", "application/x-amz-json-1.1", "AmazonSSM."),
     "dynamodb": ("dynamodb", "application/x-amz-json-1.0", "DynamoDB_20120810."),
+    "cloudwatch": ("monitoring", "application/x-amz-json-1.0", "GraniteServiceVersion20100801."),
 }
 # The DNS suffix of AWS's endpoints by partition, told by the region's name: botocore's
 # data/partitions.json ("regionRegex", "dnsSuffix"), which the unit tests compare with this table.
@@ -85,9 +87,10 @@ def dns_suffix(region):
 
 
 def service_endpoint(service, region, environ):
-    """https://<service>.<region>.<partition's DNS suffix>/, unless AWS_ENDPOINT_URL(_<SERVICE>) names another."""
+    """https://<host>.<region>.<partition's DNS suffix>/, unless AWS_ENDPOINT_URL(_<SERVICE>) names another."""
+    host = _JSON_SERVICES[service][0] if service in _JSON_SERVICES else service
     endpoint = (environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or environ.get("AWS_ENDPOINT_URL")
-                or f"https://{service}.{region}.{dns_suffix(region)}")
+                or f"https://{host}.{region}.{dns_suffix(region)}")
     return endpoint.rstrip("/") + "/"
 
 
@@ -141,6 +144,20 @@ def ssm_get_parameter(name, environ, attempts=3):
         return answer["Parameter"]["Value"]
     except (KeyError, TypeError):
         raise AwsError(f"SSM GetParameter {name}: the answer has no Parameter.Value") from None
+
+
+HEARTBEAT_NAMESPACE = "AmpAlerting"
+HEARTBEAT_METRIC = "Heartbeat"
+
+
+def put_heartbeat(workspace, environ, attempts=3):
+    """One datapoint of the chain's heartbeat metric for WORKSPACE (its alias; high resolution, so that an alarm may
+    evaluate it in periods under a minute)."""
+    aws_json_call("cloudwatch", "PutMetricData", {
+        "Namespace": HEARTBEAT_NAMESPACE,
+        "MetricData": [{"MetricName": HEARTBEAT_METRIC, "Dimensions": [{"Name": "WorkspaceAlias", "Value": workspace}],
+                        "Value": 1.0, "Unit": "Count", "StorageResolution": 1}]},
+        environ, attempts, what=f"CloudWatch PutMetricData {HEARTBEAT_NAMESPACE}/{HEARTBEAT_METRIC}")
 
 
 def _aws_error(err):

@@ -8,6 +8,7 @@ import json
 import os
 import time
 
+from .aws import put_heartbeat
 from .aws import ssm_get_parameter
 from .blocks import build_slack_message
 from .blocks import text_message
@@ -75,6 +76,35 @@ def destination_of(record):
     if not isinstance(value, str) or not value.strip():
         return None
     return value.strip()
+
+
+def heartbeat_of(record):
+    """The workspace of a firing heartbeat (SNS message attribute 'heartbeat', set by the alerting role's
+    heartbeat receiver), or None: a heartbeat is recorded as a metric, never posted to Slack. A resolved
+    one (the rules stopped) records nothing: its absence is what the alarm watches."""
+    attributes = (_sns_of(record) or {}).get("MessageAttributes") or {}
+    if not isinstance(attributes, dict):
+        return None
+    value = (attributes.get("heartbeat") or {}).get("Value")
+    status = (attributes.get("status") or {}).get("Value")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip() if status == "firing" else ""
+
+
+def record_heartbeat(record, workspace, environ=None):
+    """Put the heartbeat's datapoint (workspace "" : a resolved heartbeat, logged only); raises ForwardError."""
+    environ = os.environ if environ is None else environ
+    line = {"event": "heartbeat", "sns_message_id": (_sns_of(record) or {}).get("MessageId", "")}
+    if not workspace:
+        _log(**line, outcome="resolved_heartbeat")
+        return
+    try:
+        put_heartbeat(workspace, environ)
+    except ForwardError as err:
+        _log(**line, workspace=workspace, outcome="failed", error=str(err))
+        raise
+    _log(**line, workspace=workspace, outcome="heartbeat")
 
 
 def destination_target(destination, environ=None):
@@ -242,6 +272,13 @@ def forward_alerts_to_slack(event, context=None):
     state = state_table()
     failures = []
     for record in records:
+        heartbeat = heartbeat_of(record)
+        if heartbeat is not None:
+            try:
+                record_heartbeat(record, heartbeat)
+            except ForwardError as err:
+                failures.append(str(err))
+            continue
         destination = destination_of(record)
         try:
             target = destination_target(destination) if destination else webhook_url()

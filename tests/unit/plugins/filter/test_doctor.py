@@ -395,3 +395,32 @@ def test_a_pagerduty_secret_under_a_customer_key_needs_the_key_policy_to_let_amp
     assert hop == "pagerduty secret payments key" and detail.startswith("kms:Decrypt refused")
     amp_may = allow({"Service": "aps.amazonaws.com"}, "kms:Decrypt", "*")
     assert broken(paging(kms_key_id=key, key_policy=amp_may)) == []
+
+
+def heartbeat(state, points=(), now=1_764_930_000):
+    evidence = healthy()
+    evidence.update(heartbeat_alarm_name="amp-prod-heartbeat", now=now,
+                    heartbeat_alarm={"metric_alarms": [{"alarm_name": "amp-prod-heartbeat", "state_value": state}]
+                                     if state else []},
+                    heartbeats=[{"metric_name": "Heartbeat", "points": [{"timestamp": t, "value": 1.0} for t in points]}])
+    return evidence
+
+
+def test_the_heartbeat_hop_tells_the_alarm_state_and_the_last_heartbeats_age():
+    assert verdicts(heartbeat("OK", [1_764_929_880, 1_764_929_940]))["heartbeat"] == (
+        "ok", "alarm amp-prod-heartbeat OK; the last heartbeat 60 s ago (to the minute)")
+    assert broken(heartbeat("ALARM", [1_764_929_000])) == [("heartbeat", (
+        "alarm amp-prod-heartbeat ALARM; the last heartbeat 1000 s ago (to the minute): the chain is silent somewhere "
+        "from the rules to the forwarder"))]
+    assert broken(heartbeat(None)) == [("heartbeat", "no alarm amp-prod-heartbeat: a silent chain would page no one; "
+                                                     "no heartbeat in the last 60 min")]
+    assert verdicts(heartbeat("INSUFFICIENT_DATA"))["heartbeat"][0] == "unknown"
+    assert "heartbeat" not in verdicts(healthy())  # the heartbeat off: no hop
+
+
+def test_a_recorded_heartbeat_counts_as_the_chains_last_delivery():
+    evidence = dict(healthy(), function_logs=[{"item": FUNCTION, "exists": True, "events": [
+        {"timestamp": 1_764_930_000_000, "log_stream_name": "a", "message": json.dumps({"outcome": "heartbeat"})}]}],
+        amp_failure_metrics=[{"metric_name": "AlertManagerNotificationsFailed", "value": 2.0,
+                              "points": [{"timestamp": 1_764_929_000, "value": 2.0}]}])
+    assert verdicts(evidence)["AMP notifications"][0] == "ok"
