@@ -447,8 +447,16 @@ class Diagnosis:
         if not alarms:
             self.add("heartbeat", BROKEN, f"no alarm {name}: a silent chain would page no one; {last}", REDEPLOY)
             return
-        state = alarms[0].get("state_value")
+        alarm = alarms[0]
+        state = alarm.get("state_value")
         detail = f"alarm {name} {state}; {last}"
+        made = _epoch(alarm.get("alarm_configuration_updated_timestamp"))
+        settle = (alarm.get("period") or 300) * (alarm.get("evaluation_periods") or 1) + 120
+        if state != "OK" and not stamps and made and now and now - made < settle:
+            # CloudWatch treats a new alarm's missing data as breaching: it is ALARM until the first heartbeats
+            self.add("heartbeat", UNKNOWN, f"{detail}: the alarm is {int(now - made)} s old, the first heartbeats "
+                     f"arrive within {settle} s of it", "run the doctor again in a few minutes")
+            return
         if state == "OK":
             self.add("heartbeat", OK, detail)
         elif state == "ALARM":
@@ -532,6 +540,17 @@ class Diagnosis:
         else:
             logging = " (no logging configuration: AMP's log is not kept)" if not self.workspace.get("logging") else ""
             self.add("AMP notifications", OK, f"no failure counted {since}{logging}{history}")
+
+
+def _epoch(value):
+    """Epoch seconds of an ISO 8601 time (as the AWS modules return datetimes), or None."""
+    if not value:
+        return None
+    try:
+        stamp = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=datetime.timezone.utc)).timestamp()
 
 
 def _clock(stamp):

@@ -295,6 +295,7 @@ def _alerting(s):
     destinations = [str(name) for name in s.get("alerting_slack_destinations") or []]
     pagerduty = s.get("alerting_pagerduty_destinations") or {}
     problems += _pagerduty_problems(s, pagerduty)
+    problems += _heartbeat_problems(s)
     pagerduty_names = [str(name) for name in pagerduty] if isinstance(pagerduty, dict) else []
     for index, route in enumerate(s.get("alerting_routes") or []):
         name = route.get("name") if isinstance(route, dict) else None
@@ -322,6 +323,38 @@ def _alerting(s):
         else:
             problems += checks.arn_problems(f"{where}.topic_arn", route["topic_arn"], "sns", region, _account(s))
         problems += alertmanager_config.route_problems(route, where)
+    return problems
+
+
+# CloudWatch alarm periods: 10, 20 or 30 s (high-resolution metrics, as the heartbeat's are) or a
+# multiple of 60 (PutMetricAlarm, Period).
+ALARM_SHORT_PERIODS = (10, 20, 30)
+FALLBACK_PROTOCOLS = ("email", "email-json", "sms", "http", "https", "sqs", "lambda", "firehose", "application")
+
+
+def _heartbeat_problems(s):
+    if str(s.get("alerting_heartbeat_enabled", False)).lower() in ("false", "no", "0", "none", ""):
+        return []
+    problems = []
+    problem = alertmanager_config.duration_problem("alerting_heartbeat_interval", s.get("alerting_heartbeat_interval"),
+                                                   "repeat_interval")
+    problems += [problem] if problem else []
+    period = checks.as_int(s.get("alerting_heartbeat_alarm_period"))
+    if period is None or not (period in ALARM_SHORT_PERIODS or (period > 0 and period % 60 == 0)):
+        problems.append(f"alerting_heartbeat_alarm_period: {s.get('alerting_heartbeat_alarm_period')!r} is not a CloudWatch "
+                        "alarm period (10, 20, 30 or a multiple of 60 seconds)")
+    problems += checks.range_problems("alerting_heartbeat_alarm_evaluation_periods",
+                                      s.get("alerting_heartbeat_alarm_evaluation_periods"), 1, 100)
+    problems += checks.name_problems("alerting_heartbeat_fallback_topic_name", s.get("alerting_heartbeat_fallback_topic_name"),
+                                     "sns_topic")
+    if any(isinstance(route, dict) and route.get("name") == "heartbeat" for route in s.get("alerting_routes") or []):
+        problems.append("alerting_routes[heartbeat]: the heartbeat's receiver is named heartbeat; name the route otherwise "
+                        "(or set alerting_heartbeat_enabled: false)")
+    for index, subscription in enumerate(s.get("alerting_heartbeat_fallback_subscriptions") or []):
+        if not isinstance(subscription, dict) or subscription.get("protocol") not in FALLBACK_PROTOCOLS \
+                or not subscription.get("endpoint"):
+            problems.append(f"alerting_heartbeat_fallback_subscriptions[{index}]: needs protocol (one of "
+                            f"{', '.join(FALLBACK_PROTOCOLS)}) and endpoint")
     return problems
 
 

@@ -6,9 +6,12 @@ cluster in Playing with alertmanager does, a Prometheus agent scraping an export
 workspace; raise a pod's memory over the inventory's threshold and print the Slack message as a
 person reads it; lower it and print the resolved one; send a test alert the same way; send a critical
 one, which its route takes to a second channel (#oncall, a Slack app: threads), then resolve it and
-show the thread (the first message updated, a reply saying when); silence an alert with
-maintenance.yml, show that nothing arrives, end the silence and show it arrive; run doctor.yml,
-every hop of the chain and a test alert timed to Slack, and print its table; stop everything.
+show the thread (the first message updated, a reply saying when) and the PagerDuty incident its
+second route opened and resolved (AMP's own PagerDuty receiver, the key read from Secrets Manager; a
+PagerDuty Events API stand-in); silence an alert with maintenance.yml, show that nothing arrives, end
+the silence and show it arrive; break the topic policy by hand: the chain's heartbeat stops and its
+CloudWatch alarm tells the fallback subscriber, then site.yml repairs it and the alarm clears; run
+doctor.yml, every hop of the chain and a test alert timed to Slack, and print its table; stop everything.
 """
 
 import json
@@ -85,6 +88,76 @@ def wait_for_message(slack, count, timeout=90):
 
 ONCALL = "C0ONCALL"
 BOT_TOKEN = "xoxb-demo-bot-token"
+PAGERDUTY_KEY = "D0demoPagerDutyIntegrationKey001"  # a stand-in's key: 32 letters and digits, as PagerDuty's
+# The heartbeat's alarm evaluates 10 s periods here (the inventory's default: 300 s, 3 periods).
+HEARTBEAT = {"alerting_heartbeat_interval": "2s", "alerting_heartbeat_alarm_period": 10,
+             "alerting_heartbeat_alarm_evaluation_periods": 2}
+
+
+def aws(sandbox, service):
+    import boto3  # pylint: disable=import-outside-toplevel
+
+    env = sandbox.env()
+    return boto3.client(service, endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+
+
+def fallback_inbox(sandbox):
+    """The heartbeat alarm's subscriber: an SQS queue (on AWS: an email address, a phone, PagerDuty)."""
+    sqs = aws(sandbox, "sqs")
+    url = sqs.create_queue(QueueName="demo-fallback-inbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": arn}]})})
+    return url, arn
+
+
+def alarm_notice(sandbox, url, state, timeout=90):
+    def read():
+        answer = aws(sandbox, "sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        notices = [json.loads(json.loads(m["Body"])["Message"]) for m in answer.get("Messages", [])]
+        return next((n for n in notices if n["NewStateValue"] == state), None)
+    try:
+        return eventually(read, timeout, f"the alarm's {state} notice")
+    except AssertionError as exc:
+        raise SystemExit(str(exc)) from exc
+
+
+def pagerduty_story(sandbox):
+    """The critical alert's PagerDuty incident: triggered, then resolved with the same dedup_key."""
+    try:
+        events = eventually(lambda: [e for e in sandbox.pagerduty_events() if e["summary"].startswith("DemoCritical")
+                                     and e["event_action"] == "resolve"] and sandbox.pagerduty_events(), 60,
+                            "the PagerDuty resolve event")
+    except AssertionError as exc:
+        raise SystemExit(str(exc)) from exc
+    print("    PagerDuty (Events API v2 stand-in), posted by AMP itself with the key it read from Secrets Manager:")
+    for event in events:
+        if event["summary"].startswith("DemoCritical"):
+            print(f"      {event['event_action']:<8} dedup_key {event['dedup_key'][:16]}…  {event['summary']}"
+                  f"  (severity {event['event'].get('payload', {}).get('severity', '-')})")
+
+
+def heartbeat_story(sandbox, env, deploy, inbox):
+    """The chain goes silent: the heartbeat's alarm tells the fallback; site.yml repairs; the alarm clears."""
+    sns, amp = aws(sandbox, "sns"), aws(sandbox, "amp")
+    workspace = amp.list_workspaces(alias="sandbox-amp")["workspaces"][0]
+    topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":amp-sandbox-amp-alerts"))
+    state = aws(sandbox, "cloudwatch").describe_alarms(AlarmNames=["amp-sandbox-amp-heartbeat"])["MetricAlarms"][0]
+    print(f"    alarm amp-sandbox-amp-heartbeat: {state['StateValue']} (a heartbeat every few seconds reaches the forwarder,"
+          " which records it in CloudWatch and posts nothing)")
+    step("someone edits the topic policy by hand: it now names another workspace, so AMP may not publish")
+    policy = sns.get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"]
+    other = workspace["arn"].replace(workspace["workspaceId"], "ws-00000000-0000-0000-0000-000000000000")
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=policy.replace(workspace["arn"], other))
+    notice = alarm_notice(sandbox, inbox, "ALARM")
+    print(f"    the fallback subscriber (its own topic, no hop of the chain) receives: {notice['NewStateValue']} "
+          f"\"{notice['AlarmName']}\" - {notice['NewStateReason']}")
+    step("ansible-playbook site.yml: the topic policy is written back")
+    again = playbook(["site.yml", "-i", "inventories/sandbox"] + deploy, env)
+    print(again[again.index("PLAY RECAP"):].strip())
+    notice = alarm_notice(sandbox, inbox, "OK")
+    print(f"    the fallback subscriber receives: {notice['NewStateValue']} \"{notice['AlarmName']}\"")
 
 
 def wait_for_thread(slack, channel, replies, timeout=90):
@@ -177,12 +250,20 @@ def main():
                        AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_CONFIG_FILE=os.devnull)
             print(f"    sandbox {sandbox.endpoint}, Slack stand-in {slack.url} (#alerts, a webhook) and "
                   f"{slack.api_url} (#oncall {ONCALL}, a Slack app)")
-            # Critical alerts go to #oncall (a Slack app: threads), everything else to the default webhook (#alerts).
-            routing = extra_vars({"lambda_slack_destinations": {"oncall": {"bot_token": BOT_TOKEN, "channel": ONCALL}},
-                                  "lambda_slack_api_url": slack.api_url, "alerting_routes": [
-                {"name": "oncall", "matchers": ['severity="critical"'], "slack_destination": "oncall"}]})
+            # Critical alerts page PagerDuty (AMP's own receiver) and go to #oncall (a Slack app: threads),
+            # everything else to the default webhook (#alerts). The heartbeat's alarm tells an inbox of its own.
+            inbox, inbox_arn = fallback_inbox(sandbox)
+            routing = extra_vars(dict(HEARTBEAT, **{
+                "lambda_slack_destinations": {"oncall": {"bot_token": BOT_TOKEN, "channel": ONCALL}},
+                "lambda_slack_api_url": slack.api_url,
+                "alerting_pagerduty_destinations": {"payments": {"routing_key": PAGERDUTY_KEY}},
+                "alerting_heartbeat_fallback_subscriptions": [{"protocol": "sqs", "endpoint": inbox_arn}],
+                "alerting_routes": [
+                    {"name": "page", "matchers": ['severity="critical"'], "pagerduty_destination": "payments",
+                     "continue": True},
+                    {"name": "oncall", "matchers": ['severity="critical"'], "slack_destination": "oncall"}]}))
             step("ansible-playbook site.yml -i inventories/sandbox  (workspace, IAM, SNS, Slack forwarder, rules, alertmanager;"
-                 " critical alerts routed to #oncall)")
+                 " critical alerts page PagerDuty and go to #oncall; the heartbeat and its alarm)")
             output = playbook(["site.yml", "-i", "inventories/sandbox"] + routing, env)
             summary = output[output.index("TASK [Summary]"):output.index("PLAY RECAP")] if "TASK [Summary]" in output else ""
             print("\n".join(line for line in summary.splitlines()[1:] if line.strip()))
@@ -207,7 +288,10 @@ def main():
                      + extra_vars(dict(critical, test_alert_state="resolved")), env)
             print("    #oncall:")
             print(render_thread(wait_for_thread(slack, ONCALL, 1)))
+            pagerduty_story(sandbox)
             maintenance_story(slack, env)
+            step("the chain's own heartbeat")
+            heartbeat_story(sandbox, env, routing, inbox)
             step("ansible-playbook playbooks/doctor.yml -e doctor_send_test_alert=true: every hop of the chain, then a"
                  " test alert timed to Slack")
             print(doctor_table(playbook(["playbooks/doctor.yml", "-i", "inventories/sandbox", "-e",
@@ -217,7 +301,8 @@ def main():
             sandbox.stop()
     oncall = slack.channel(ONCALL)
     print(json.dumps({"slack_messages": {"#alerts": len(slack.received), "#oncall": len(oncall),
-                                         "#oncall thread replies": sum(len(m["replies"]) for m in oncall)}}))
+                                         "#oncall thread replies": sum(len(m["replies"]) for m in oncall)},
+                      "heartbeats_posted_to_slack": sum("AmpAlertingHeartbeat" in json.dumps(m) for m in slack.received)}))
 
 
 if __name__ == "__main__":

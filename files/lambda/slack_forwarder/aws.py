@@ -153,11 +153,10 @@ HEARTBEAT_METRIC = "Heartbeat"
 def put_heartbeat(workspace, environ, attempts=3):
     """One datapoint of the chain's heartbeat metric for WORKSPACE (its alias; high resolution, so that an alarm may
     evaluate it in periods under a minute)."""
-    aws_json_call("cloudwatch", "PutMetricData", {
-        "Namespace": HEARTBEAT_NAMESPACE,
-        "MetricData": [{"MetricName": HEARTBEAT_METRIC, "Dimensions": [{"Name": "WorkspaceAlias", "Value": workspace}],
-                        "Value": 1.0, "Unit": "Count", "StorageResolution": 1}]},
-        environ, attempts, what=f"CloudWatch PutMetricData {HEARTBEAT_NAMESPACE}/{HEARTBEAT_METRIC}")
+    datum = {"MetricName": HEARTBEAT_METRIC, "Dimensions": [{"Name": "WorkspaceAlias", "Value": workspace}],
+             "Value": 1.0, "Unit": "Count", "StorageResolution": 1}
+    aws_json_call("cloudwatch", "PutMetricData", {"Namespace": HEARTBEAT_NAMESPACE, "MetricData": [datum]},
+                  environ, attempts, what=f"CloudWatch PutMetricData {HEARTBEAT_NAMESPACE}/{HEARTBEAT_METRIC}")
 
 
 def _aws_error(err):

@@ -26,8 +26,8 @@ def heartbeats(aws_client, workspace):
     return sum(point["SampleCount"] for point in points)
 
 
-def test_a_firing_heartbeat_is_a_datapoint_of_its_workspace_and_no_slack_message(forwarder, sandbox, aws_client,
-                                                                                  webhook_env, slack, capsys):
+def test_a_firing_heartbeat_is_a_datapoint_of_its_workspace_and_no_slack_message(
+        forwarder, sandbox, aws_client, webhook_env, slack, capsys):
     result = forwarder.forward_alerts_to_slack({"Records": [heartbeat_record(workspace="ws-beat")]})
     assert result == {"delivered": 1}
     assert heartbeats(aws_client, "ws-beat") == 1
@@ -36,8 +36,8 @@ def test_a_firing_heartbeat_is_a_datapoint_of_its_workspace_and_no_slack_message
     assert (line["event"], line["outcome"], line["workspace"]) == ("heartbeat", "heartbeat", "ws-beat")
 
 
-def test_a_resolved_heartbeat_records_nothing_and_an_ordinary_alert_still_goes_to_slack(forwarder, sandbox, aws_client,
-                                                                                         webhook_env, slack):
+def test_a_resolved_heartbeat_records_nothing_and_an_ordinary_alert_still_goes_to_slack(
+        forwarder, sandbox, aws_client, webhook_env, slack):
     alert = heartbeat_record(workspace=None, message_id="alert-1")
     alert["Sns"]["Message"] = "[FIRING:1] HostDown"
     forwarder.forward_alerts_to_slack({"Records": [heartbeat_record("resolved", "ws-gone"), alert]})

@@ -415,6 +415,12 @@ def test_the_heartbeat_hop_tells_the_alarm_state_and_the_last_heartbeats_age():
     assert broken(heartbeat(None)) == [("heartbeat", "no alarm amp-prod-heartbeat: a silent chain would page no one; "
                                                      "no heartbeat in the last 60 min")]
     assert verdicts(heartbeat("INSUFFICIENT_DATA"))["heartbeat"][0] == "unknown"
+    # a new alarm is ALARM until the first heartbeats (CloudWatch: missing data breaching): not yet a verdict
+    new = heartbeat("ALARM")
+    new["heartbeat_alarm"]["metric_alarms"][0].update(alarm_configuration_updated_timestamp="2025-12-05T10:19:00+00:00",
+                                                      period=300, evaluation_periods=3)
+    assert verdicts(new)["heartbeat"] == ("unknown", "alarm amp-prod-heartbeat ALARM; no heartbeat in the last 60 min: the "
+                                                     "alarm is 60 s old, the first heartbeats arrive within 1020 s of it")
     assert "heartbeat" not in verdicts(healthy())  # the heartbeat off: no hop
 
 

@@ -138,6 +138,32 @@ def test_pagerduty_destinations_are_checked_before_any_write(changes, expected):
         assert not any("events.pagerduty.com" in problem for problem in problems)
 
 
+HEARTBEAT = dict(ALERTING, alerting_heartbeat_enabled=True, alerting_heartbeat_interval="1m",
+                 alerting_heartbeat_alarm_period=300, alerting_heartbeat_alarm_evaluation_periods=3,
+                 alerting_heartbeat_fallback_topic_name="amp-prod-heartbeat-fallback",
+                 alerting_heartbeat_fallback_subscriptions=[{"protocol": "email", "endpoint": "oncall@example.com"}])
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({}, None),
+    ({"alerting_heartbeat_alarm_period": 10}, None),
+    ({"alerting_heartbeat_alarm_period": 90}, "alerting_heartbeat_alarm_period: 90 is not a CloudWatch alarm period"),
+    ({"alerting_heartbeat_interval": "0s"}, "alerting_heartbeat_interval: '0s' is zero"),
+    ({"alerting_heartbeat_alarm_evaluation_periods": 0}, "alerting_heartbeat_alarm_evaluation_periods: 0 is outside 1-100"),
+    ({"alerting_heartbeat_fallback_subscriptions": [{"protocol": "pager", "endpoint": "x"}]},
+     "alerting_heartbeat_fallback_subscriptions[0]: needs protocol (one of email"),
+    ({"alerting_routes": [{"name": "heartbeat", "matchers": ['a="b"'], "topic_arn": "arn:aws:sns:eu-west-1:1:t"}]},
+     "alerting_routes[heartbeat]: the heartbeat's receiver is named heartbeat"),
+    ({"alerting_heartbeat_enabled": False, "alerting_heartbeat_alarm_period": 90}, None),
+])
+def test_heartbeat_settings_are_checked_before_any_write(changes, expected):
+    problems = preflight_problems(dict(HEARTBEAT, **changes), "alerting")
+    if expected is None:
+        assert problems == []
+    else:
+        assert any(problem.startswith(expected) for problem in problems), problems
+
+
 def test_iam_policy_kinds_are_checked_with_a_suggestion():
     settings = {"iam_name_prefix": "amp-prod", "iam_principal_mode": "roles",
                 "iam_roles": [{"name": "ingest", "trust_policy": {}, "policies": ["remote-write"]}]}
