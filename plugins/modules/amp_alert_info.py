@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: amp_alert_info
-version_added: 0.1.0
+version_added: 0.2.0
 short_description: The alerts and alert groups an AMP workspace's alertmanager holds now
 description:
   - Lists the alerts of the workspace's alertmanager (AMP's C(ListAlertManagerAlerts)) and, when asked,

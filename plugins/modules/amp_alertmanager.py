@@ -55,6 +55,9 @@ options:
     type: str
     choices: [present, absent]
     default: present
+requirements:
+  - google-re2 >= 1.1 (recommended - matchers are checked with Go's RE2 syntax, as Alertmanager reads them;
+    without it Python's re checks them, which accepts patterns Alertmanager refuses)
 notes:
   - Supports check mode (no write API is called) and diff mode (the document before and after).
 extends_documentation_fragment:

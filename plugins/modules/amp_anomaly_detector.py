@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: amp_anomaly_detector
-version_added: 0.1.0
+version_added: 0.2.0
 short_description: Manage the anomaly detectors (Random Cut Forest) of an AMP workspace
 description:
   - Creates, updates and deletes an Amazon Managed Service for Prometheus anomaly detector - a Random
@@ -89,6 +89,8 @@ options:
     type: str
     choices: [present, absent]
     default: present
+requirements:
+  - promql-parser >= 0.5.0 (the detector's query is parsed before any call)
 notes:
   - Supports check mode (no write API is called) and diff mode (the configuration before and after).
   - A detector in C(CREATION_FAILED) or C(UPDATE_FAILED) is put again (a retrain) even when its

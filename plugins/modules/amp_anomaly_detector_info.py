@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: amp_anomaly_detector_info
-version_added: 0.1.0
+version_added: 0.2.0
 short_description: List the anomaly detectors of an AMP workspace
 description:
   - Lists the Random Cut Forest anomaly detectors of an Amazon Managed Service for Prometheus

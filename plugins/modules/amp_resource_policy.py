@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: amp_resource_policy
-version_added: 0.1.0
+version_added: 0.2.0
 short_description: Manage the resource-based policy of an AMP workspace
 description:
   - Puts, compares and deletes the resource-based policy of an Amazon Managed Service for Prometheus

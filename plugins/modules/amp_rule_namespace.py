@@ -54,6 +54,8 @@ options:
     type: str
     choices: [present, absent]
     default: present
+requirements:
+  - promql-parser >= 0.5.0 (the rules' PromQL is parsed before any call)
 notes:
   - Supports check mode (no write API is called) and diff mode (the rule file before and after).
 extends_documentation_fragment:

@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: amp_scraper
-version_added: 0.1.0
+version_added: 0.2.0
 short_description: Manage AMP managed scrapers (the agentless collector for Amazon EKS)
 description:
   - Creates, updates and deletes an Amazon Managed Service for Prometheus managed scraper that

@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: amp_scraper_info
-version_added: 0.1.0
+version_added: 0.2.0
 short_description: List AMP managed scrapers
 description:
   - Lists the Amazon Managed Service for Prometheus managed scrapers of the account and region, each

@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: amp_silence
-version_added: 0.1.0
+version_added: 0.2.0
 short_description: Create, extend or expire a silence on an AMP workspace's alertmanager
 description:
   - Silences the alerts that match O(matchers) for a while, through the workspace's alertmanager API
@@ -74,6 +74,8 @@ options:
     description:
       - With O(state=absent), expire this silence (whatever its matchers).
     type: str
+requirements:
+  - google-re2 >= 1.1 (recommended - regex matchers are checked with Go's RE2 syntax, as Alertmanager reads them)
 notes:
   - Check mode calls no write API; the result and the diff say what would change.
   - Times are compared and returned in UTC.

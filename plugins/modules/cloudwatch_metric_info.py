@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: cloudwatch_metric_info
-version_added: 0.1.0
+version_added: 0.2.0
 short_description: Read CloudWatch metrics of the last minutes, one figure per metric
 description:
   - Finds the CloudWatch metrics of a namespace with the given names that carry the given

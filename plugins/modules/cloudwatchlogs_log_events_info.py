@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: cloudwatchlogs_log_events_info
-version_added: 0.1.0
+version_added: 0.2.0
 short_description: Read recent CloudWatch Logs events of a log group, with a filter pattern
 description:
   - Reads the events of one log group from the last O(since_minutes) minutes that match a CloudWatch

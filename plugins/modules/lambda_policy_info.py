@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: lambda_policy_info
-version_added: 0.1.0
+version_added: 0.2.0
 short_description: Read a Lambda function's resource-based policy as Lambda has it
 description:
   - Reads the resource-based policy of a Lambda function (GetPolicy) - who may invoke it - exactly

@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: secretsmanager_secret_info
-version_added: 0.1.0
+version_added: 0.2.0
 short_description: List the Secrets Manager secrets under a name prefix, with their resource policies
 description:
   - Lists the secrets whose names start with O(name_prefix) (ListSecrets), with their ARN, KMS key,

@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: sns_subscription_info
-version_added: 0.1.0
+version_added: 0.2.0
 short_description: Read SNS subscriptions with their attributes (redrive and filter policy)
 description:
   - Reads one SNS subscription, or every subscription of a topic, with the attributes SNS keeps for

@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: sqs_queue_info
-version_added: 0.1.0
+version_added: 0.2.0
 short_description: Read an SQS queue's attributes - message counts, policy, redrive policy
 description:
   - Reads one SQS queue's attributes - how many messages it holds, its access policy, its redrive
