@@ -86,9 +86,10 @@ def pagerduty_keys(destinations, owned, prefix, partition, region, account, refr
     """Per PagerDuty destination, the Secrets Manager reference AMP reads its key with.
 
     A destination given a ``secret_arn`` is used as it is (``secret_key`` defaults to routing_key); one
-    given a ``routing_key`` reads the secret this role keeps for it: its ARN from OWNED ({name: ARN} of
-    the secrets found or written), or, before it exists (check mode), the partial ARN Secrets Manager
-    resolves by name."""
+    given a ``routing_key`` reads the secret this role keeps for it: its ARN from OWNED (the secrets
+    found or written, each with ``name`` and ``arn``), or, before it exists (check mode), the partial ARN
+    Secrets Manager resolves by name."""
+    arns = {secret["name"]: secret["arn"] for secret in owned or [] if secret.get("name") and secret.get("arn")}
     references = {}
     for name, destination in sorted((destinations or {}).items()):
         destination = destination if isinstance(destination, dict) else {}
@@ -96,7 +97,7 @@ def pagerduty_keys(destinations, owned, prefix, partition, region, account, refr
             arn, field = destination["secret_arn"], destination.get("secret_key") or "routing_key"
         else:
             secret_name = f"{prefix}{name}"
-            arn = (owned or {}).get(secret_name) or f"arn:{partition}:secretsmanager:{region}:{account}:secret:{secret_name}"
+            arn = arns.get(secret_name) or f"arn:{partition}:secretsmanager:{region}:{account}:secret:{secret_name}"
             field = "routing_key"
         references[str(name)] = {"secret_arn": arn, "secret_key": field, "refresh_interval": refresh_interval}
     return references

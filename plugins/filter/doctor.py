@@ -159,6 +159,12 @@ class Diagnosis:
                 name for name, topics in receivers.items() if topics)))
         return arns
 
+    def aps_context(self):
+        """The request context of AMP acting for this workspace (what AWS gives the policies it meets)."""
+        workspace_arn = self.workspace["arn"]
+        return {"aws:SourceArn": workspace_arn, "aws:SourceAccount": workspace_arn.split(":")[4],
+                "aws:SecureTransport": "true"}
+
     # PagerDuty: the secret AMP reads each key from, its policy and key
     def pagerduty_secret_arns(self):
         receivers = (self.workspace.get("alertmanager") or {}).get("pagerduty_secret_arns") or {}
@@ -176,8 +182,7 @@ class Diagnosis:
                        "secret_arn of yours must name a secret that exists"):
             return
         workspace_arn = self.workspace["arn"]
-        context = {"aws:SourceArn": workspace_arn, "aws:SourceAccount": workspace_arn.split(":")[4],
-                   "aws:SecureTransport": "true"}
+        context = self.aps_context()
         aps = Principal.service("aps.amazonaws.com")
         self.hops.append(_policy_hop(hop, [("secretsmanager:GetSecretValue", _decision(
             "secretsmanager:GetSecretValue", secret["arn"], aps, context, resource_policy=secret.get("resource_policy"),
@@ -217,7 +222,7 @@ class Diagnosis:
         self.add(f"topic {name}", OK, f"exists in {account} / {topic_arn.split(':')[3]}"
                  + (" (another region than the workspace's)" if topic_arn.split(":")[3] != region else ""))
         policy = topic.get("policy")
-        context = {"aws:SourceArn": workspace_arn, "aws:SourceAccount": account, "aws:SecureTransport": "true"}
+        context = self.aps_context()
         aps = Principal.service("aps.amazonaws.com")
         self.hops.append(_policy_hop(
             "topic policy", [("sns:Publish", _decision("sns:Publish", topic_arn, aps, context,

@@ -13,17 +13,16 @@ CloudWatch and posts nothing to Slack; the heartbeat alarm (the sandbox evaluate
 does; periods shortened to 10 s) is OK while it beats; a topic policy broken by hand stops it, the alarm
 goes to ALARM and the fallback topic's subscriber hears of it; the repair run brings it back to OK."""
 
-import datetime
 import json
 import os
 import re
-import urllib.request
 
 import boto3
 import pytest
 
 from sandbox.processes import missing_binaries
 from support import eventually
+from support.alertmanager import post_alerts, timed_alert, workspace_alertmanager
 from support.ansible_run import REPO, run_playbook
 from support.doctor_run import broken, doctor
 from support.slack_sink import SlackSink
@@ -52,14 +51,8 @@ def workspace():
 
 
 def post_alert(sandbox, name, labels, resolved=False):
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ends = now - datetime.timedelta(seconds=1) if resolved else now + datetime.timedelta(minutes=10)
-    body = [{"labels": dict(labels, alertname=name), "annotations": {"summary": f"{name} summary"},
-             "startsAt": (now - datetime.timedelta(minutes=1)).isoformat(), "endsAt": ends.isoformat()}]
-    request = urllib.request.Request(f"{sandbox.endpoint}/workspaces/{workspace()['workspaceId']}/alertmanager/api/v2/alerts",
-                                     data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    assert urllib.request.urlopen(request, timeout=10).status == 200  # noqa: S310
+    post_alerts(workspace_alertmanager(sandbox.endpoint, "sandbox-amp"),
+                [timed_alert(name, labels, f"{name} summary", resolved)])
 
 
 def pages(sandbox, name):

@@ -4,16 +4,16 @@ forwarder reach the channel their route names; a Slack app destination threads a
 updates its message when it resolves, and SNS's duplicate deliveries post nothing; removing a
 destination deletes its secret."""
 
-import datetime
 import json
 import os
-import urllib.request
 
 import boto3
 import pytest
 
 from sandbox.processes import missing_binaries
 from support import eventually
+from support.alertmanager import post_alerts as post_to
+from support.alertmanager import timed_alert, workspace_alertmanager
 from support.ansible_run import REPO, run_playbook
 from support.slack_sink import SlackSink
 
@@ -35,17 +35,8 @@ ROUTES = [{"name": "oncall", "matchers": ['severity="critical"'], "slack_destina
 
 
 def post_alerts(sandbox, alerts, resolved=False):
-    workspace_id = next(w["workspaceId"] for w in boto3.client("amp").list_workspaces()["workspaces"]
-                        if w["alias"] == "sandbox-amp")
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ends = now - datetime.timedelta(seconds=1) if resolved else now + datetime.timedelta(minutes=10)
-    body = [{"labels": dict(labels, alertname=name), "annotations": {"summary": name},
-             "startsAt": (now - datetime.timedelta(minutes=1)).isoformat(), "endsAt": ends.isoformat()}
-            for name, labels in alerts]
-    request = urllib.request.Request(f"{sandbox.endpoint}/workspaces/{workspace_id}/alertmanager/api/v2/alerts",
-                                     data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    assert urllib.request.urlopen(request, timeout=10).status == 200  # noqa: S310
+    post_to(workspace_alertmanager(sandbox.endpoint, "sandbox-amp"),
+            [timed_alert(name, labels, name, resolved) for name, labels in alerts])
 
 
 def titles(messages):

@@ -249,20 +249,14 @@ def _ssm_needs(operation, params, account, region):
     return needs
 
 
-def _secret_arn(secret_id, account, region):
-    """The ARN of a secret given by name or ARN: the one Secrets Manager holds, else the name's ARN with
-    AWS's six-character suffix left as a wildcard-free placeholder (a policy on ``name-*`` or ``name*``
-    matches it, as it matches the real one)."""
+def _stored_secret(secret_id, account, region):
+    """The secret Secrets Manager holds under a name or (partial) ARN; None when there is none."""
     from moto.secretsmanager.models import secretsmanager_backends  # pylint: disable=import-outside-toplevel
 
     try:
-        found = secretsmanager_backends[account][region].secrets.get(secret_id)
+        return secretsmanager_backends[account][region].secrets.get(secret_id)
     except KeyError:
-        found = None
-    if found is not None:
-        return found.arn
-    return secret_id if str(secret_id).startswith("arn:") else _arn("secretsmanager", region, account,
-                                                                    f"secret:{secret_id}-XXXXXX")
+        return None
 
 
 def _secretsmanager_needs(operation, params, account, region):
@@ -270,7 +264,11 @@ def _secretsmanager_needs(operation, params, account, region):
     secret_id = params.get("SecretId") or params.get("Name")
     if not secret_id:
         return [Need(action, "*")]
-    secret = _secret_arn(secret_id, account, region)
+    found = _stored_secret(secret_id, account, region)
+    # a secret not made yet: the name's ARN with AWS's six-character suffix as a placeholder (a policy on
+    # ``name-*`` or ``name*`` matches it, as it matches the real one)
+    secret = found.arn if found is not None else secret_id if str(secret_id).startswith("arn:") else \
+        _arn("secretsmanager", region, account, f"secret:{secret_id}-XXXXXX")
     needs = [Need(action, secret)]
     if operation == "CreateSecret" and _tagged(params, "Tags"):
         needs.append(Need("secretsmanager:TagResource", secret))
@@ -279,12 +277,8 @@ def _secretsmanager_needs(operation, params, account, region):
     if operation in ("CreateSecret", "UpdateSecret", "PutSecretValue") and _customer_key(key_id, "secretsmanager") \
             and (params.get("SecretString") or params.get("SecretBinary")):
         needs += [_key_need(kms, account, region, key_id, via) for kms in ("kms:GenerateDataKey", "kms:Decrypt")]
-    if operation == "GetSecretValue":
-        from moto.secretsmanager.models import secretsmanager_backends  # pylint: disable=import-outside-toplevel
-
-        found = secretsmanager_backends[account][region].secrets.get(secret_id) if secret else None
-        if found is not None and _customer_key(found.kms_key_id, "secretsmanager"):
-            needs.append(_key_need("kms:Decrypt", account, region, found.kms_key_id, via))
+    if operation == "GetSecretValue" and found is not None and _customer_key(found.kms_key_id, "secretsmanager"):
+        needs.append(_key_need("kms:Decrypt", account, region, found.kms_key_id, via))
     return needs
 
 

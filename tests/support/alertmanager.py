@@ -5,6 +5,7 @@ message, and the output of the forwarder's JSON template. The process binds 127.
 SIGTERM when the test process dies (PR_SET_PDEATHSIG), and is stopped by ``stop()``.
 """
 
+import datetime
 import json
 import os
 import time
@@ -83,6 +84,23 @@ def post_alerts(alertmanager_url, alerts):
     with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 (a local URL)
         if response.status != 200:
             raise RuntimeError(f"alertmanager answered {response.status}")
+
+
+def timed_alert(name, labels, summary, resolved=False):
+    """An alert as Prometheus sends it: started a minute ago, ending in ten (or a second ago: resolved)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ends = now - datetime.timedelta(seconds=1) if resolved else now + datetime.timedelta(minutes=10)
+    return {"labels": dict(labels, alertname=name), "annotations": {"summary": summary},
+            "startsAt": (now - datetime.timedelta(minutes=1)).isoformat(), "endsAt": ends.isoformat()}
+
+
+def workspace_alertmanager(sandbox_endpoint, alias):
+    """The alertmanager API of the sandbox workspace with ALIAS (the gateway's data-plane path)."""
+    import boto3  # pylint: disable=import-outside-toplevel
+
+    workspace_id = next(w["workspaceId"] for w in boto3.client("amp").list_workspaces()["workspaces"]
+                        if w["alias"] == alias)
+    return f"{sandbox_endpoint}/workspaces/{workspace_id}/alertmanager"
 
 
 class SnsCapture:
