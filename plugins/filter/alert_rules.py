@@ -12,6 +12,7 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.amp.alerting.plugins.module_utils import amp_anomaly_alerts
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import is_duration
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import prepare_rules
@@ -122,6 +123,24 @@ def alert_rule_groups(alerts, thresholds, variable="alerting_thresholds", extra_
     return result
 
 
+def anomaly_alert_groups(alerts, detectors, variable="alerting_anomaly_alerts", severities=None):
+    """The rule group of the inventory's anomaly alerts (alias -> score, window, for, severity, direction),
+    each on the series AMP writes for the detector of that alias in DETECTORS (workspace_anomaly_detectors).
+
+    Fails before anything reaches AWS, naming every wrong field, and an alert whose detector is not in
+    the inventory."""
+    if not alerts:
+        return []
+    if not isinstance(alerts, dict):
+        raise AnsibleFilterError(f"{variable} must be a mapping of detector alias to alert settings")
+    by_alias = {str(detector.get("alias")): _plain(detector) for detector in detectors or [] if isinstance(detector, dict)}
+    groups, problems = amp_anomaly_alerts.anomaly_alert_groups(_plain(alerts), by_alias, variable,
+                                                               _plain(severities) if severities else None)
+    if problems:
+        raise AnsibleFilterError("; ".join(problems))
+    return groups
+
+
 def threshold_overrides(value, variable="alerting_threshold_overrides"):
     """One run's overrides as a mapping: given as one, or as its YAML / JSON text (an AWX survey's textarea)."""
     if value is None or value == "":
@@ -138,4 +157,5 @@ class FilterModule:
     """amp.alerting filters."""
 
     def filters(self):
-        return {"alert_rule_groups": alert_rule_groups, "threshold_overrides": threshold_overrides}
+        return {"alert_rule_groups": alert_rule_groups, "anomaly_alert_groups": anomaly_alert_groups,
+                "threshold_overrides": threshold_overrides}

@@ -20,10 +20,13 @@ from ansible.template import is_trusted_as_template
 from ansible.utils.display import Display
 
 from ansible_collections.amp.alerting.plugins.module_utils import amp_alertmanager_config as alertmanager_config
+from ansible_collections.amp.alerting.plugins.module_utils import amp_anomaly_alerts as anomaly
 from ansible_collections.amp.alerting.plugins.module_utils import preflight as checks
 
 display = Display()
 
+DETECTOR_OPTIONS = ("alias", "query", "evaluation_interval", "shingle_size", "sample_size", "ignore_near_expected_from_above",
+                    "ignore_near_expected_from_below", "missing_data_action", "labels")
 IAM_POLICY_KINDS = ("query", "remote_write", "rules", "operate")
 IAM_POLICY_SUFFIXES = ("query", "remote-write", "rules", "operate")
 
@@ -58,6 +61,7 @@ def _workspace(s):
     problems += checks.tag_problems("workspace_tags", s.get("workspace_tags"))
     problems += _shared_with_problems(s.get("workspace_shared_with"))
     problems += _scraper_problems(s.get("workspace_scrapers"))
+    problems += _detector_problems(s.get("workspace_anomaly_detectors"))
     problems += checks.workspace_configuration_problems(
         _int_or_same(s.get("workspace_retention_period_in_days")), s.get("workspace_limits_per_label_set"),
         "workspace_retention_period_in_days", "workspace_limits_per_label_set")
@@ -112,6 +116,28 @@ def _scraper_problems(scrapers):
             problems.append(f"{field}.security_group_ids: one to five security group ids (sg-...)")
         if scraper.get("scrape_configuration") is not None:
             problems += checks.scrape_configuration_problems(scraper["scrape_configuration"], f"{field}.scrape_configuration")
+    return problems
+
+
+def _detector_problems(detectors):
+    if detectors in (None, ""):
+        return []
+    if not isinstance(detectors, list):
+        return ["workspace_anomaly_detectors: a list of {alias, query, ...}"]
+    problems, aliases = [], []
+    for index, detector in enumerate(detectors):
+        field = f"workspace_anomaly_detectors[{index}]"
+        if not isinstance(detector, dict) or not detector.get("alias") or not detector.get("query"):
+            problems.append(f"{field}: a mapping with alias and query")
+            continue
+        unknown = sorted(set(detector) - set(DETECTOR_OPTIONS))
+        if unknown:
+            problems.append(f"{field}: unknown key(s) {', '.join(map(str, unknown))} (amp_anomaly_detector's options: "
+                            f"{', '.join(DETECTOR_OPTIONS)})")
+        if detector["alias"] in aliases:
+            problems.append(f"{field}.alias: {detector['alias']} is listed twice")
+        aliases.append(detector["alias"])
+        problems += anomaly.detector_problems(dict(detector), f"{field}.")
     return problems
 
 

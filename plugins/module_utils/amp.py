@@ -430,10 +430,11 @@ class AmpDocument:
         return True, {}, self.diff(current, "")
 
 
-def signed_workspace_request(module, url, method="GET", payload=None, timeout=30):
+def signed_workspace_request(module, url, method="GET", payload=None, timeout=30, form=None):
     """Call a workspace's data-plane API (alertmanager, query) with a SigV4 signature (service aps).
 
-    Returns (HTTP status, body text). Uses the module's credentials (keys, profile or the usual chain).
+    PAYLOAD is sent as JSON, FORM (a mapping) URL-encoded as Prometheus' query API takes it. Returns
+    (HTTP status, body text). Uses the module's credentials (keys, profile or the usual chain).
     """
     region, _endpoint_url, connect = get_aws_connection_info(module)
     session = boto3.session.Session(
@@ -442,8 +443,11 @@ def signed_workspace_request(module, url, method="GET", payload=None, timeout=30
     credentials = session.get_credentials()
     if credentials is None:
         raise AmpError("no AWS credentials found to sign the request to the workspace")
-    body = json.dumps(payload).encode("utf-8") if payload is not None else None
-    request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": "application/json"})
+    if form is not None:
+        body, content_type = urlencode(form).encode("utf-8"), "application/x-www-form-urlencoded"
+    else:
+        body, content_type = (json.dumps(payload).encode("utf-8") if payload is not None else None), "application/json"
+    request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": content_type})
     SigV4Auth(credentials.get_frozen_credentials(), "aps", region).add_auth(request)
     try:
         response = open_url(url, data=body, headers=dict(request.headers.items()), method=method, timeout=timeout,

@@ -7,9 +7,7 @@
 AMP anomaly detector, and the names AMP's API gives its options."""
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_view
-
-BANDS = {"ignore_near_expected_from_above": "ignoreNearExpectedFromAbove",
-         "ignore_near_expected_from_below": "ignoreNearExpectedFromBelow"}
+from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import BANDS  # noqa: F401 - the modules' import
 MISSING_DATA = {"skip": "skip", "mark_as_anomaly": "markAsAnomaly"}
 
 

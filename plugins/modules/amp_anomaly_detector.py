@@ -207,60 +207,12 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import BANDS
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import MISSING_DATA
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import view
+from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import detector_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import HAS_PROMQL_PARSER
-from ansible_collections.amp.alerting.plugins.module_utils.preflight import LABEL_NAME
-
-try:
-    import promql_parser
-except ImportError:
-    pass  # HAS_PROMQL_PARSER says so; the module fails asking for it
-
-ALIAS = re.compile(r"^[0-9A-Za-z][-.0-9A-Z_a-z]{0,63}$")
-# API_RandomCutForestConfiguration.html
-AGGREGATIONS = ("avg", "count", "group", "max", "min", "quantile", "stddev", "stdvar", "sum")
-RANGES = {"evaluation_interval": (30, 86400), "shingle_size": (2, 1024), "sample_size": (256, 1024)}
-
-
-def query_problem(query):
-    try:
-        expr = promql_parser.parse(query)
-    except Exception as exc:  # promql_parser raises ValueError and friends with the parser's message
-        return f"query: does not parse as PromQL: {exc}"
-    while type(expr).__name__ == "ParenExpr":
-        expr = expr.expr
-    if type(expr).__name__ != "AggregateExpr" or str(expr.op) not in AGGREGATIONS:
-        return f"query: AMP models only a query wrapped in one of {', '.join(AGGREGATIONS)}, e.g. sum(rate(x[5m]))"
-    return None
-
 
 def problems(params):
     """What AMP would refuse, each naming the option, before any call."""
-    found = []
-    if not ALIAS.match(params["alias"] or ""):
-        found.append(f"alias: {params['alias']!r} is not an anomaly detector alias (1-64 letters, digits, '.', '_', '-', "
-                     "starting with a letter or digit)")
-    if params["state"] == "present" and params["query"] is not None:
-        problem = query_problem(params["query"]) if params["query"].strip() else "query: must not be empty"
-        if problem:
-            found.append(problem)
-    for option, (low, high) in RANGES.items():
-        value = params[option]
-        if value is not None and not low <= value <= high:
-            found.append(f"{option}: {value} is outside {low}-{high}")
-    for option in BANDS:
-        band = params[option]
-        if band is not None:
-            given = [key for key in ("amount", "ratio") if band.get(key) is not None]
-            if len(given) != 1:
-                found.append(f"{option}: give exactly one of amount and ratio")
-            elif band[given[0]] < 0:
-                found.append(f"{option}.{given[0]}: must be 0 or more")
-    for name, value in (params["labels"] or {}).items():
-        if not LABEL_NAME.match(name) or name.startswith("__"):
-            found.append(f"labels: {name!r} is not a label name a detector may set")
-        elif not isinstance(value, str) or not value:
-            found.append(f"labels.{name}: a non-empty string")
-    return found + wait_problems(params)
+    return detector_problems(params) + wait_problems(params)
 
 
 def body_of(detector):

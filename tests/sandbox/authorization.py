@@ -415,6 +415,7 @@ _DATA_PLANE_ACTIONS = [(method, re.compile(f"^{path}$"), action) for method, pat
     (None, r"api/v1/metadata", "aps:GetMetricMetadata"),
     (None, r"api/v1/rules", "aps:ListRules"),
     (None, r"api/v1/alerts", "aps:ListAlerts"),
+    (None, r"anomalydetectors/preview", "aps:PreviewAnomalyDetector"),
     ("POST", r"alertmanager/api/v2/alerts", "aps:CreateAlertManagerAlerts"),
     ("GET", r"alertmanager/api/v2/alerts", "aps:ListAlertManagerAlerts"),
     ("GET", r"alertmanager/api/v2/alerts/groups", "aps:ListAlertManagerAlertGroups"),

@@ -189,6 +189,10 @@ class Sandbox:
         """Switch the per-workspace Prometheus / Alertmanager loop on or off (dataplane.py)."""
         return self.call("POST", "/_sandbox/settings", {"data_plane": bool(enabled)})
 
+    def set_anomaly_interval_scale(self, scale):
+        """Write the anomaly detectors' series every evaluation interval times SCALE (anomaly.py)."""
+        return self.call("POST", "/_sandbox/settings", {"anomaly_interval_scale": float(scale)})
+
     def set_sns_duplicate_deliveries(self, enabled):
         """Make every SNS delivery to a function twice, with the same MessageId (SNS is at-least-once)."""
         return self.call("POST", "/_sandbox/settings", {"sns_duplicate_deliveries": bool(enabled)})

@@ -12,7 +12,9 @@ binaries bound to 127.0.0.1:
   requires.
 - ``…/api/v1/remote_write`` and ``…/api/v1/…`` (query, rules, …): Debian's prometheus (2.42) with
   the remote-write receiver on, evaluating the workspace's rule groups namespaces in effect every
-  second and sending alerts to that Alertmanager.
+  second and sending alerts to that Alertmanager, and writing the series of its ACTIVE anomaly
+  detectors from the stand-in model of anomaly.py.
+- ``…/anomalydetectors/preview``: PreviewAnomalyDetector, the same model over that Prometheus (anomaly.py).
 
 Alertmanagers start on first use. With the data plane switched on (``SANDBOX_DATA_PLANE=1`` or
 ``POST /_sandbox/settings {"data_plane": true}``) a background loop also keeps, every second, each
@@ -35,6 +37,7 @@ import urllib.request
 
 import yaml
 
+from . import anomaly
 from . import pagerduty
 from .authorization import aps_access_key
 from .authorization import secret_for_aps
@@ -221,6 +224,24 @@ def namespaces_in_effect(workspace):
             if namespace.data and namespace.lifecycle.settle() in IN_EFFECT}
 
 
+def detectors_in_effect(workspace):
+    """(alias, query, interval) of each ACTIVE anomaly detector: those whose series AMP writes."""
+    return [(detector.alias, detector.body["configuration"]["randomCutForest"]["query"],
+             detector.body.get("evaluationIntervalInSeconds", 60))
+            for detector in list(getattr(workspace, "anomaly_detectors", {}).values())
+            if detector.lifecycle.settle() == "ACTIVE"]
+
+
+def rule_files_in_effect(workspace):
+    """The rule files the workspace's Prometheus evaluates: its namespaces and, under a name no namespace
+    can take (AMP's names start with a letter or digit), its detectors' recording rules."""
+    files = namespaces_in_effect(workspace)
+    detectors = detectors_in_effect(workspace)
+    if detectors:
+        files["_anomaly_detectors"] = anomaly.detector_rule_file(detectors, SETTINGS.anomaly_interval_scale)
+    return files
+
+
 class DataPlane:
     def __init__(self):
         self.lock = threading.RLock()
@@ -249,7 +270,7 @@ class DataPlane:
         """The workspace's running Prometheus with its rule namespaces in effect."""
         with self.lock:
             manager = self.alertmanager_for(workspace)
-            wanted = (namespaces_in_effect(workspace), manager.url.split("://", 1)[1] if manager else None)
+            wanted = (rule_files_in_effect(workspace), manager.url.split("://", 1)[1] if manager else None)
             prometheus = self._server(self.prometheuses, WorkspacePrometheus, workspace.workspace_id)
             prometheus.apply(wanted, _digest(wanted))
             return prometheus

@@ -12,7 +12,7 @@ Control API (JSON, under ``/_sandbox/``):
   GET    /_sandbox/faults          -> pending faults
   DELETE /_sandbox/faults          -> clear them
   GET|POST /_sandbox/settings      {"amp_delay": 0.2, "data_plane": true, "sns_duplicate_deliveries": true,
-                                    "sqs_deleted_name_seconds": 60}
+                                    "sqs_deleted_name_seconds": 60, "anomaly_interval_scale": 0.1}
   POST   /_sandbox/reset           -> moto's state, faults, request log and settings back to start
   GET    /_sandbox/lambda          -> the Lambda invocations SNS caused (attempt, outcome, error, output)
   GET    /_sandbox/refusals        -> the requests refused as AWS would refuse them (authorization.py, caller.py)
@@ -39,7 +39,7 @@ import botocore.session
 from moto.core.routing import get_service_router
 from moto.core.request import Request
 
-from . import authorization, caller, pagerduty, principals, sqs_names, tags
+from . import anomaly, authorization, caller, pagerduty, principals, sqs_names, tags
 from .dataplane import DATA_PLANE, DataPlaneUnavailable, find_workspace
 from .lambda_runner import INVOCATIONS
 from .limits import known_region
@@ -197,6 +197,8 @@ class SandboxGateway:
                 SETTINGS.sns_duplicate_deliveries = bool(payload["sns_duplicate_deliveries"])
             if method == "POST" and "sqs_deleted_name_seconds" in payload:
                 SETTINGS.sqs_deleted_name_seconds = float(payload["sqs_deleted_name_seconds"])
+            if method == "POST" and "anomaly_interval_scale" in payload:
+                SETTINGS.anomaly_interval_scale = float(payload["anomaly_interval_scale"])
             return 200, SETTINGS.as_dict()
         if path == "/_sandbox/lambda":
             return 200, INVOCATIONS.list()
@@ -233,6 +235,11 @@ class SandboxGateway:
             return refused
         query = environ.get("QUERY_STRING")
         try:
+            if rest == "anomalydetectors/preview":
+                form = dict(parse_qs(query or ""))
+                if environ["REQUEST_METHOD"] == "POST":
+                    form.update(parse_qs(body.decode("utf-8", "replace")))
+                return anomaly.preview(DATA_PLANE.prometheus_for(workspace).url, {key: values[-1] for key, values in form.items()})
             if rest.startswith("alertmanager/"):
                 server = DATA_PLANE.alertmanager_for(workspace)
                 if server is None:
@@ -333,7 +340,7 @@ class SandboxGateway:
 
 
 # The data plane only: the control plane (…/alertmanager/definition, …/logging, …) is moto's.
-_WORKSPACE_PATH = re.compile(r"^/workspaces/(ws-[0-9a-f-]+)/(alertmanager/api/.*|api/v1/.*)$")
+_WORKSPACE_PATH = re.compile(r"^/workspaces/(ws-[0-9a-f-]+)/(alertmanager/api/.*|api/v1/.*|anomalydetectors/preview)$")
 
 # What a remote-write or API client sends that the real server needs to see (SigV4 headers are not).
 _FORWARDED_HEADERS = {

@@ -25,6 +25,8 @@ class SandboxSettings:
         self.sns_duplicate_deliveries = False
         # Seconds SQS refuses a CreateQueue of a name deleted lately (QueueDeletedRecently; AWS: 60).
         self.sqs_deleted_name_seconds = float(os.environ.get("SANDBOX_SQS_DELETED_NAME_SECONDS", "60"))
+        # Anomaly detectors write their series every evaluationIntervalInSeconds times this (anomaly.py).
+        self.anomaly_interval_scale = 1.0
 
     def take_async_failure(self, operation):
         with self.lock:
@@ -37,12 +39,13 @@ class SandboxSettings:
     def as_dict(self):
         return {"amp_delay": self.amp_delay, "async_failures": dict(self.async_failures), "data_plane": self.data_plane,
                 "sns_duplicate_deliveries": self.sns_duplicate_deliveries,
-                "sqs_deleted_name_seconds": self.sqs_deleted_name_seconds}
+                "sqs_deleted_name_seconds": self.sqs_deleted_name_seconds, "anomaly_interval_scale": self.anomaly_interval_scale}
 
     def reset(self):
         with self.lock:
             self.async_failures.clear()
             self.sns_duplicate_deliveries = False
+            self.anomaly_interval_scale = 1.0
             self.data_plane = os.environ.get("SANDBOX_DATA_PLANE", "") not in ("", "0", "false")
 
 
