@@ -86,7 +86,7 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     shutil.copytree(INVENTORY, inventory)
     prod_vars = inventory / "group_vars" / "prod.yml"
     prod_vars.write_text(prod_vars.read_text().replace("value: 800000000", "value: 900000000")
-                         .replace("cluster/it-prod", "cluster/it-prod-2"))
+                         .replace("cluster/it-prod", "cluster/it-prod-2").replace("  - {alias: api-latency", "  # - {alias: api-latency"))
     # The same run repairs dev's subscription, and prod's, whose redrive policy was removed by hand.
     (prod_subscription,) = forwarder_subscriptions("it-prod")
     client(None, "sns", "it-prod").set_subscription_attributes(
@@ -97,6 +97,7 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     dev_sqs.delete_queue(QueueUrl=dev_sqs.get_queue_url(QueueName=DEAD_LETTER_QUEUE % "it-dev")["QueueUrl"])
     sandbox.clear_requests()
     rerun = ok(run_playbook(SITE, str(inventory)))
+    rerun_requests = sandbox.requests()
     queue_creates = [r["status"] for r in sandbox.requests() if r["operation"] == "CreateQueue"]
     assert 400 in queue_creates and queue_creates[-1] == 200, queue_creates  # refused, waited out, made
     dev_sqs.get_queue_url(QueueName=DEAD_LETTER_QUEUE % "it-dev")
@@ -104,6 +105,7 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
         (RECREATE_DEAD_LETTER_QUEUE, "it-dev"),
         ("amp.alerting.workspace : Managed scrapers of the inventory's EKS clusters", "it-prod"),
         ("amp.alerting.workspace : Delete the scrapers no longer in workspace_scrapers", "it-prod"),
+        ("amp.alerting.workspace : Delete the anomaly detectors no longer in workspace_anomaly_detectors", "it-prod"),
         (REPAIR_SUBSCRIPTION, "it-dev"), (SUBSCRIBE, "it-dev"),
         (REPAIR_SUBSCRIPTION, "it-prod"), (SUBSCRIBE, "it-prod"),
         ("amp.alerting.alerting : Rule groups namespace with the inventory's thresholds", "it-prod")])
@@ -118,6 +120,9 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     assert repaired.total("changed") == 0, repaired.changed_tasks()
     assert write_calls(sandbox) == [], "a no-change re-run wrote to AWS"
     amp, prod_id = workspace_of("it-prod")
+    # the detector kept (never put again: a Put is a retrain) and the dropped one deleted
+    assert [d["alias"] for d in amp.list_anomaly_detectors(workspaceId=prod_id)["anomalyDetectors"]] == ["api-request-rate"]
+    assert [r for r in rerun_requests if r["operation"] in ("CreateAnomalyDetector", "PutAnomalyDetector")] == []
     data = amp.describe_rule_groups_namespace(workspaceId=prod_id, name="amp-alerting")["ruleGroupsNamespace"]["data"]
     assert b"> 900000000" in data
     assert [s["alias"] for s in amp.list_scrapers()["scrapers"]] == ["it-prod-it-prod-2"]
@@ -163,6 +168,15 @@ def assert_deployed_as_the_inventory_says():
         rules = amp.describe_rule_groups_namespace(workspaceId=workspace_id, name="amp-alerting")["ruleGroupsNamespace"]
         rules = yaml.safe_load(rules["data"])
         by_alert = {rule["alert"]: rule for group in rules["groups"] for rule in group["rules"]}
+        if host == "it-prod":  # the anomaly alert on its detector's series, over two of its evaluations
+            assert by_alert["AnomalyApiRequestRate"]["expr"] == (
+                'max_over_time((anomaly_detector:score{alias="api-request-rate"} and anomaly_detector:value'
+                '{alias="api-request-rate"} > anomaly_detector:upper_band{alias="api-request-rate"})[120s:30s]) > 0.6')
+            assert by_alert["AnomalyApiRequestRate"]["labels"] == {"severity": "critical", "anomaly_detector": "api-request-rate"}
+            assert "{{ $value" in by_alert["AnomalyApiRequestRate"]["annotations"]["summary"]
+            detectors = amp.list_anomaly_detectors(workspaceId=workspace_id)["anomalyDetectors"]
+            assert sorted((d["alias"], d["tags"]["amp-alerting-workspace"]) for d in detectors) == [
+                ("api-latency", "it-prod"), ("api-request-rate", "it-prod")]
         # Prometheus templates reach AMP byte for byte
         assert by_alert["PodHighMemoryUsage"]["annotations"]["summary"] == \
             "Pod {{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanize1024 }}B of memory"

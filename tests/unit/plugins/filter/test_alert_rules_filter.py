@@ -118,3 +118,17 @@ def test_a_route_to_a_pagerduty_destination_is_amps_pagerduty_receiver_reading_t
         route_receiver(dict(route, pagerduty_destination="search"), "us-east-1", None, None, keys)
     with pytest.raises(AnsibleFilterError, match=r"give one of"):
         route_entry(dict(route, slack_destination="payments"))
+
+
+def test_anomaly_alerts_become_one_group_and_every_wrong_field_fails_the_build():
+    from ansible_collections.amp.alerting.plugins.filter.alert_rules import anomaly_alert_groups
+
+    detectors = [{"alias": "checkout-rate", "query": "sum(rate(orders_total[5m]))", "evaluation_interval": 30}]
+    (group,) = anomaly_alert_groups({"checkout-rate": {"score": 0.7}}, detectors)
+    assert group["name"] == "amp-alerting-anomalies"
+    assert group["rules"][0]["expr"] == 'max_over_time(anomaly_detector:score{alias="checkout-rate"}[60s]) > 0.7'
+    assert anomaly_alert_groups({}, detectors) == []
+    with pytest.raises(AnsibleFilterError) as raised:
+        anomaly_alert_groups({"checkout-rate": {"score": 7}, "payments": {"score": 0.5}}, detectors)
+    assert "alerting_anomaly_alerts.checkout-rate.score must be a number between 0 and 1" in str(raised.value)
+    assert "alerting_anomaly_alerts.payments: no anomaly detector 'payments'" in str(raised.value)

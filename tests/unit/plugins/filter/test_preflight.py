@@ -271,3 +271,23 @@ def test_tags_follow_awss_rules_and_no_stricter():
                                                      "empty": ""}) == []
     problems = preflight.tag_problems("workspace_tags", {f"t{index}": "x" for index in range(51)})
     assert problems == ["workspace_tags: 51 tags; AWS takes at most 50 a resource"]
+
+
+def test_the_workspaces_anomaly_detectors_are_checked_as_amp_would_naming_the_entry():
+    from ansible_collections.amp.alerting.plugins.filter.preflight import preflight_problems
+
+    settings = {"workspace_alias": "prod", "aws_region": "eu-west-1", "workspace_tags": {},
+                "workspace_anomaly_detectors": [
+                    {"alias": "checkout-rate", "query": "sum(rate(orders_total[5m]))", "evaluation_interval": 60},
+                    {"alias": "checkout-rate", "query": "rate(orders_total[5m])", "shingle": 8},
+                    {"query": "sum(x)"}]}
+    assert preflight_problems(settings, "workspace") == [
+        "workspace_anomaly_detectors[1]: unknown key(s) shingle (amp_anomaly_detector's options: alias, query, "
+        "evaluation_interval, shingle_size, sample_size, ignore_near_expected_from_above, ignore_near_expected_from_below, "
+        "missing_data_action, labels)",
+        "workspace_anomaly_detectors[1].alias: checkout-rate is listed twice",
+        "workspace_anomaly_detectors[1].query: AMP models only a query wrapped in one of avg, count, group, max, min, "
+        "quantile, stddev, stdvar, sum, e.g. sum(rate(x[5m]))",
+        "workspace_anomaly_detectors[2]: a mapping with alias and query"]
+    assert preflight_problems(dict(settings, workspace_anomaly_detectors=settings["workspace_anomaly_detectors"][:1]),
+                              "workspace") == []
