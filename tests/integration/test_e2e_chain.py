@@ -1,6 +1,7 @@
 """The whole chain on one machine: metrics → workspace Prometheus (rules from the inventory) →
 Alertmanager (routes, silences) → SNS → the deployed forwarder → Slack (an app: channels and threads),
-with the real Prometheus and Alertmanager."""
+with the real Prometheus and Alertmanager; and an anomaly detector's alert on the same stack (the
+sandbox writes the detector's series from its stand-in model, tests/sandbox/anomaly.py)."""
 
 import json
 import os
@@ -26,7 +27,8 @@ POD = {"namespace": "shop", "pod": "api-7d9f", "container": "api"}
 
 
 TOKEN = "xoxb-7-8-alertingbot"
-ONCALL, ALERTS = "C0ONCALL", "C0ALERTS"
+ONCALL, ALERTS, ANOMALIES = "C0ONCALL", "C0ALERTS", "C0ANOMALIES"
+ORDERS = "shop_orders_in_flight"
 MAINTENANCE = os.path.join(REPO, "playbooks", "maintenance.yml")
 SILENCE = {"maintenance_matchers": ['alertname="PodHighMemoryUsage"'], "maintenance_comment": "e2e: CHG-7 api deploy",
            "maintenance_minutes": 30}
@@ -37,12 +39,17 @@ def header(message):
 
 
 def routing(slack):
-    """Critical alerts to #oncall, warnings to #alerts: both channels of one Slack app (threads)."""
+    """Critical alerts to #oncall, warnings to #alerts, anomalies to #anomalies: channels of one Slack app
+    (threads). One anomaly detector (every 30 s, at least AMP's minimum) on the orders in flight."""
     return {
         "lambda_slack_destinations": {"oncall": {"bot_token": TOKEN, "channel": ONCALL},
-                                      "alerts": {"bot_token": TOKEN, "channel": ALERTS}},
+                                      "alerts": {"bot_token": TOKEN, "channel": ALERTS},
+                                      "anomalies": {"bot_token": TOKEN, "channel": ANOMALIES}},
         "lambda_slack_api_url": slack.api_url,
-        "alerting_routes": [{"name": "oncall", "matchers": ['severity="critical"'], "slack_destination": "oncall"},
+        "workspace_anomaly_detectors": [{"alias": "orders-in-flight", "query": f"sum({ORDERS})", "evaluation_interval": 30}],
+        "alerting_anomaly_alerts": {"orders-in-flight": {"score": 0.5}},
+        "alerting_routes": [{"name": "anomalies", "matchers": ['alertname=~"Anomaly.*"'], "slack_destination": "anomalies"},
+                            {"name": "oncall", "matchers": ['severity="critical"'], "slack_destination": "oncall"},
                             {"name": "alerts", "matchers": ['severity="warning"'], "slack_destination": "alerts"}],
         "alerting_thresholds": {"PodHighMemoryUsage": {"value": 500000000, "for": "0s", "severity": "critical"},
                                 "HostHighMemoryUsage": {"value": 90, "for": "0s"}},
@@ -60,10 +67,11 @@ def alert_state(endpoint, workspace_id, alertname):
 def test_threshold_crossings_reach_their_channels_in_threads_and_silences_hold_them(
         sandbox, monkeypatch, tmp_path):
     sandbox.set_data_plane(True)
+    sandbox.set_anomaly_interval_scale(0.1)  # the 30 s detector writes its series every 3 s
     try:
         with SlackSink() as slack, MetricsExporter() as exporter:
             monkeypatch.setenv("SANDBOX_SLACK_WEBHOOK_URL", slack.url)
-            slack.add_app(TOKEN, [ONCALL, ALERTS])
+            slack.add_app(TOKEN, [ONCALL, ALERTS, ANOMALIES])
             settings = routing(slack)
             deployed = run_playbook(SITE, INVENTORY, extra_vars=settings)
             assert deployed.returncode == 0, deployed
@@ -72,6 +80,7 @@ def test_threshold_crossings_reach_their_channels_in_threads_and_silences_hold_t
             exporter.set(MEMORY, POD, 300_000_000)
             exporter.set("node_memory_MemTotal_bytes", {}, 100)
             exporter.set("node_memory_MemAvailable_bytes", {}, 50)
+            exporter.set(ORDERS, {}, 100)
             with PrometheusAgent(str(tmp_path), exporter.address, summary["remote_write_url"], "us-east-1"):
                 # 1. a critical and a warning threshold crossed: each alert reaches its route's channel
                 exporter.set(MEMORY, POD, 650_000_000)
@@ -85,6 +94,10 @@ def test_threshold_crossings_reach_their_channels_in_threads_and_silences_hold_t
                 assert {"type": "mrkdwn", "text": "*pod*\napi-7d9f"} in critical["blocks"][2]["fields"]
                 assert header(warning) == ":fire: FIRING: HostHighMemoryUsage (1 alert)"
                 assert not slack.received, "nothing may reach the default webhook"
+                assert not slack.channel(ANOMALIES), "steady orders are no anomaly"
+
+                # (meanwhile) the orders in flight triple: the detector's score jumps, its alert fires in #anomalies
+                exporter.set(ORDERS, {}, 300)
 
                 # 2. the warning resolves while SNS delivers every message twice: its message is updated
                 # and one reply in its thread says when; the duplicate posts nothing
@@ -103,6 +116,13 @@ def test_threshold_crossings_reach_their_channels_in_threads_and_silences_hold_t
                 exporter.set(MEMORY, POD, 300_000_000)
                 eventually(lambda: "RESOLVED" in header(slack.channel(ONCALL)[0]), 90, "#oncall's message resolved")
 
+                # the anomaly reached #anomalies; the orders back to normal, it resolves (meanwhile, below)
+                eventually(lambda: slack.channel(ANOMALIES), 90, "the anomaly alert in #anomalies")
+                (anomaly,) = slack.channel(ANOMALIES)
+                assert header(anomaly) == ":fire: FIRING: AnomalyOrdersInFlight (1 alert)"
+                assert "orders-in-flight is anomalous: score 1.00" in anomaly["blocks"][2]["text"]["text"]
+                exporter.set(ORDERS, {}, 100)
+
                 # 4. a change under maintenance.yml's silence: the alert fires and Alertmanager holds it
                 silenced = run_playbook(MAINTENANCE, INVENTORY, extra_vars=SILENCE)
                 assert silenced.returncode == 0, silenced
@@ -116,6 +136,8 @@ def test_threshold_crossings_reach_their_channels_in_threads_and_silences_hold_t
                 assert ended.returncode == 0, ended
                 eventually(lambda: len(slack.channel(ONCALL)) == 2, 60, "the alert after the silence")
                 assert header(slack.channel(ONCALL)[1]) == ":fire: FIRING: PodHighMemoryUsage (1 alert)"
+                eventually(lambda: "RESOLVED" in header(slack.channel(ANOMALIES)[0]), 120, "the anomaly resolved")
+                assert len(slack.channel(ANOMALIES)) == 1
             failed = [e for e in sandbox.lambda_invocations() if e["outcome"] not in ("succeeded",)]
             assert failed == [], json.dumps(failed)[:2000]
     finally:
