@@ -267,7 +267,7 @@ def backtest(answer, settings, interval):
             holds = bool(seen) and max(seen) > threshold
             if holds:
                 pending_since = time if pending_since is None else pending_since
-                peak = max(peak, max(seen))
+                peak = max(peak, *seen)
                 if firing_since is None and time - pending_since >= hold:
                     firing_since = time
             else:

@@ -58,7 +58,7 @@ options:
         type: float
   evaluation_interval:
     description:
-      - The detector's evaluation interval in seconds (30 to 86400): the default O(step) and the unit of
+      - The detector's evaluation interval in seconds (30 to 86400), the default O(step) and the unit of
         the default O(window).
     type: int
     default: 60

@@ -183,8 +183,6 @@ retrained:
   type: bool
 """
 
-import re
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import FAILED_STATUSES
@@ -209,6 +207,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import MI
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import view
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import detector_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import HAS_PROMQL_PARSER
+
 
 def problems(params):
     """What AMP would refuse, each naming the option, before any call."""

@@ -53,13 +53,21 @@ def test_an_active_detector_writes_its_series_and_the_score_jumps_with_its_query
     sandbox.set_data_plane(True)
     try:
         selector = '{__name__=~"anomaly_detector:.*", alias="checkout-rate"}'
-        steady = eventually(lambda: instant(endpoint, selector) if len(instant(endpoint, selector)) == 4 else None, 30,
-                            "the detector's four series")
+
+        def all_four():
+            series = instant(endpoint, selector)
+            return series if len(series) == 4 else None
+
+        steady = eventually(all_four, 30, "the detector's four series")
         assert time.time() < jump_at, "the series came before the query jumped"
         assert steady["anomaly_detector:value"] == 100 and steady["anomaly_detector:score"] == 0
         assert steady["anomaly_detector:lower_band"] < 100 < steady["anomaly_detector:upper_band"]
-        jumped = eventually(lambda: (lambda s: s if s.get("anomaly_detector:value") == 300 else None)(
-            instant(endpoint, selector)), 30, "the jump written")
+
+        def written_jump():
+            series = instant(endpoint, selector)
+            return series if series.get("anomaly_detector:value") == 300 else None
+
+        jumped = eventually(written_jump, 30, "the jump written")
         assert jumped["anomaly_detector:score"] == 1 and jumped["anomaly_detector:value"] > jumped["anomaly_detector:upper_band"]
     finally:
         sandbox.set_data_plane(False)

@@ -102,8 +102,8 @@ STEP = 60
 SCORES = [(t, 0.9 if t == 600 else 0.8 if t == 1200 else 0.05) for t in range(60, 1800 + 1, STEP)]
 VALUES = [(t, 300 if t == 600 else 20 if t == 1200 else 100) for t, _score in SCORES]
 PREVIEW = matrix(({}, VALUES), ({"__name__": "anomaly_detector_preview:score"}, SCORES),
-                 ({"__name__": "anomaly_detector_preview:upper_band"}, [(t, 150) for t, _ in SCORES]),
-                 ({"__name__": "anomaly_detector_preview:lower_band"}, [(t, 50) for t, _ in SCORES]))
+                 ({"__name__": "anomaly_detector_preview:upper_band"}, [(t, 150) for t, _score in SCORES]),
+                 ({"__name__": "anomaly_detector_preview:lower_band"}, [(t, 50) for t, _score in SCORES]))
 
 
 def episodes(settings):
@@ -143,14 +143,14 @@ def test_prometheus_fires_the_rendered_rule_when_the_backtest_says(tmp_path, set
         values = [points[0][1]] + [value for _t, value in points]
         return {"series": f'{name}{{alias="checkout-rate"}}', "values": " ".join(str(v) for v in values)}
 
-    firing = {t: False for t, _ in SCORES}
+    firing = {t: False for t, _score in SCORES}
     for start, end, _seconds in episodes(settings):
         for t in firing:
             firing[t] = firing[t] or start <= t < end
     tests = [{"interval": "1m", "input_series": [
         series("anomaly_detector:score", SCORES), series("anomaly_detector:value", VALUES),
-        series("anomaly_detector:upper_band", [(t, 150) for t, _ in SCORES]),
-        series("anomaly_detector:lower_band", [(t, 50) for t, _ in SCORES])],
+        series("anomaly_detector:upper_band", [(t, 150) for t, _score in SCORES]),
+        series("anomaly_detector:lower_band", [(t, 50) for t, _score in SCORES])],
         "alert_rule_test": [{"eval_time": f"{t}s", "alertname": built["alert"],
                              "exp_alerts": [{"exp_labels": dict(built["labels"], alias="checkout-rate"),
                                              "exp_annotations": {}}] if fires else []}
