@@ -106,6 +106,7 @@ class Diagnosis:
 
     def run(self):
         if self.workspace_hops():
+            self.anomaly_detector_hop()
             for topic_arn in self.topic_arns():
                 self.topic_hops(topic_arn)
             for secret_arn in self.pagerduty_secret_arns():
@@ -148,6 +149,37 @@ class Diagnosis:
             return False
         self.add("alertmanager definition", OK, "ACTIVE")
         return True
+
+    # The detectors the inventory's anomaly alerts read: one not ACTIVE writes no score, its alert never fires
+    def anomaly_detector_hop(self):
+        alerts = self.evidence.get("anomaly_alerts") or {}
+        aliases = sorted(alias for alias, settings in alerts.items() if not isinstance(settings, dict) or settings.get("enabled", True))
+        read = self.evidence.get("anomaly_detectors")
+        if not aliases or read is None:
+            return
+        if "anomaly_detectors" not in read:
+            self.add("anomaly detectors", UNKNOWN, f"not read: {read.get('msg') or 'failed'}",
+                     "give the caller aps:ListAnomalyDetectors and aps:DescribeAnomalyDetector")
+            return
+        found = {detector.get("alias"): detector for detector in read["anomaly_detectors"]}
+        problems, waiting = [], []
+        for alias in aliases:
+            detector = found.get(alias)
+            status = (detector or {}).get("status")
+            if detector is None:
+                problems.append(f"{alias} does not exist")
+            elif status in ("CREATING", "UPDATING"):
+                waiting.append(f"{alias} {status} (training)")
+            elif status != "ACTIVE":
+                problems.append(f"{alias} {status}: {detector.get('status_reason') or 'no reason given'}")
+        if problems:
+            self.add("anomaly detectors", BROKEN, "; ".join(problems) + ": its anomaly alert can never fire",
+                     "fix what AMP refused (the reason above), then " + REDEPLOY)
+        elif waiting:
+            self.add("anomaly detectors", UNKNOWN, "; ".join(waiting) + ": its alert fires once the detector is ACTIVE",
+                     "run the doctor again when the training is done")
+        else:
+            self.add("anomaly detectors", OK, f"{len(aliases)} ACTIVE: " + ", ".join(aliases))
 
     def topic_arns(self):
         receivers = (self.workspace.get("alertmanager") or {}).get("sns_topic_arns") or {}

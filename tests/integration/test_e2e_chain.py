@@ -13,6 +13,7 @@ import pytest
 from sandbox.processes import missing_binaries
 from support import eventually
 from support.ansible_run import REPO, run_playbook
+from support.doctor_run import doctor
 from support.metrics import MetricsExporter, PrometheusAgent
 from support.slack_sink import SlackSink
 
@@ -138,6 +139,9 @@ def test_threshold_crossings_reach_their_channels_in_threads_and_silences_hold_t
                 assert header(slack.channel(ONCALL)[1]) == ":fire: FIRING: PodHighMemoryUsage (1 alert)"
                 eventually(lambda: "RESOLVED" in header(slack.channel(ANOMALIES)[0]), 120, "the anomaly resolved")
                 assert len(slack.channel(ANOMALIES)) == 1
+            # the doctor, with the read-only check policy, reads the detector the anomaly alert needs
+            _run, hops, table = doctor(INVENTORY, principal="checker", alerting_anomaly_alerts=settings["alerting_anomaly_alerts"])
+            assert hops["anomaly detectors"] == ("ok", "1 ACTIVE: orders-in-flight"), table
             failed = [e for e in sandbox.lambda_invocations() if e["outcome"] not in ("succeeded",)]
             assert failed == [], json.dumps(failed)[:2000]
     finally:

@@ -311,6 +311,21 @@ def test_alert_without_threshold_fails_naming_alert_and_variable(deploy_env):
     assert deploy_env.requests() == []
 
 
+@pytest.mark.parametrize("settings, message", [
+    ({"alerting_anomaly_alerts": {"api-rate": {"score": 0.6}}},
+     "alerting_anomaly_alerts.api-rate: no anomaly detector 'api-rate' in workspace_anomaly_detectors "
+     "(known: api-latency, api-request-rate)"),
+    ({"workspace_anomaly_detectors": [{"alias": "api-request-rate", "query": "rate(http_requests_total[5m])"}]},
+     "workspace_anomaly_detectors[0].query: AMP models only a query wrapped in one of avg"),
+], ids=["alert-on-no-detector", "detector-query-without-aggregation"])
+def test_bad_anomaly_settings_fail_before_any_aws_write_naming_them(deploy_env, settings, message):
+    deploy_env.clear_requests()
+    run = run_playbook(SITE, INVENTORY, extra_vars=settings, limit="it-prod")
+    assert run.returncode != 0
+    assert message in run.stdout, run.failure()
+    assert write_calls(deploy_env) == []
+
+
 def test_teardown_of_an_ambiguous_alias_deletes_nothing_and_names_both_workspaces(deploy_env):
     amp = client(None, "amp", "it-dev")
     ids = sorted(amp.create_workspace(alias="it-dev")["workspaceId"] for _twice in range(2))

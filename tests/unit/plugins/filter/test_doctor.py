@@ -430,3 +430,29 @@ def test_a_recorded_heartbeat_counts_as_the_chains_last_delivery():
         amp_failure_metrics=[{"metric_name": "AlertManagerNotificationsFailed", "value": 2.0,
                               "points": [{"timestamp": 1_764_929_000, "value": 2.0}]}])
     assert verdicts(evidence)["AMP notifications"][0] == "ok"
+
+
+def detectors(*found):
+    return {"anomaly_detectors": [dict(zip(("alias", "status", "status_reason"), entry)) for entry in found]}
+
+
+@pytest.mark.parametrize("read, status, detail", [
+    (detectors(("api-rate", "ACTIVE", None)), "ok", "1 ACTIVE: api-rate"),
+    (detectors(), "broken", "api-rate does not exist: its anomaly alert can never fire"),
+    (detectors(("api-rate", "CREATION_FAILED", "query timed out")), "broken",
+     "api-rate CREATION_FAILED: query timed out: its anomaly alert can never fire"),
+    (detectors(("api-rate", "UPDATING", None)), "unknown", "api-rate UPDATING (training): its alert fires once the detector is ACTIVE"),
+    ({"msg": "User: x is not authorized to perform: aps:ListAnomalyDetectors"}, "unknown",
+     "not read: User: x is not authorized to perform: aps:ListAnomalyDetectors"),
+], ids=["active", "deleted", "failed", "training", "unreadable"])
+def test_the_detector_of_each_anomaly_alert_must_be_active(read, status, detail):
+    evidence = dict(healthy(), anomaly_alerts={"api-rate": {"score": 0.6}, "off": {"score": 0.5, "enabled": False}},
+                    anomaly_detectors=read)
+    hops = chain_hops(evidence)
+    (hop,) = [hop for hop in hops if hop["hop"] == "anomaly detectors"]
+    assert (hop["status"], hop["detail"]) == (status, detail)
+    assert [h["hop"] for h in hops].index("anomaly detectors") == ORDER.index("alertmanager definition") + 1
+
+
+def test_without_anomaly_alerts_no_detector_hop():
+    assert "anomaly detectors" not in verdicts(dict(healthy(), anomaly_alerts={}, anomaly_detectors=None))
