@@ -14,12 +14,12 @@ from support import TEST_AMP_DELAY  # noqa: E402
 from support import TEST_SQS_DELETED_NAME_SECONDS  # noqa: E402
 
 
-# The modules whose tests take minutes, with their seconds in the CI run of stop 20 (2 cores).
+# The modules whose tests take minutes, with their rough seconds on a 2-core machine.
 # pytest-xdist's worksteal gives each worker a contiguous share of the collection and lets an idle
 # worker steal from the end of another's: a 7-minute test that a worker reaches last decides when the
 # run ends (it did: 1514 s, the second worker idle at the end). So each worker's share starts with
 # its part of these, shared out longest first; whole modules, as some have module-scoped stacks.
-SLOW_MODULES = {  # seconds, from the --durations of a CI run on a 2-core machine (2026-11-26, stop 22)
+SLOW_MODULES = {  # seconds, from the --durations of a CI run (.ci/run prints them)
     "integration/test_site.py": 420, "integration/test_iam_users.py": 270, "integration/test_sns_kms.py": 420,
     "integration/test_slack_destinations.py": 220, "integration/test_multi_account.py": 110,
     "integration/test_e2e_chain.py": 140, "integration/test_awx_jobs.py": 150, "integration/test_packaging.py": 80,

@@ -14,7 +14,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.amp.alerting.plugins.module_utils import amp_anomaly_alerts
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import AmpError
-from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import is_duration
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import is_duration
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import prepare_rules
 
 COMPARISONS = (">", ">=", "<", "<=", "==", "!=")

@@ -46,15 +46,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_an
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-# Re-exported: the modules and tests know them as module_utils.amp's.
-from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_ACTIVE_ALERTS  # noqa: F401  pylint: disable=unused-import
-from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_ALERT_PAYLOAD_BYTES  # noqa: F401  pylint: disable=unused-import
-from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_ALERTMANAGER_DEFINITION_BYTES  # noqa: F401  pylint: disable=unused-import
-from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_REPEAT_INTERVAL_SECONDS  # noqa: F401  pylint: disable=unused-import
-from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_RULE_NAMESPACE_BYTES  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import AmpError
-from ansible_collections.amp.alerting.plugins.module_utils.amp_base import dump_yaml  # noqa: F401  pylint: disable=unused-import
-from ansible_collections.amp.alerting.plugins.module_utils.amp_base import run_validator  # noqa: F401  pylint: disable=unused-import
 
 # AMP's own error codes for throttling and server faults, on top of the ones AWSRetry knows.
 AMP_RETRY_CODES = ["ThrottlingException", "InternalServerException", "ServiceUnavailableException"]
@@ -87,6 +79,12 @@ def amp_describe(method, description, **kwargs):
 def amp_delete(method, description, **kwargs):
     """A Delete call; False when the resource is already gone."""
     return AmpErrorHandler.deletion_error_handler(description)(method)(aws_retry=True, **kwargs)
+
+
+def warn(module, message):
+    """The plain AnsibleModule.warn: amazon.aws 10.1.2's wrapper also copies warnings into the result,
+    which ansible-core 2.19 reports as a deprecation on every run."""
+    module._module.warn(message)  # pylint: disable=protected-access
 
 
 def amp_client(module):
@@ -204,9 +202,6 @@ def require_workspace(client, workspace_id=None, alias=None):
         what = f"workspace_id '{workspace_id}'" if workspace_id else f"workspace_alias '{alias}'"
         raise AmpError(f"{what} matches no AMP workspace in this account and region")
     return workspace
-
-
-WAIT_TARGETS = ("active", "settled", "gone")
 
 
 def wait_for(describe, what, timeout, until="active"):

@@ -38,9 +38,10 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_REPEAT_INTERVAL_SECONDS
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import dump_yaml
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import duration_seconds
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import is_duration
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import run_validator
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import LABEL_NAME
-from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import is_duration
 from ansible_collections.amp.alerting.plugins.module_utils.go_templates import ALERTMANAGER_FUNCTIONS
 from ansible_collections.amp.alerting.plugins.module_utils.go_templates import TemplateSyntaxError
 from ansible_collections.amp.alerting.plugins.module_utils.go_templates import check_template
@@ -59,16 +60,8 @@ SECRETS_MANAGER_KEYS = {"secret_arn", "secret_key", "refresh_interval"}
 SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):secret:(?P<name>[A-Za-z0-9/_+=.@-]+)$")
 # What amtool gets in place of an aws_secrets_manager reference: Alertmanager itself takes a string.
 SECRET_PLACEHOLDER = "<read by AMP from Secrets Manager>"
-DURATION_SECONDS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
 # Alertmanager 0.25's matcher syntax (pkg/labels/parse.go): name, operator, value (quoted or not).
 MATCHER = re.compile(r"^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|=|!=|!~)\s*(.*?)\s*$", re.S)
-
-
-def duration_seconds(text):
-    total = 0.0
-    for amount, unit in re.findall(r"([0-9]+)(ms|y|w|d|h|m|s)", text):
-        total += int(amount) * DURATION_SECONDS[unit]
-    return total
 
 
 def check_regexp(pattern, where):

@@ -12,8 +12,8 @@ import math
 import numbers
 import re
 
-from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import duration_seconds
-from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import is_duration
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import duration_seconds
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import is_duration
 from ansible_collections.amp.alerting.plugins.module_utils.preflight import LABEL_NAME
 from ansible_collections.amp.alerting.plugins.module_utils.preflight import suggestion
 

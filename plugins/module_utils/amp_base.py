@@ -5,11 +5,12 @@
 
 """The part of the shared AMP helper that needs no AWS SDK: AmpError, AMP's quotas, YAML for upload
 and diffs, promtool / amtool. The validators (amp_rules, amp_alertmanager_config) and the filter
-plugins use it; module_utils/amp.py re-exports it. Kept apart because importing botocore costs a
+plugins use it, and module_utils/amp.py its AmpError. Kept apart because importing botocore costs a
 third of a second in every Ansible worker process that templates one of the collection's filters.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -25,9 +26,20 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 QUOTA_RULE_NAMESPACE_BYTES = 1024 * 1024  # rules definition file size per namespace
 QUOTA_ALERTMANAGER_DEFINITION_BYTES = 1024 * 1024  # alertmanager definition file size
 QUOTA_REPEAT_INTERVAL_SECONDS = 5 * 24 * 3600  # AMP caps repeat_interval at 5 days
-QUOTA_ACTIVE_ALERTS = 1000  # per alertmanager
-QUOTA_ALERT_PAYLOAD_BYTES = 20 * 1024 * 1024  # all active alerts of an alertmanager
 VALIDATOR_TIMEOUT = 60
+# Prometheus' duration syntax (model.ParseDuration): whole numbers, units largest first, no sign.
+DURATION = re.compile(r"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$")
+UNIT_SECONDS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
+
+
+def is_duration(value):
+    """Whether VALUE is a Prometheus duration (5m, 1h30m, 0s)."""
+    return isinstance(value, str) and value != "" and DURATION.match(value) is not None
+
+
+def duration_seconds(text):
+    """The seconds of a Prometheus duration (checked with is_duration first)."""
+    return sum(int(amount) * UNIT_SECONDS[unit] for amount, unit in re.findall(r"([0-9]+)(ms|y|w|d|h|m|s)", text))
 
 
 class AmpError(AnsibleAWSError):

@@ -26,6 +26,7 @@ except ImportError:
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_RULE_NAMESPACE_BYTES
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import dump_yaml
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import is_duration
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import run_validator
 from ansible_collections.amp.alerting.plugins.module_utils.go_templates import PROMETHEUS_ALERT_VARIABLES
 from ansible_collections.amp.alerting.plugins.module_utils.go_templates import PROMETHEUS_FUNCTIONS
@@ -35,19 +36,13 @@ from ansible_collections.amp.alerting.plugins.module_utils.go_templates import c
 # libyaml's loader when PyYAML has it: a 10,000-rule file loads in a tenth of the time.
 YAML_LOADER = getattr(yaml, "CSafeLoader", None) or getattr(yaml, "SafeLoader", None)
 
-# Prometheus' model.ParseDuration: units in descending order, each at most once.
 # Label and annotation names follow the one scheme AMP runs (Prometheus 2.x, promtool 2.42): the
 # legacy one, [a-zA-Z_][a-zA-Z0-9_]*. Prometheus 3 accepts UTF-8 names; AMP's ruler does not yet.
-DURATION = re.compile(r"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$")
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 GROUP_KEYS = {"name", "interval", "limit", "query_offset", "labels", "rules"}
 ALERT_KEYS = {"alert", "expr", "for", "keep_firing_for", "labels", "annotations"}
 RECORD_KEYS = {"record", "expr", "labels"}
-
-
-def is_duration(value):
-    return isinstance(value, str) and value != "" and DURATION.match(value) is not None
 
 
 def _check_labels(labels, where, field, templated=False):

@@ -26,6 +26,8 @@ try:
 except ImportError:  # ansible-core depends on PyYAML; the guard keeps the import sanity test honest
     yaml = None
 
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import duration_seconds
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import is_duration
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import run_validator
 
 # Resource names, per service: (maximum length, allowed characters as a regexp, how a user reads it).
@@ -463,19 +465,13 @@ def duplicates(entries):
 
 # -- scrape configurations (amp_scraper, the workspace role's preflight) ---------------------------
 
-SCRAPE_DURATION = re.compile(r"^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$")
-UNITS_SECONDS = {"y": 31536000, "w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
 # A promtool built without a service discovery (Debian's leaves some out) refuses configurations AMP takes.
 MISSING_DISCOVERY = re.compile(r"field \w+_sd_configs not found in type config\.ScrapeConfig")
 
 
 def seconds(duration):
-    if not isinstance(duration, str) or not duration or not SCRAPE_DURATION.match(duration):
-        return None
-    total = 0.0
-    for amount, unit in re.findall(r"(\d+)(ms|y|w|d|h|m|s)", duration):
-        total += int(amount) * UNITS_SECONDS[unit]
-    return total
+    """The seconds of a Prometheus duration; None when DURATION is not one."""
+    return duration_seconds(duration) if is_duration(duration) else None
 
 
 def scrape_configuration_problems(text, field="scrape_configuration"):

@@ -135,6 +135,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import require_wo
 from ansible_collections.amp.alerting.plugins.module_utils.amp import text_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_problems
+from ansible_collections.amp.alerting.plugins.module_utils.amp import warn
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_account
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import check_topic_accounts
@@ -199,9 +200,7 @@ def main():
         if present:
             check_topic_accounts(wanted["config"], workspace_account(workspace))
             for warning in warnings:
-                # The plain AnsibleModule.warn: amazon.aws 10.1.2's wrapper also copies warnings into the
-                # result, which ansible-core 2.19 reports as a deprecation on every run.
-                module._module.warn(warning)  # pylint: disable=protected-access
+                warn(module, warning)
             changed, result, diff = definition.ensure_ok(body, lambda current: parse_definition(current) == wanted)
         else:
             changed, result, diff = definition.ensure_gone()

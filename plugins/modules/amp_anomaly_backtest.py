@@ -185,14 +185,14 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import signed_workspace_request
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
-from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import duration_seconds
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import duration_seconds
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import anomaly_alert_expr
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import anomaly_alert_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import backtest
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import detector_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import rcf_query
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import HAS_PROMQL_PARSER
-from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import is_duration
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import is_duration
 
 # Prometheus refuses a query_range of more than 11000 points per series.
 MAX_POINTS = 11000

@@ -185,6 +185,7 @@ retrained:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.amp.alerting.plugins.module_utils.amp import BUSY_STATUSES
 from ansible_collections.amp.alerting.plugins.module_utils.amp import FAILED_STATUSES
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_REQUIRED_ONE_OF
@@ -294,7 +295,7 @@ class AnomalyDetectors:
 
     def ensure_present(self):
         current = self.find()
-        if current and status_of(current)[0] in ("CREATING", "UPDATING", "DELETING") and self.params["wait"]:
+        if current and status_of(current)[0] in BUSY_STATUSES and self.params["wait"]:
             current = self.settle(current["anomalyDetectorId"], until="settled")
         code, reason = status_of(current)
         if code == "DELETING":

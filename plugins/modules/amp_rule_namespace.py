@@ -143,6 +143,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import require_wo
 from ansible_collections.amp.alerting.plugins.module_utils.amp import text_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_problems
+from ansible_collections.amp.alerting.plugins.module_utils.amp import warn
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import prepare_rules
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import same_rules
@@ -212,9 +213,7 @@ def main():
         if params["state"] == "present":
             body, document, warnings = prepare_rules(groups=params["groups"], data=params["data"])
             for warning in warnings:
-                # The plain AnsibleModule.warn: amazon.aws 10.1.2's wrapper also copies warnings into the
-                # result, which ansible-core 2.19 reports as a deprecation on every run.
-                module._module.warn(warning)  # pylint: disable=protected-access
+                warn(module, warning)
         client = amp_client(module)
         workspace = require_workspace(client, params["workspace_id"], params["workspace_alias"])
         namespace = RuleNamespace(module, client, workspace["workspaceId"])

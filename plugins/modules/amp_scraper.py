@@ -163,6 +163,7 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.amp.alerting.plugins.module_utils.amp import BUSY_STATUSES
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
 from ansible_collections.amp.alerting.plugins.module_utils.amp import LOG_GROUP_ARN
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
@@ -305,7 +306,7 @@ class Scrapers:
         params = self.params
         workspace = require_workspace(self.client, params["workspace_id"], params["workspace_alias"])
         current = self.find()
-        if current and status_of(current)[0] in ("CREATING", "UPDATING", "DELETING") and params["wait"]:
+        if current and status_of(current)[0] in BUSY_STATUSES and params["wait"]:
             current = self.wait(current["scraperId"], until="settled")
         code, reason = status_of(current)
         if code == "DELETION_FAILED":

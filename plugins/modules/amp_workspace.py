@@ -266,6 +266,7 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.amp.alerting.plugins.module_utils.amp import BUSY_STATUSES
 from ansible_collections.amp.alerting.plugins.module_utils.amp import LOG_GROUP_ARN
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
@@ -339,7 +340,7 @@ def configuration_view(configuration):
 
 def busiest(*resources):
     """The first of the described resources that is in a passing status, else the last."""
-    return next((r for r in resources if status_of(r)[0] in ("CREATING", "UPDATING", "DELETING")), resources[-1])
+    return next((r for r in resources if status_of(r)[0] in BUSY_STATUSES), resources[-1])
 
 
 def describe_configuration(client, workspace_id):

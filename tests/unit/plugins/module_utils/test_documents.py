@@ -8,7 +8,7 @@ import yaml
 from ansible_collections.amp.alerting.plugins.module_utils import amp_base
 from ansible_collections.amp.alerting.plugins.module_utils import amp_alertmanager_config as am
 from ansible_collections.amp.alerting.plugins.module_utils import amp_rules
-from ansible_collections.amp.alerting.plugins.module_utils.amp import QUOTA_RULE_NAMESPACE_BYTES
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import QUOTA_RULE_NAMESPACE_BYTES
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from sandbox.processes import missing_binaries
 
