@@ -20,11 +20,11 @@ from support import TEST_SQS_DELETED_NAME_SECONDS  # noqa: E402
 # run ends (it did: 1514 s, the second worker idle at the end). So each worker's share starts with
 # its part of these, shared out longest first; whole modules, as some have module-scoped stacks.
 SLOW_MODULES = {  # seconds, from the --durations of a CI run (.ci/run prints them)
-    "integration/test_site.py": 420, "integration/test_iam_users.py": 270, "integration/test_sns_kms.py": 420,
-    "integration/test_slack_destinations.py": 220, "integration/test_multi_account.py": 110,
-    "integration/test_e2e_chain.py": 140, "integration/test_awx_jobs.py": 150, "integration/test_packaging.py": 80,
-    "integration/test_chain_sns_lambda_slack.py": 210, "integration/test_preflight.py": 90,
-    "integration/test_real_account_rails.py": 100,
+    "integration/test_site.py": 390, "integration/test_sns_kms.py": 255, "integration/test_slack_destinations.py": 230,
+    "integration/test_e2e_chain.py": 205, "integration/test_real_account_rails.py": 180,
+    "integration/test_pagerduty_and_heartbeat.py": 175, "integration/test_chain_sns_lambda_slack.py": 170,
+    "integration/test_awx_jobs.py": 165, "integration/test_packaging.py": 155, "integration/test_preflight.py": 150,
+    "integration/test_multi_account.py": 145, "integration/test_iam_users.py": 120, "integration/test_concurrent_runs.py": 60,
 }
 
 

@@ -34,12 +34,17 @@ def configuration_text(blob):
     return (blob or b"").decode("utf-8", "replace")
 
 
-def find_scrapers(client, alias):
-    """Every scraper with exactly ALIAS (AMP does not keep aliases unique), described."""
-    summaries = paginated(client.list_scrapers, "list scrapers", "scrapers", **({"filters": {"alias": [alias]}} if alias else {}))
+def find_scrapers(client, alias, destination_arn=None):
+    """Every scraper with exactly ALIAS (AMP does not keep aliases unique) and, with DESTINATION_ARN,
+    writing to that workspace, described. ListScrapers filters on both (API_ListScrapers: alias,
+    destinationArn), so only the scrapers asked for are described."""
+    filters = dict(({"alias": [alias]} if alias else {}), **({"destinationArn": [destination_arn]} if destination_arn else {}))
+    summaries = paginated(client.list_scrapers, "list scrapers", "scrapers", **({"filters": filters} if filters else {}))
     found = []
     for summary in summaries:
         if alias and summary.get("alias") != alias:
+            continue
+        if destination_arn and ((summary.get("destination") or {}).get("ampConfiguration") or {}).get("workspaceArn") != destination_arn:
             continue
         described = describe_scraper(client, summary["scraperId"])
         if described:

@@ -21,6 +21,12 @@ options:
     description:
       - Only the scrapers with this alias (exactly).
     type: str
+  destination_workspace_arn:
+    description:
+      - Only the scrapers writing to this workspace. AMP filters the list itself, so the other
+        scrapers of the account are not described (one DescribeScraper per scraper returned).
+    type: str
+    version_added: 0.3.0
 notes:
   - Supports check mode (it changes nothing either way).
 extends_documentation_fragment:
@@ -57,9 +63,11 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import vi
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=dict(alias=dict(type="str")), supports_check_mode=True)
+    module = AnsibleAWSModule(argument_spec=dict(alias=dict(type="str"), destination_workspace_arn=dict(type="str")),
+                              supports_check_mode=True)
     try:
-        scrapers = [view(scraper) for scraper in find_scrapers(amp_client(module), module.params["alias"])]
+        scrapers = [view(scraper) for scraper in find_scrapers(amp_client(module), module.params["alias"],
+                                                               module.params["destination_workspace_arn"])]
     except AmpError as e:
         module.fail_json_aws_error(e)
     module.exit_json(changed=False, scrapers=scrapers)

@@ -176,7 +176,7 @@ def test_check_deploy_doctor_and_teardown_as_awx_runs_them(awx_job, sandbox):
     diagnosed = awx_job(DOCTOR, "doctor.json", check=True)
     assert diagnosed.returncode == 0, diagnosed
     (table,) = [result["msg"] for _p, name, _h, result in diagnosed.task_results() if name.startswith("The chain, hop by hop")]
-    lines = [line for line in table.splitlines() if not line.startswith(" ")]
+    lines = [line for line in table if not line.startswith(" ")]
     heartbeat = [line for line in lines if line.split()[1] == "heartbeat"]
     assert [line.split()[0] for line in lines if line not in heartbeat] == ["ok"] * 14, table
     # the heartbeat's alarm was made a moment ago and no rule is evaluated here (the sandbox's data plane is

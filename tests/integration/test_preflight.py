@@ -6,6 +6,7 @@ problems); the others get a run of their own. After each run the sandbox's reque
 write: the only calls allowed before the preflight passes are reads.
 """
 
+import json
 import os
 
 import pytest
@@ -53,8 +54,9 @@ REFUSING_TASKS = ("Every setting is one AWS accepts", "Everything the first writ
 
 
 def refusals(run):
-    """host -> the message the preflight refused it with (what the user reads at the end of the run)."""
-    return {host: str(result.get("msg", "")) for _play, task, host, result in run.task_results()
+    """host -> the message the preflight refused it with (what the user reads at the end of the run): its
+    problems, one per line."""
+    return {host: "\n".join(result.get("msg") or []) for _play, task, host, result in run.task_results()
             if task in REFUSING_TASKS and result.get("failed")}
 
 
@@ -122,3 +124,18 @@ def test_a_retention_the_log_group_module_mishandles_never_reaches_it(sandbox, a
     assert run.returncode != 0 and "lambda_log_retention_days" in run.failure()
     assert [r for r in sandbox.requests() if r["operation"] == "DeleteLogGroup"] == []
     assert [s["logStreamName"] for s in logs.describe_log_streams(logGroupName=group)["logStreams"]] == ["kept"]
+
+
+def test_under_ansibles_own_output_settings_the_refusal_reads_one_problem_per_line(sandbox, tmp_path):
+    """An installed collection runs with the user's ansible.cfg, often ansible-core's defaults (the
+    default callback, results as JSON): the problems arrive as a list, one per line, not one escaped text."""
+    inventory = write_inventory(tmp_path, [{"id": "two", "vars": {"lambda_log_retention_days": 1096,
+                                                                  "lambda_runtime": "python3.9"}}])
+    run = run_playbook(SITE, inventory, env={"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default",
+                                             "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"})
+    assert run.returncode != 0
+    (fatal,) = [line for line in run.stdout.splitlines() if line.startswith("fatal: [two]")]
+    problems = json.loads(fatal.split("=> ", 1)[1])["msg"]
+    assert any(p.startswith("lambda_log_retention_days") for p in problems), problems
+    assert any("lambda_runtime" in p for p in problems), problems
+    assert "\\n" not in fatal

@@ -113,7 +113,8 @@ class PlaybookRun:
         """The first failed task's message, or None."""
         for _play, name, host, result in self.task_results():
             if result.get("failed"):
-                return f"{host}: {name}: {result.get('msg')}"
+                message = result.get("msg")
+                return f"{host}: {name}: " + ("\n".join(map(str, message)) if isinstance(message, list) else str(message))
         return None
 
 

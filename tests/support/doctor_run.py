@@ -14,7 +14,7 @@ def doctor(inventory, principal=None, **extra_vars):
     results = list(run.task_results())
     hops = [result["ansible_facts"]["doctor_hops"] for _p, _n, _h, result in results
             if "doctor_hops" in result.get("ansible_facts", {})][-1]
-    table = next(result["msg"] for _p, name, _h, result in results if name.startswith("The chain, hop by hop"))
+    table = "\n".join(next(result["msg"] for _p, name, _h, result in results if name.startswith("The chain, hop by hop")))
     return run, {hop["hop"]: (hop["status"], hop["detail"]) for hop in hops}, table
 
 

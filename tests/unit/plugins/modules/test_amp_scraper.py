@@ -130,3 +130,14 @@ def test_an_alias_of_two_scrapers_fails_naming_them(run):
 def test_bad_input_is_named_before_any_call(run, args, message):
     result = run(**{k: v for k, v in dict(ARGS, **args).items() if v is not None})
     assert result["failed"] is True and message in result["msg"], result["msg"]
+
+
+def test_the_info_module_asks_amp_for_one_workspaces_scrapers_and_describes_only_those(run_module):
+    from ansible_collections.amp.alerting.plugins.modules import amp_scraper_info
+
+    info = run_module(amp_scraper_info)
+    listed = {k: v for k, v in scraper().items() if k != "scrapeConfiguration"}
+    info.stub.add_response("list_scrapers", {"scrapers": [listed]}, {"filters": {"destinationArn": [WS["arn"]]}})
+    info.stub.add_response("describe_scraper", {"scraper": scraper()}, {"scraperId": SCRAPER_ID})
+    result = info(destination_workspace_arn=WS["arn"])
+    assert [s["scraper_id"] for s in result["scrapers"]] == [SCRAPER_ID]
