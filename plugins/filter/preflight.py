@@ -8,7 +8,7 @@
 ``{{ settings | amp.alerting.preflight_problems('lambda') }}`` returns the problems of one role's
 settings (a mapping of its variables, with the host's aws_region), each "<variable>: <what is wrong>";
 ``amp.alerting.duplicate_workspaces`` the hosts that would share a workspace. The checks themselves
-are in module_utils/preflight.py.
+are in module_utils/aws_limits.py.
 """
 
 import os
@@ -21,7 +21,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.amp.alerting.plugins.module_utils import amp_alertmanager_config as alertmanager_config
 from ansible_collections.amp.alerting.plugins.module_utils import amp_anomaly_alerts as anomaly
-from ansible_collections.amp.alerting.plugins.module_utils import preflight as checks
+from ansible_collections.amp.alerting.plugins.module_utils import aws_limits as checks
 
 display = Display()
 

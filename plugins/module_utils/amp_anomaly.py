@@ -11,7 +11,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts im
 MISSING_DATA = {"skip": "skip", "mark_as_anomaly": "markAsAnomaly"}
 
 
-def view(detector, workspace_id):
+def detector_view(detector, workspace_id):
     """A described detector as the modules return it: the options' names, status and AMP's reason."""
     if not detector:
         return {}

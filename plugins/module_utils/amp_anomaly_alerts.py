@@ -14,8 +14,8 @@ import re
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import duration_seconds
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import is_duration
-from ansible_collections.amp.alerting.plugins.module_utils.preflight import LABEL_NAME
-from ansible_collections.amp.alerting.plugins.module_utils.preflight import suggestion
+from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import LABEL_NAME
+from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import suggestion
 
 try:
     import promql_parser

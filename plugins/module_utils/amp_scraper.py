@@ -69,7 +69,7 @@ def describe_scraper_logging(client, scraper_id):
     return result or None
 
 
-def view(scraper, logging=None):
+def scraper_view(scraper, logging=None):
     """A described scraper as the modules return it."""
     if not scraper:
         return {}

@@ -205,7 +205,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_probl
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import BANDS
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import MISSING_DATA
-from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import view
+from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import detector_view
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import detector_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import HAS_PROMQL_PARSER
 
@@ -258,7 +258,7 @@ def comparable(body):
 
 
 def diff_view(detector):
-    shown = view(detector, None)
+    shown = detector_view(detector, None)
     for key in ("anomaly_detector_id", "arn", "workspace_id", "status", "status_reason"):
         shown.pop(key, None)
     return shown
@@ -398,7 +398,7 @@ def main():
         module.fail_json_aws_error(e)
 
     result = dict(changed=detectors.changed, retrained=detectors.retrained,
-                  anomaly_detector=view(after, workspace["workspaceId"]))
+                  anomaly_detector=detector_view(after, workspace["workspaceId"]))
     if module._diff:
         result["diff"] = dict(before=diff_view(before), after=diff_view(after))
     module.exit_json(**result)

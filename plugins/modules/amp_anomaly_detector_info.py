@@ -61,7 +61,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
-from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import view
+from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import detector_view
 
 
 def list_detectors(client, workspace_id, alias=None):
@@ -91,7 +91,7 @@ def main():
     try:
         client = amp_client(module)
         workspace_id = require_workspace(client, params["workspace_id"], params["workspace_alias"])["workspaceId"]
-        detectors = [view(detector, workspace_id) for detector in list_detectors(client, workspace_id, params["alias"])]
+        detectors = [detector_view(detector, workspace_id) for detector in list_detectors(client, workspace_id, params["alias"])]
     except AmpError as e:
         module.fail_json_aws_error(e)
     module.exit_json(changed=False, anomaly_detectors=detectors)

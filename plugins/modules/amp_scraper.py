@@ -184,8 +184,8 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import de
 from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import describe_scraper_logging
 from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import find_scrapers
 from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import same_scrape_configuration
-from ansible_collections.amp.alerting.plugins.module_utils.preflight import scrape_configuration_problems
-from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import view
+from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import scrape_configuration_problems
+from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import scraper_view
 
 ALIAS = re.compile(r"^[0-9A-Za-z][-.0-9A-Z_a-z]{0,99}$")
 CLUSTER_ARN = re.compile(r"^arn:aws[-a-z]*:eks:[-a-z0-9]+:[0-9]{12}:cluster/.+$")
@@ -419,12 +419,12 @@ def main():
     except AmpError as e:
         module.fail_json_aws_error(e)
 
-    result = dict(changed=scrapers.changed, scraper=view(after, logging))
+    result = dict(changed=scrapers.changed, scraper=scraper_view(after, logging))
     if module._diff:
         shown = ("alias", "cluster_arn", "subnet_ids", "security_group_ids", "workspace_arn", "scrape_configuration",
                  "source_role_arn", "target_role_arn", "tags")
-        result["diff"] = {"before": {k: v for k, v in view(before).items() if k in shown},
-                          "after": {k: v for k, v in view(after).items() if k in shown}}
+        result["diff"] = {"before": {k: v for k, v in scraper_view(before).items() if k in shown},
+                          "after": {k: v for k, v in scraper_view(after).items() if k in shown}}
     module.exit_json(**result)
 
 

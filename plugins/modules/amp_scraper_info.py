@@ -59,15 +59,15 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import find_scrapers
-from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import view
+from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import scraper_view
 
 
 def main():
     module = AnsibleAWSModule(argument_spec=dict(alias=dict(type="str"), destination_workspace_arn=dict(type="str")),
                               supports_check_mode=True)
     try:
-        scrapers = [view(scraper) for scraper in find_scrapers(amp_client(module), module.params["alias"],
-                                                               module.params["destination_workspace_arn"])]
+        found = find_scrapers(amp_client(module), module.params["alias"], module.params["destination_workspace_arn"])
+        scrapers = [scraper_view(scraper) for scraper in found]
     except AmpError as e:
         module.fail_json_aws_error(e)
     module.exit_json(changed=False, scrapers=scrapers)

@@ -284,8 +284,8 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_for
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
-from ansible_collections.amp.alerting.plugins.module_utils.preflight import label_set_key
-from ansible_collections.amp.alerting.plugins.module_utils.preflight import workspace_configuration_problems
+from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import label_set_key
+from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import workspace_configuration_problems
 
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 ALIAS_MAX = 100

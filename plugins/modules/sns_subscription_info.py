@@ -153,7 +153,7 @@ def _policy(text):
         return text
 
 
-def view(attributes):
+def subscription_view(attributes):
     """GetSubscriptionAttributes' answer as the module returns it: snake_case, parsed policies, booleans."""
     subscription = {name: attributes.get(key) for key, name in TEXTS.items()}
     subscription.update({name: str(attributes.get(key, "false")).lower() == "true" for key, name in FLAGS.items()})
@@ -172,7 +172,7 @@ def read_subscription(client, arn):
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
         raise SubscriptionLookupError(f"read the attributes of subscription {arn}", e) from e
     attributes.setdefault("SubscriptionArn", arn)
-    return view(attributes)
+    return subscription_view(attributes)
 
 
 def read_topic_subscriptions(client, topic_arn):
@@ -188,7 +188,7 @@ def read_topic_subscriptions(client, topic_arn):
     subscriptions = []
     for summary in summaries:
         if summary.get("SubscriptionArn") == PENDING:
-            subscriptions.append(view(dict(summary, PendingConfirmation="true")))
+            subscriptions.append(subscription_view(dict(summary, PendingConfirmation="true")))
             continue
         subscription = read_subscription(client, summary["SubscriptionArn"])
         if subscription:  # else unsubscribed between the two calls

@@ -112,7 +112,7 @@ POLICIES = {"Policy": "policy", "RedrivePolicy": "redrive_policy"}
 TEXTS = {"QueueArn": "queue_arn", "KmsMasterKeyId": "kms_master_key_id"}
 
 
-def view(url, attributes):
+def queue_view(url, attributes):
     """GetQueueAttributes' answer as the module returns it."""
     queue = {"queue_url": url}
     queue.update({name: attributes.get(key) for key, name in TEXTS.items()})
@@ -133,7 +133,7 @@ def read_queue(client, name=None, url=None):
         attributes = client.get_queue_attributes(aws_retry=True, QueueUrl=url, AttributeNames=["All"])["Attributes"]
     except is_boto3_error_code(MISSING):
         return None
-    return view(url, attributes)
+    return queue_view(url, attributes)
 
 
 def sqs_client(module):

@@ -4,7 +4,7 @@ import pytest
 
 from ansible_collections.amp.alerting.plugins.filter.preflight import duplicate_workspaces
 from ansible_collections.amp.alerting.plugins.filter.preflight import preflight_problems
-from ansible_collections.amp.alerting.plugins.module_utils import preflight
+from ansible_collections.amp.alerting.plugins.module_utils import aws_limits
 
 LAMBDA = {"aws_region": "eu-west-1", "lambda_function_name": "amp-prod-slack-forwarder", "lambda_timeout": 60,
           "lambda_memory_size": 128, "lambda_log_retention_days": 30, "lambda_slack_webhook_url": "https://hooks.slack.com/services/T/B/s3cr3t",
@@ -84,7 +84,7 @@ def test_regions_come_from_botocore_with_a_suggestion():
 
 
 def test_retention_values_come_from_botocores_model():
-    assert 1096 in preflight.retention_days() and 45 not in preflight.retention_days()
+    assert 1096 in aws_limits.retention_days() and 45 not in aws_limits.retention_days()
 
 
 def test_severity_typos_are_refused_and_a_teams_own_levels_accepted():
@@ -267,9 +267,9 @@ def test_trust_policies_that_let_anyone_in_are_refused_naming_the_role(statement
 
 
 def test_tags_follow_awss_rules_and_no_stricter():
-    assert preflight.tag_problems("workspace_tags", {"team": "Zahlungsverkehr Ä", "cost-center": "cc:42/a=b+c@d.e_f",
-                                                     "empty": ""}) == []
-    problems = preflight.tag_problems("workspace_tags", {f"t{index}": "x" for index in range(51)})
+    assert aws_limits.tag_problems("workspace_tags", {"team": "Zahlungsverkehr Ä", "cost-center": "cc:42/a=b+c@d.e_f",
+                                                      "empty": ""}) == []
+    problems = aws_limits.tag_problems("workspace_tags", {f"t{index}": "x" for index in range(51)})
     assert problems == ["workspace_tags: 51 tags; AWS takes at most 50 a resource"]
 
 
