@@ -51,6 +51,15 @@ BANDS = {"ignore_near_expected_from_above": "ignoreNearExpectedFromAbove",
 ALERT_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 
 
+def forest_options():
+    """The argument spec of a detector's Random Cut Forest options, as amp_anomaly_detector and
+    amp_anomaly_backtest take them."""
+    def band():
+        return dict(type="dict", options=dict(amount=dict(type="float"), ratio=dict(type="float")))
+    return dict(shingle_size=dict(type="int"), sample_size=dict(type="int"),
+                ignore_near_expected_from_above=band(), ignore_near_expected_from_below=band())
+
+
 def query_problem(query):
     """Why AMP would refuse a detector's query (it must parse and be wrapped in an aggregation AMP models), or None."""
     try:
@@ -237,15 +246,16 @@ def preview_series(answer):
     return series
 
 
-def _counts(kinds, direction, time):
-    """Whether the score written at TIME counts for the alert's direction."""
+def _counting_scores(kinds, direction):
+    """The (time, score) pairs the alert counts, oldest first: every score, or with a direction only
+    those written while the value was outside that band."""
+    scores = sorted(kinds.get("score") or [])
     if direction == "any":
-        return True
-    value = dict(kinds.get("value") or []).get(time)
-    band = dict(kinds.get("upper_band" if direction == "above" else "lower_band") or []).get(time)
-    if value is None or band is None:
-        return False
-    return value > band if direction == "above" else value < band
+        return scores
+    values = dict(kinds.get("value") or [])
+    bands = dict(kinds.get("upper_band" if direction == "above" else "lower_band") or [])
+    return [(time, score) for time, score in scores if time in values and time in bands
+            and (values[time] > bands[time] if direction == "above" else values[time] < bands[time])]
 
 
 def backtest(answer, settings, interval):
@@ -260,10 +270,15 @@ def backtest(answer, settings, interval):
     report = {"series": [], "episodes": [], "firing_count": 0, "firing_seconds": 0.0, "scored_points": 0}
     for labels, kinds in sorted(preview_series(answer).items()):
         scores = sorted(kinds.get("score") or [])
-        counting = [(time, value) for time, value in scores if _counts(kinds, direction, time)]
+        counting = _counting_scores(kinds, direction)
         episodes, pending_since, firing_since, peak = [], None, None, 0.0
+        first = last = 0  # counting[first:last]: the scores within the window ending at TIME (both sorted)
         for time, _value in scores:
-            seen = [value for stamp, value in counting if time - window <= stamp <= time]
+            while last < len(counting) and counting[last][0] <= time:
+                last += 1
+            while first < last and counting[first][0] < time - window:
+                first += 1
+            seen = [value for _stamp, value in counting[first:last]]
             holds = bool(seen) and max(seen) > threshold
             if holds:
                 pending_since = time if pending_since is None else pending_since

@@ -178,21 +178,22 @@ import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_REQUIRED_ONE_OF
-from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import signed_workspace_request
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
-from ansible_collections.amp.alerting.plugins.module_utils.amp_base import duration_seconds
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import anomaly_alert_expr
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import anomaly_alert_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import backtest
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import detector_problems
+from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import forest_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import rcf_query
-from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import HAS_PROMQL_PARSER
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import duration_seconds
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import is_duration
+from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import HAS_PROMQL_PARSER
 
 # Prometheus refuses a query_range of more than 11000 points per series.
 MAX_POINTS = 11000
@@ -243,11 +244,9 @@ def preview(module, workspace, query, start, end, step):
 
 
 def main():
-    band = dict(type="dict", options=dict(amount=dict(type="float"), ratio=dict(type="float")))
     module = AnsibleAWSModule(
         argument_spec=dict(
-            query=dict(type="str", required=True), shingle_size=dict(type="int"), sample_size=dict(type="int"),
-            ignore_near_expected_from_above=band, ignore_near_expected_from_below=dict(band),
+            query=dict(type="str", required=True), **forest_options(),
             evaluation_interval=dict(type="int", default=60), lookback=dict(type="str", default="1d"),
             end=dict(type="float"), step=dict(type="int"), score=dict(type="float", required=True),
             window=dict(type="str"), direction=dict(type="str", choices=["any", "above", "below"], default="any"),

@@ -207,6 +207,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import BA
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import MISSING_DATA
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import detector_view
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import detector_problems
+from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts import forest_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import HAS_PROMQL_PARSER
 
 
@@ -362,15 +363,12 @@ def main():
         alias=dict(type="str", required=True),
         query=dict(type="str"),
         evaluation_interval=dict(type="int"),
-        shingle_size=dict(type="int"),
-        sample_size=dict(type="int"),
-        ignore_near_expected_from_above=dict(type="dict", options=dict(amount=dict(type="float"), ratio=dict(type="float"))),
-        ignore_near_expected_from_below=dict(type="dict", options=dict(amount=dict(type="float"), ratio=dict(type="float"))),
         missing_data_action=dict(type="str", choices=list(MISSING_DATA)),
         labels=dict(type="dict"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
+        **forest_options(),
         **wait_options(),
         **workspace_options(),
     )

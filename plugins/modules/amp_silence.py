@@ -175,10 +175,10 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
-from ansible_collections.amp.alerting.plugins.module_utils.amp_base import duration_seconds
 from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import matcher_text
 from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import matches_empty
 from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import parse_matchers
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import duration_seconds
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import is_duration
 
 IN_EFFECT = ("active", "pending")
