@@ -5,6 +5,7 @@ The detector's query is a function of time (no metrics need writing): 100 until 
 
 import json
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -23,9 +24,14 @@ def jump_query(at):
 
 def instant(endpoint, query):
     url = endpoint + "api/v1/query?" + urllib.parse.urlencode({"query": query})
-    with urllib.request.urlopen(url, timeout=15) as response:  # noqa: S310 (a local URL)
-        return {series["metric"].get("__name__"): float(series["value"][1])
-                for series in json.loads(response.read())["data"]["result"]}
+    try:
+        with urllib.request.urlopen(url, timeout=15) as response:  # noqa: S310 (a local URL)
+            return {series["metric"].get("__name__"): float(series["value"][1])
+                    for series in json.loads(response.read())["data"]["result"]}
+    except urllib.error.HTTPError as err:
+        if err.code == 503:  # the workspace's Prometheus is still starting (a busy machine): nothing yet
+            return {}
+        raise
 
 
 def preview(endpoint, form):
