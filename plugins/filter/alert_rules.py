@@ -5,7 +5,6 @@
 
 """Filters that turn alert definitions plus inventory thresholds into Prometheus rule groups."""
 
-import math
 import numbers
 
 import yaml
@@ -14,12 +13,8 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.amp.alerting.plugins.module_utils import amp_anomaly_alerts
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import AmpError
-from ansible_collections.amp.alerting.plugins.module_utils.amp_base import is_duration
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import prepare_rules
-
-COMPARISONS = (">", ">=", "<", "<=", "==", "!=")
-THRESHOLD_KEYS = {"value", "for", "severity", "enabled"}
-ALERT_KEYS = {"group", "expr", "comparison", "labels", "annotations", "keep_firing_for", "minimum"}
+from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import threshold_problems
 
 
 def _plain(value):
@@ -46,59 +41,22 @@ def _number_text(value):
     return repr(float(value))
 
 
-def _check_threshold(name, threshold, variable):
-    where = f"{variable}.{name}"
-    if not isinstance(threshold, dict):
-        raise AnsibleFilterError(f"{where} must be a mapping with value, for and severity, got {type(_plain(threshold)).__name__}")
-    unknown = sorted(set(threshold) - THRESHOLD_KEYS)
-    if unknown:
-        raise AnsibleFilterError(f"{where}: unknown key(s) {', '.join(map(str, unknown))} (allowed: value, for, severity, enabled)")
-    for key in ("value", "for", "severity"):
-        if key not in threshold:
-            raise AnsibleFilterError(f"alert {name!r}: {where}.{key} is not set")
-    value = threshold["value"]
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise AnsibleFilterError(f"alert {name!r}: {where}.value must be a number, got {_plain(value)!r} ({type(_plain(value)).__name__})")
-    if not math.isfinite(value):
-        # PromQL compares with +Inf and NaN as written: "> +Inf" and any comparison with NaN never hold.
-        raise AnsibleFilterError(f"alert {name!r}: {where}.value is {_plain(value)!r}: the alert could never fire (or "
-                                 "would always), give a finite number")
-    if not isinstance(threshold["for"], str) or not is_duration(threshold["for"]):
-        raise AnsibleFilterError(f"alert {name!r}: {where}.for must be a Prometheus duration such as 5m, got {threshold['for']!r}")
-    if not isinstance(threshold["severity"], str) or not threshold["severity"].strip():
-        raise AnsibleFilterError(f"alert {name!r}: {where}.severity must be a non-empty string, got {threshold['severity']!r}")
-    if not isinstance(threshold.get("enabled", True), bool):
-        raise AnsibleFilterError(f"alert {name!r}: {where}.enabled must be true or false")
-
-
 def alert_rule_groups(alerts, thresholds, variable="alerting_thresholds", extra_groups=None):
     """Prometheus rule groups: each alert's expression compared with its threshold from the inventory.
 
-    Fails, before anything reaches AWS, when an alert has no threshold, a threshold names no alert,
-    or a value has the wrong type; the message names the alert and the variable to fix.
+    Fails, before anything reaches AWS, on every problem aws_limits.threshold_problems finds (an alert
+    without a threshold, a threshold naming no alert, a value of the wrong type), one per line, each
+    naming the alert and the variable to fix.
     """
-    if not isinstance(alerts, dict):
-        raise AnsibleFilterError("the alert definitions must be a mapping of alert name to definition")
-    if not isinstance(thresholds, dict):
-        raise AnsibleFilterError(f"{variable} must be a mapping of alert name to threshold")
-    unknown = sorted(set(thresholds) - set(alerts))
-    if unknown:
-        raise AnsibleFilterError(f"{variable}.{unknown[0]} names no alert; known alerts: {', '.join(sorted(alerts))}")
+    problems = threshold_problems(_plain(alerts), _plain(thresholds), variable)
+    if problems:
+        # one per line: the preflight lists them as they come (roles/alerting/tasks/preflight.yml)
+        raise AnsibleFilterError("\n".join(problems))
     groups = {}
     for name in sorted(alerts):
         definition = alerts[name]
-        if not isinstance(definition, dict) or not isinstance(definition.get("expr"), str) or not definition.get("group"):
-            raise AnsibleFilterError(f"alert {name!r}: its definition needs 'group' and 'expr'")
-        bad_keys = sorted(set(definition) - ALERT_KEYS)
-        if bad_keys:
-            raise AnsibleFilterError(f"alert {name!r}: unknown key(s) {', '.join(bad_keys)} in its definition")
         comparison = definition.get("comparison", ">")
-        if comparison not in COMPARISONS:
-            raise AnsibleFilterError(f"alert {name!r}: comparison must be one of {' '.join(COMPARISONS)}, got {comparison!r}")
-        if name not in thresholds:
-            raise AnsibleFilterError(f"alert {name!r} has no threshold: set {variable}.{name} with value, for and severity")
         threshold = thresholds[name]
-        _check_threshold(name, threshold, variable)
         if not threshold.get("enabled", True):
             continue
         rule = {

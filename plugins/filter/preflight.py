@@ -310,14 +310,10 @@ def _alerting(s):
         problems += [problem] if problem else []
     problems += alertmanager_config.inhibit_rule_problems(s.get("alerting_inhibit_rules") or [], "alerting_inhibit_rules")
     severities = list(s.get("alerting_severities") or checks.DEFAULT_SEVERITIES)
-    for alert, threshold in sorted((s.get("alerting_thresholds_merged") or {}).items()):
-        if isinstance(threshold, dict) and "severity" in threshold and threshold.get("enabled", True):
-            problems += checks.severity_problems(f"alerting_thresholds.{alert}.severity", threshold["severity"], severities)
-        minimum = ((s.get("alerting_alerts") or {}).get(alert) or {}).get("minimum")
-        value = threshold.get("value") if isinstance(threshold, dict) else None
-        if minimum is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and value < minimum:
-            problems.append(f"alerting_thresholds.{alert}.value: {value} is below {minimum}, the least "
-                            f"{alert} can measure, so the alert would never (or always) fire")
+    # The thresholds once the role merged them (tasks/preflight.yml; None when the role is being removed).
+    if s.get("alerting_thresholds_merged") is not None:
+        problems += checks.threshold_problems(s.get("alerting_alerts"), s["alerting_thresholds_merged"],
+                                              "alerting_thresholds", severities)
     destinations = [str(name) for name in s.get("alerting_slack_destinations") or []]
     pagerduty = s.get("alerting_pagerduty_destinations") or {}
     problems += _pagerduty_problems(s, pagerduty)

@@ -239,6 +239,80 @@ def severity_problems(field, value, allowed):
             "add a level of your own to alerting_severities"]
 
 
+THRESHOLD_KEYS = ("value", "for", "severity", "enabled")
+ALERT_KEYS = ("group", "expr", "comparison", "labels", "annotations", "keep_firing_for", "minimum")
+COMPARISONS = (">", ">=", "<", "<=", "==", "!=")
+
+
+def _type_name(value):
+    return "str" if isinstance(value, str) else type(value).__name__
+
+
+def _one_threshold_problems(name, threshold, variable, severities):
+    where = f"{variable}.{name}"
+    if not isinstance(threshold, dict):
+        return [f"{where} must be a mapping with value, for and severity, got {_type_name(threshold)}"]
+    unknown = sorted(str(key) for key in set(threshold) - set(THRESHOLD_KEYS))
+    if unknown:
+        return [f"{where}: unknown key(s) {', '.join(unknown)} (allowed: value, for, severity, enabled)"]
+    problems = [f"alert {name!r}: {where}.{key} is not set" for key in ("value", "for", "severity") if key not in threshold]
+    value = threshold.get("value", 0)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        problems.append(f"alert {name!r}: {where}.value must be a number, got {value!r} ({_type_name(value)})")
+    elif value != value or value in (float("inf"), float("-inf")):
+        # PromQL compares with +Inf and NaN as written: "> +Inf" and any comparison with NaN never hold.
+        problems.append(f"alert {name!r}: {where}.value is {value!r}: the alert could never fire (or would always), "
+                        "give a finite number")
+    if "for" in threshold and (not isinstance(threshold["for"], str) or not is_duration(threshold["for"])):
+        problems.append(f"alert {name!r}: {where}.for must be a Prometheus duration such as 5m, got {threshold['for']!r}")
+    severity = threshold.get("severity", "x")
+    if not isinstance(severity, str) or not severity.strip():
+        problems.append(f"alert {name!r}: {where}.severity must be a non-empty string, got {severity!r}")
+    elif severities is not None and "severity" in threshold and threshold.get("enabled", True):
+        problems += severity_problems(f"{where}.severity", severity, severities)
+    if not isinstance(threshold.get("enabled", True), bool):
+        problems.append(f"alert {name!r}: {where}.enabled must be true or false")
+    return problems
+
+
+def _alert_definition_problems(name, definition):
+    if not isinstance(definition, dict) or not isinstance(definition.get("expr"), str) or not definition.get("group"):
+        return [f"alert {name!r}: its definition needs 'group' and 'expr'"]
+    problems = []
+    bad_keys = sorted(str(key) for key in set(definition) - set(ALERT_KEYS))
+    if bad_keys:
+        problems.append(f"alert {name!r}: unknown key(s) {', '.join(bad_keys)} in its definition")
+    comparison = definition.get("comparison", ">")
+    if comparison not in COMPARISONS:
+        problems.append(f"alert {name!r}: comparison must be one of {' '.join(COMPARISONS)}, got {comparison!r}")
+    return problems
+
+
+def threshold_problems(alerts, thresholds, variable="alerting_thresholds", severities=None):
+    """Every problem of the alert definitions and their thresholds, one line each: the one check of
+    thresholds, used by the preflight (with the inventory's severities) and by the rule-group build
+    (amp.alerting.alert_rule_groups, which refuses to build on any)."""
+    if not isinstance(alerts, dict):
+        return ["the alert definitions must be a mapping of alert name to definition"]
+    if not isinstance(thresholds, dict):
+        return [f"{variable} must be a mapping of alert name to threshold"]
+    problems = [f"{variable}.{name} names no alert; known alerts: {', '.join(sorted(map(str, alerts)))}"
+                for name in sorted(map(str, set(thresholds) - set(alerts)))]
+    for name in sorted(alerts):
+        problems += _alert_definition_problems(name, alerts[name])
+        if name not in thresholds:
+            problems.append(f"alert {name!r} has no threshold: set {variable}.{name} with value, for and severity")
+            continue
+        found = _one_threshold_problems(name, thresholds[name], variable, severities)
+        problems += found
+        minimum = alerts[name].get("minimum") if isinstance(alerts[name], dict) else None
+        value = thresholds[name].get("value") if isinstance(thresholds[name], dict) else None
+        if not found and isinstance(minimum, (int, float)) and value < minimum:
+            problems.append(f"{variable}.{name}.value: {value} is below {minimum}, the least "
+                            f"{name} can measure, so the alert would never (or always) fire")
+    return problems
+
+
 def _host(url):
     try:
         return (urlsplit(url).hostname or "").lower()

@@ -139,3 +139,15 @@ def test_under_ansibles_own_output_settings_the_refusal_reads_one_problem_per_li
     assert any(p.startswith("lambda_log_retention_days") for p in problems), problems
     assert any("lambda_runtime" in p for p in problems), problems
     assert "\\n" not in fatal
+
+
+def test_a_role_run_alone_checks_its_own_settings_by_the_same_steps_before_its_first_write(sandbox, tmp_path):
+    """A play of the roles without playbooks/preflight.yml (tests/integration/playbooks/iam_users.yml: account,
+    workspace, iam): each role checks its settings as the preflight would, and the workspace role's mistake
+    stops the run before anything is written."""
+    case = next(case for case in CASES if case["id"] == "workspace-scraper-cluster-name")
+    run = run_playbook(os.path.join(REPO, "tests", "integration", "playbooks", "iam_users.yml"),
+                       write_inventory(tmp_path, [case]), principal="admin")
+    assert run.returncode != 0
+    assert case["names"] in run.failure()
+    assert writes(sandbox) == []

@@ -25,3 +25,28 @@ def test_prometheus_durations_are_parsed_in_one_place():
     homes = [os.path.relpath(path, REPO) for path in glob.glob(os.path.join(REPO, "plugins", "**", "*.py"), recursive=True)
              if re.search(r"\(ms\|y\|w\|d\|h\|m\|s\)|\)y\)\?", text(path))]
     assert homes == ["plugins/module_utils/amp_base.py"]
+
+
+def yaml_of(path):
+    import yaml  # pylint: disable=import-outside-toplevel
+    with open(os.path.join(REPO, path), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def test_the_chain_role_list_is_what_site_deploys_and_teardown_removes_in_reverse():
+    chain = yaml_of("playbooks/vars/chain.yml")["amp_alerting_chain_roles"]
+    (deploy,) = [play for play in yaml_of("playbooks/site.yml") if "roles" in play]
+    # the account role runs in the preflight (playbooks/preflight.yml), before the deploy play
+    assert ["account"] + [entry["role"].split(".")[-1] for entry in deploy["roles"]] == chain
+    (teardown,) = [play for play in yaml_of("playbooks/teardown.yml") if play.get("name") == "Tear down the AMP alerting chain"]
+    removed = [task["ansible.builtin.include_role"]["name"].split(".")[-1] for task in teardown["tasks"]]
+    assert removed == list(reversed(chain[1:]))
+
+
+def test_roles_do_not_know_which_playbook_runs_them_and_share_one_settings_check():
+    for path in glob.glob(os.path.join(REPO, "roles", "**", "*.yml"), recursive=True):
+        assert "preflight_purpose" not in text(path), os.path.relpath(path, REPO)
+    for role in yaml_of("playbooks/vars/chain.yml")["amp_alerting_chain_roles"]:
+        shared = [task for task in yaml_of(f"roles/{role}/tasks/preflight.yml")
+                  if "role_settings.yml" in str(task.get("ansible.builtin.include_tasks", ""))]
+        assert [task["vars"]["role_settings_name"] for task in shared] == [role]

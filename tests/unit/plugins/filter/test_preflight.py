@@ -1,7 +1,9 @@
 """amp.alerting.preflight_problems: AWS's documented limits, each problem naming the variable."""
 
 import pytest
+from ansible.errors import AnsibleFilterError
 
+from ansible_collections.amp.alerting.plugins.filter.alert_rules import alert_rule_groups
 from ansible_collections.amp.alerting.plugins.filter.preflight import duplicate_workspaces
 from ansible_collections.amp.alerting.plugins.filter.preflight import preflight_problems
 from ansible_collections.amp.alerting.plugins.module_utils import aws_limits
@@ -89,12 +91,37 @@ def test_retention_values_come_from_botocores_model():
 
 def test_severity_typos_are_refused_and_a_teams_own_levels_accepted():
     settings = {"alerting_rule_namespace": "amp-alerting", "alerting_group_wait": "30s", "alerting_group_interval": "5m",
-                "alerting_repeat_interval": "4h", "alerting_thresholds_merged": {"A": {"value": 1, "severity": "critcal"}}}
+                "alerting_repeat_interval": "4h", "alerting_alerts": {"A": {"group": "g", "expr": "up"}},
+                "alerting_thresholds_merged": {"A": {"value": 1, "for": "5m", "severity": "critcal"}}}
     (problem,) = preflight_problems(settings, "alerting")
     assert problem.startswith("alerting_thresholds.A.severity: severity 'critcal' is not one of critical, error, warning, info "
                               "(did you mean critical?)")
     settings["alerting_severities"] = ["critical", "critcal"]
     assert preflight_problems(settings, "alerting") == []
+
+
+def test_every_threshold_problem_is_listed_at_once_by_the_one_check_the_build_uses_too():
+    alerts = {"Cpu": {"group": "host", "expr": "cpu", "minimum": 0}, "Disk": {"group": "host", "expr": "disk"},
+              "Mem": {"group": "host", "expr": "mem"}}
+    thresholds = {"Cpu": {"value": -5, "for": "5m", "severity": "warning"},
+                  "Disk": {"value": "high", "for": "5 minutes", "severity": "critcal"},
+                  "Net": {"value": 1, "for": "1m", "severity": "info"}}
+    settings = dict(ALERTING, alerting_alerts=alerts, alerting_thresholds_merged=thresholds)
+    problems = [p for p in preflight_problems(settings, "alerting") if "alert" in p]
+    assert problems == [
+        "alerting_thresholds.Net names no alert; known alerts: Cpu, Disk, Mem",
+        "alerting_thresholds.Cpu.value: -5 is below 0, the least Cpu can measure, so the alert would never (or always) fire",
+        "alert 'Disk': alerting_thresholds.Disk.value must be a number, got 'high' (str)",
+        "alert 'Disk': alerting_thresholds.Disk.for must be a Prometheus duration such as 5m, got '5 minutes'",
+        "alerting_thresholds.Disk.severity: severity 'critcal' is not one of critical, error, warning, info (did you mean critical?); "
+        "add a level of your own to alerting_severities",
+        "alert 'Mem' has no threshold: set alerting_thresholds.Mem with value, for and severity"]
+    with pytest.raises(AnsibleFilterError) as refused:
+        alert_rule_groups(alerts, thresholds)
+    # the build refuses on the same problems, one per line (the severities are the preflight's to know)
+    assert str(refused.value).splitlines() == [p for p in problems if "is not one of" not in p]
+    settings["alerting_thresholds_merged"] = None  # the role being removed: its thresholds are not checked
+    assert [p for p in preflight_problems(settings, "alerting") if "alert" in p] == []
 
 
 ALERTING = {"aws_region": "eu-west-1", "alerting_rule_namespace": "amp-alerting", "alerting_group_wait": "30s",
