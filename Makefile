@@ -111,9 +111,13 @@ docs-check: setup ## every module, filter and role renders with ansible-doc
 
 # ansible-test needs the collection under ansible_collections/NAMESPACE/NAME with its dependencies
 # beside it, and a get-pip script it normally downloads from a host this network does not reach.
-sanity: setup ## ansible-test sanity on a copy laid out as ansible_collections/amp/alerting
-	@rm -rf build/sanity && mkdir -p $(SANITY_ROOT) build/sanity/ansible_collections/{amazon,community}
-	@git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t $(SANITY_ROOT)
+# It runs on what the built tarball holds (what Galaxy and Automation Hub check): the product, no tests.
+sanity: setup ## ansible-test sanity on the built tarball's content, laid out as ansible_collections/amp/alerting
+	@rm -rf build/sanity && mkdir -p $(SANITY_ROOT) build/sanity/dist build/sanity/ansible_collections/{amazon,community}
+	@$(BIN)/ansible-galaxy collection build --output-path build/sanity/dist . > /dev/null
+	@tar -xzf build/sanity/dist/amp-alerting-*.tar.gz -C $(SANITY_ROOT)
+	@test ! -e $(SANITY_ROOT)/tests || test "$$(ls $(SANITY_ROOT)/tests)" = sanity \
+	  || { echo "the tarball ships tests/ beyond tests/sanity"; exit 1; }
 	@for dep in amazon/aws community/aws; do \
 	  ln -sfn $(SITE_PACKAGES)/ansible_collections/$$dep build/sanity/ansible_collections/$$dep; \
 	done
