@@ -15,6 +15,7 @@ where AWS documents a limit the model lacks, the constant says which page docume
 import difflib
 import functools
 import json
+import math
 import re
 import unicodedata
 from urllib.parse import urlsplit
@@ -259,7 +260,7 @@ def _one_threshold_problems(name, threshold, variable, severities):
     value = threshold.get("value", 0)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         problems.append(f"alert {name!r}: {where}.value must be a number, got {value!r} ({_type_name(value)})")
-    elif value != value or value in (float("inf"), float("-inf")):
+    elif not math.isfinite(value):
         # PromQL compares with +Inf and NaN as written: "> +Inf" and any comparison with NaN never hold.
         problems.append(f"alert {name!r}: {where}.value is {value!r}: the alert could never fire (or would always), "
                         "give a finite number")
