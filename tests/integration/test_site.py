@@ -127,6 +127,19 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     assert b"> 900000000" in data
     assert [s["alias"] for s in amp.list_scrapers()["scrapers"]] == ["it-prod-it-prod-2"]
 
+    # One role again (--tags alerting): prod's namespace, deleted by hand, is made again by the alerting
+    # role alone, on the workspace and topic the skipped roles made; the preflight still runs.
+    amp.delete_rule_groups_namespace(workspaceId=prod_id, name="amp-alerting")
+    alerting_only = ok(run_playbook(SITE, str(inventory), tags="alerting"))
+    assert alerting_only.changed_tasks() == [("amp.alerting.alerting : Rule groups namespace with the inventory's thresholds",
+                                              "it-prod")]
+    deployed_by = {task.split(" : ")[0] for play, task, _host, _result in alerting_only.task_results()
+                   if play == "Deploy the AMP alerting chain" and " : " in task
+                   and not task.split(" : ")[1].startswith("Validating arguments")}
+    assert deployed_by == {"amp.alerting.alerting"}
+    assert any(task == "Every setting is one AWS accepts" for _play, task, _host, _result in alerting_only.task_results())
+    assert b"> 900000000" in amp.describe_rule_groups_namespace(workspaceId=prod_id, name="amp-alerting")["ruleGroupsNamespace"]["data"]
+
     # Teardown leaves nothing behind.
     ok(run_playbook(TEARDOWN, INVENTORY, extra_vars=CONFIRMED_TEARDOWN))
     for host, region in REGIONS.items():

@@ -38,6 +38,8 @@ def test_the_chain_role_list_is_what_site_deploys_and_teardown_removes_in_revers
     (deploy,) = [play for play in yaml_of("playbooks/site.yml") if "roles" in play]
     # the account role runs in the preflight (playbooks/preflight.yml), before the deploy play
     assert ["account"] + [entry["role"].split(".")[-1] for entry in deploy["roles"]] == chain
+    # one tag per role, its name (site.yml --tags alerting)
+    assert [entry["tags"] for entry in deploy["roles"]] == [[entry["role"].split(".")[-1]] for entry in deploy["roles"]]
     (teardown,) = [play for play in yaml_of("playbooks/teardown.yml") if play.get("name") == "Tear down the AMP alerting chain"]
     removed = [task["ansible.builtin.include_role"]["name"].split(".")[-1] for task in teardown["tasks"]]
     assert removed == list(reversed(chain[1:]))
