@@ -14,7 +14,7 @@
 - ``wait_for``: poll a Describe until a resource is ACTIVE, settled or gone, failing with AMP's
   statusReason on CREATION_FAILED / UPDATE_FAILED and with the last status on timeout.
 - ``retry_on_conflict``: AMP answers ConflictException while a resource is busy; wait, then retry.
-- ``AmpDocument``: the Create-vs-Put flow (``ensure_ok`` / ``ensure_gone``) shared by rule groups
+- ``AmpDocument``: the Create-vs-Put flow (``ensure_present`` / ``ensure_absent``, each an ``Outcome``) shared by rule groups
   namespaces and alertmanager definitions.
 - ``signed_workspace_request``: SigV4-signed calls to a workspace's data plane;
   ``alertmanager_api``: its alertmanager API v2 (alerts, silences), JSON in and out.
@@ -26,6 +26,7 @@ import hashlib
 import json
 import re
 import time
+from collections import namedtuple
 
 from ansible.module_utils.six.moves.urllib.parse import urlencode
 
@@ -340,12 +341,35 @@ WORKSPACE_MUTUALLY_EXCLUSIVE = [("workspace_id", "workspace_alias")]
 WORKSPACE_REQUIRED_ONE_OF = [("workspace_id", "workspace_alias")]
 
 
+class Outcome(namedtuple("Outcome", ["changed", "before", "after", "diff"])):
+    """What every writing module's ``ensure_present`` / ``ensure_absent`` returns: whether AWS changed
+    (or would, in check mode), the resource as found and as left (what the module returns of it; None
+    or {} when there is none), and the ``--diff`` of the change."""
+
+    __slots__ = ()
+
+
+def fail_on_problems(module, problems):
+    """The one argument check of the modules: every problem (``"<option>: <what is wrong>"``) at once,
+    before any AWS call."""
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+
+
+def exit_with(module, outcome, **result):
+    """The one ``main()`` tail of the writing modules: ``changed`` from the outcome, its diff only under
+    ``--diff``, and what the module returns of the resource."""
+    if module._diff and outcome.diff is not None:
+        result["diff"] = outcome.diff
+    module.exit_json(changed=outcome.changed, **result)
+
+
 class AmpDocument:
     """One AMP resource whose content is a YAML document AMP validates asynchronously: a rule groups
     namespace or an alertmanager definition.
 
     Subclasses say how to describe, create, put and delete it (each call with its own description)
-    and what the module returns of it (``fields``). ``ensure_ok`` / ``ensure_gone`` are the shared
+    and what the module returns of it (``fields``). ``ensure_present`` / ``ensure_absent`` are the shared
     flow: Create only when Describe says not found, Put otherwise, ConflictException waited out,
     check mode calling no write API, a diff of the document text.
     """
@@ -390,11 +414,11 @@ class AmpDocument:
     def diff(self, before, after_text):
         return {"before": text_of(before), "after": after_text, "before_header": self.what, "after_header": self.what}
 
-    def ensure_ok(self, body, same):
+    def ensure_present(self, body, same):
         """Make the document hold ``body`` (bytes); ``same(current_bytes)`` compares semantically.
 
         A resource left in CREATION_FAILED or UPDATE_FAILED is written again even when its data looks
-        the same, so the failure is reported rather than hidden. Returns (changed, result, diff).
+        the same, so the failure is reported rather than hidden. Returns an Outcome (after: the module's view).
         """
         current = wait_for(self.describe, self.what, self.wait_timeout, until="settled") if self.wait else self.describe()
         code = status_of(current)[0]
@@ -411,18 +435,20 @@ class AmpDocument:
             after = wait_for(self.describe, self.what, self.wait_timeout) if self.wait else self.describe()
             changed = True
         tags_changed = current is not None and self.sync_tags(after if after is not None else dict(current))
-        return changed or tags_changed, self.view(after, text), self.diff(current, text if changed else text_of(current))
+        before = self.view(current, "") if current is not None else None
+        return Outcome(changed or tags_changed, before, self.view(after, text),
+                       self.diff(current, text if changed else text_of(current)))
 
-    def ensure_gone(self):
-        """Delete the document if it exists. Returns (changed, {}, diff)."""
+    def ensure_absent(self):
+        """Delete the document if it exists. Returns an Outcome (after: {})."""
         current = self.describe()
         if current is None:
-            return False, {}, self.diff(None, "")
+            return Outcome(False, None, {}, self.diff(None, ""))
         if status_of(current)[0] != "DELETING" and not self.check_mode:
             retry_on_conflict(self.delete, self.describe, self.what)
         if self.wait and not self.check_mode:
             wait_for(self.describe, self.what, self.wait_timeout, until="gone")
-        return True, {}, self.diff(current, "")
+        return Outcome(True, self.view(current, ""), {}, self.diff(current, ""))
 
 
 def signed_workspace_request(module, url, method="GET", payload=None, timeout=30, form=None):

@@ -131,6 +131,8 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_delete
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
+from ansible_collections.amp.alerting.plugins.module_utils.amp import exit_with
+from ansible_collections.amp.alerting.plugins.module_utils.amp import fail_on_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import text_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
@@ -187,9 +189,7 @@ def main():
     )
     params = module.params
     present = params["state"] == "present"
-    problems = wait_problems(params)
-    if problems:  # before any AWS call, as the definition's checks below
-        module.fail_json(msg="; ".join(problems))
+    fail_on_problems(module, wait_problems(params))  # before any AWS call, as the definition's checks below
     try:
         # Validate before any AWS call; only the topics' account needs the workspace's ARN.
         if present:
@@ -201,16 +201,13 @@ def main():
             check_topic_accounts(wanted["config"], workspace_account(workspace))
             for warning in warnings:
                 warn(module, warning)
-            changed, result, diff = definition.ensure_ok(body, lambda current: parse_definition(current) == wanted)
+            outcome = definition.ensure_present(body, lambda current: parse_definition(current) == wanted)
         else:
-            changed, result, diff = definition.ensure_gone()
+            outcome = definition.ensure_absent()
     except AmpError as e:
         module.fail_json_aws_error(e)
 
-    output = dict(changed=changed, alertmanager=result)
-    if module._diff:
-        output["diff"] = diff
-    module.exit_json(**output)
+    exit_with(module, outcome, alertmanager=outcome.after)
 
 
 if __name__ == "__main__":

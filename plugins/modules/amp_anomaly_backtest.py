@@ -178,10 +178,11 @@ import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_REQUIRED_ONE_OF
+from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
+from ansible_collections.amp.alerting.plugins.module_utils.amp import fail_on_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import signed_workspace_request
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
@@ -258,9 +259,7 @@ def main():
     params = module.params
     if not HAS_PROMQL_PARSER:
         module.fail_json(msg="amp_anomaly_backtest needs the promql-parser Python package (pip install promql-parser)")
-    found = problems(params)
-    if found:
-        module.fail_json(msg="Invalid arguments: " + "; ".join(found))
+    fail_on_problems(module, problems(params))
     step = params["step"] or params["evaluation_interval"]
     end = params["end"] if params["end"] is not None else time.time()
     start = end - duration_seconds(params["lookback"])

@@ -190,10 +190,13 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import FAILED_STA
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_REQUIRED_ONE_OF
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp import Outcome
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_delete
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
+from ansible_collections.amp.alerting.plugins.module_utils.amp import exit_with
+from ansible_collections.amp.alerting.plugins.module_utils.amp import fail_on_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import paginated
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import retry_on_conflict
@@ -294,6 +297,10 @@ class AnomalyDetectors:
     def settle(self, detector_id, until="active"):
         return wait_for(lambda: self.describe(detector_id), self.what, self.params["wait_timeout"], until=until)
 
+    def outcome(self, before, after):
+        return Outcome(self.changed, detector_view(before, self.workspace_id), detector_view(after, self.workspace_id),
+                       {"before": diff_view(before), "after": diff_view(after)})
+
     def ensure_present(self):
         current = self.find()
         if current and status_of(current)[0] in BUSY_STATUSES and self.params["wait"]:
@@ -314,14 +321,14 @@ class AnomalyDetectors:
             predicted["status"] = {"statusCode": "UPDATING" if current else "CREATING"}
         tags_changed = current is not None and self.sync_tags(current, predicted)
         if self.module.check_mode or not (needs_put or tags_changed):
-            return current, predicted
+            return self.outcome(current, predicted)
         detector_id = current["anomalyDetectorId"] if current else self.create(wanted)
         if current and needs_put:
             retry_on_conflict(lambda: amp_call(self.client.put_anomaly_detector, f"put (retrain) {self.what}",
                                                workspaceId=self.workspace_id, anomalyDetectorId=detector_id, **wanted),
                               lambda: self.describe(detector_id), self.what)
         after = self.settle(detector_id) if self.params["wait"] else self.describe(detector_id)
-        return current, after
+        return self.outcome(current, after)
 
     def create(self, wanted):
         body = dict(wanted)
@@ -345,7 +352,7 @@ class AnomalyDetectors:
     def ensure_absent(self):
         current = self.find()
         if current is None:
-            return None, None
+            return self.outcome(None, None)
         self.changed = True
         if not self.module.check_mode:
             detector_id = current["anomalyDetectorId"]
@@ -355,7 +362,7 @@ class AnomalyDetectors:
                                   lambda: self.describe(detector_id), self.what)
             if self.params["wait"]:
                 self.settle(detector_id, until="gone")
-        return current, None
+        return self.outcome(current, None)
 
 
 def main():
@@ -381,25 +388,16 @@ def main():
     if not HAS_PROMQL_PARSER:
         module.fail_json(msg="the promql-parser Python package is required on the host running the module "
                              "(pip install promql-parser)")
-    found = problems(module.params)
-    if found:
-        module.fail_json(msg="; ".join(found))
+    fail_on_problems(module, problems(module.params))
     try:
         client = amp_client(module)
         workspace = require_workspace(client, module.params["workspace_id"], module.params["workspace_alias"])
         detectors = AnomalyDetectors(module, client, workspace["workspaceId"])
-        if module.params["state"] == "present":
-            before, after = detectors.ensure_present()
-        else:
-            before, after = detectors.ensure_absent()
+        outcome = detectors.ensure_present() if module.params["state"] == "present" else detectors.ensure_absent()
     except AmpError as e:
         module.fail_json_aws_error(e)
 
-    result = dict(changed=detectors.changed, retrained=detectors.retrained,
-                  anomaly_detector=detector_view(after, workspace["workspaceId"]))
-    if module._diff:
-        result["diff"] = dict(before=diff_view(before), after=diff_view(after))
-    module.exit_json(**result)
+    exit_with(module, outcome, retrained=detectors.retrained, anomaly_detector=outcome.after)
 
 
 if __name__ == "__main__":

@@ -110,10 +110,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_p
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_REQUIRED_ONE_OF
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp import Outcome
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_delete
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
+from ansible_collections.amp.alerting.plugins.module_utils.amp import exit_with
+from ansible_collections.amp.alerting.plugins.module_utils.amp import fail_on_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_for
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
@@ -202,29 +205,32 @@ class ResourcePolicy:
                                exception=exc.exception) from exc
             raise
 
+    def outcome(self, changed, before, after):
+        return Outcome(changed, self.view(before), self.view(after), self.diff(before, after))
+
     def ensure_present(self, wanted):
         current = self.settled()
         if current and not compare_policies(current["document"], wanted):
-            return False, current, current
+            return self.outcome(False, current, current)
         if self.module.check_mode:
             status = "UPDATING" if current else "CREATING"
-            return True, current, {"document": wanted, "revision_id": "", "status": {"statusCode": status}}
+            return self.outcome(True, current, {"document": wanted, "revision_id": "", "status": {"statusCode": status}})
         revision = current["revision_id"] if current else NO_POLICY
         self.write(self.client.put_resource_policy, f"put {self.what}", revision,
                    policyDocument=json.dumps(wanted, sort_keys=True))
         after = wait_for(self.describe, self.what, self.wait_timeout) if self.wait else self.describe()
-        return True, current, after
+        return self.outcome(True, current, after)
 
     def ensure_absent(self):
         current = self.settled()
         if current is None:
-            return False, None, None
+            return self.outcome(False, None, None)
         if self.module.check_mode or current["status"]["statusCode"] == "DELETING":
-            return True, current, None
+            return self.outcome(True, current, None)
         self.write(self.client.delete_resource_policy, f"delete {self.what}", current["revision_id"], delete=True)
         if self.wait:
             wait_for(self.describe, self.what, self.wait_timeout, until="gone")
-        return True, current, None
+        return self.outcome(True, current, None)
 
 
 def main():
@@ -244,24 +250,16 @@ def main():
     )
     params = module.params
     problems, wanted = policy_problems(params["policy"]) if params["state"] == "present" else ([], None)
-    problems += wait_problems(params)
-    if problems:
-        module.fail_json(msg="; ".join(problems))
+    fail_on_problems(module, problems + wait_problems(params))
     try:
         client = amp_client(module)
         workspace = require_workspace(client, params["workspace_id"], params["workspace_alias"])
         policy = ResourcePolicy(module, client, workspace["workspaceId"])
-        if wanted is not None:
-            changed, before, after = policy.ensure_present(wanted)
-        else:
-            changed, before, after = policy.ensure_absent()
+        outcome = policy.ensure_present(wanted) if wanted is not None else policy.ensure_absent()
     except AmpError as e:
         module.fail_json_aws_error(e)
 
-    output = dict(changed=changed, policy=policy.view(after))
-    if module._diff:
-        output["diff"] = policy.diff(before, after)
-    module.exit_json(**output)
+    exit_with(module, outcome, policy=outcome.after)
 
 
 if __name__ == "__main__":

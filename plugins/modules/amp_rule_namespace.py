@@ -135,11 +135,13 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpDocument
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
-from ansible_collections.amp.alerting.plugins.module_utils.amp import sync_tags
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_delete
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
+from ansible_collections.amp.alerting.plugins.module_utils.amp import exit_with
+from ansible_collections.amp.alerting.plugins.module_utils.amp import fail_on_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
+from ansible_collections.amp.alerting.plugins.module_utils.amp import sync_tags
 from ansible_collections.amp.alerting.plugins.module_utils.amp import text_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_problems
@@ -205,9 +207,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    problems = wait_problems(params)
-    if problems:  # before any AWS call, as the rule file's checks below
-        module.fail_json(msg="; ".join(problems))
+    fail_on_problems(module, wait_problems(params))  # before any AWS call, as the rule file's checks below
     try:
         # Validate before any AWS call: a bad rule file must not cost a round trip.
         if params["state"] == "present":
@@ -218,16 +218,13 @@ def main():
         workspace = require_workspace(client, params["workspace_id"], params["workspace_alias"])
         namespace = RuleNamespace(module, client, workspace["workspaceId"])
         if params["state"] == "present":
-            changed, result, diff = namespace.ensure_ok(body, lambda current: same_rules(current, document))
+            outcome = namespace.ensure_present(body, lambda current: same_rules(current, document))
         else:
-            changed, result, diff = namespace.ensure_gone()
+            outcome = namespace.ensure_absent()
     except AmpError as e:
         module.fail_json_aws_error(e)
 
-    output = dict(changed=changed, namespace=result)
-    if module._diff:
-        output["diff"] = diff
-    module.exit_json(**output)
+    exit_with(module, outcome, namespace=outcome.after)
 
 
 if __name__ == "__main__":

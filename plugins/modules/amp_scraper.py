@@ -164,13 +164,16 @@ import re
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import BUSY_STATUSES
-from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
 from ansible_collections.amp.alerting.plugins.module_utils.amp import LOG_GROUP_ARN
+from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp import Outcome
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_delete
 from ansible_collections.amp.alerting.plugins.module_utils.amp import create_once
+from ansible_collections.amp.alerting.plugins.module_utils.amp import exit_with
+from ansible_collections.amp.alerting.plugins.module_utils.amp import fail_on_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import retry_on_conflict
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
@@ -302,6 +305,13 @@ class Scrapers:
         self.changed = True
         return dict(current, tags=tags)
 
+    def outcome(self, before, after, logging=None):
+        shown = ("alias", "cluster_arn", "subnet_ids", "security_group_ids", "workspace_arn", "scrape_configuration",
+                 "source_role_arn", "target_role_arn", "tags")
+        diff = {"before": {k: v for k, v in scraper_view(before).items() if k in shown},
+                "after": {k: v for k, v in scraper_view(after).items() if k in shown}}
+        return Outcome(self.changed, scraper_view(before), scraper_view(after, logging), diff)
+
     def ensure_present(self):
         params = self.params
         workspace = require_workspace(self.client, params["workspace_id"], params["workspace_alias"])
@@ -340,8 +350,7 @@ class Scrapers:
                                       lambda: describe_scraper(self.client, scraper_id), self.what)
                     after = self.wait(scraper_id) if params["wait"] else describe_scraper(self.client, scraper_id)
             after = self.sync_tags(after)
-        logging = self.ensure_logging(after)
-        return before, after, logging
+        return self.outcome(before, after, self.ensure_logging(after))
 
     def ensure_logging(self, scraper):
         wanted = self.params["log_group_arn"]
@@ -382,11 +391,11 @@ class Scrapers:
     def ensure_absent(self):
         current = self.find()
         if current is None:
-            return None, None, None
+            return self.outcome(None, None)
         self.changed = True
         if not self.module.check_mode:
             self.delete(current)
-        return current, None, None
+        return self.outcome(current, None)
 
 
 def main():
@@ -407,25 +416,14 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, mutually_exclusive=WORKSPACE_MUTUALLY_EXCLUSIVE,
                               supports_check_mode=True)
-    found = problems(module.params)
-    if found:
-        module.fail_json(msg="; ".join(found))
+    fail_on_problems(module, problems(module.params))
     scrapers = Scrapers(module, amp_client(module))
     try:
-        if module.params["state"] == "present":
-            before, after, logging = scrapers.ensure_present()
-        else:
-            before, after, logging = scrapers.ensure_absent()
+        outcome = scrapers.ensure_present() if module.params["state"] == "present" else scrapers.ensure_absent()
     except AmpError as e:
         module.fail_json_aws_error(e)
 
-    result = dict(changed=scrapers.changed, scraper=scraper_view(after, logging))
-    if module._diff:
-        shown = ("alias", "cluster_arn", "subnet_ids", "security_group_ids", "workspace_arn", "scrape_configuration",
-                 "source_role_arn", "target_role_arn", "tags")
-        result["diff"] = {"before": {k: v for k, v in scraper_view(before).items() if k in shown},
-                          "after": {k: v for k, v in scraper_view(after).items() if k in shown}}
-    module.exit_json(**result)
+    exit_with(module, outcome, scraper=outcome.after)
 
 
 if __name__ == "__main__":

@@ -170,8 +170,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_REQUIRED_ONE_OF
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp import Outcome
 from ansible_collections.amp.alerting.plugins.module_utils.amp import alertmanager_api
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
+from ansible_collections.amp.alerting.plugins.module_utils.amp import exit_with
+from ansible_collections.amp.alerting.plugins.module_utils.amp import fail_on_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
@@ -273,7 +276,7 @@ def ensure_present(module, workspace, wanted, now):
         starts = parse_time(existing["startsAt"], "startsAt")
         if ends >= wanted["endsAt"] - tolerance and (params["starts_at"] is None or starts <= wanted["startsAt"] + tolerance):
             view = silence_view(existing)
-            return dict(changed=False, silence_id=existing["id"], silence=view, diff={"before": view, "after": view})
+            return Outcome(False, view, view, {"before": view, "after": view})
         before = silence_view(existing)
         # Alertmanager extends an active silence in place only when its start is unchanged.
         body = dict(existing_fields(existing), endsAt=time_text(max(ends, wanted["endsAt"])), createdBy=wanted["createdBy"])
@@ -284,11 +287,9 @@ def ensure_present(module, workspace, wanted, now):
         body = {"matchers": wanted["matchers"], "startsAt": time_text(wanted["startsAt"]),
                 "endsAt": time_text(wanted["endsAt"]), "createdBy": wanted["createdBy"], "comment": wanted["comment"]}
     after = silence_view(dict(body, status={"state": "active" if parse_time(body["startsAt"], "startsAt") <= now else "pending"}))
-    if module.check_mode:
-        return dict(changed=True, silence_id=body.get("id", ""), silence=after, diff={"before": before, "after": after})
-    silence_id = put_silence(module, workspace, body)
-    after["id"] = silence_id
-    return dict(changed=True, silence_id=silence_id, silence=after, diff={"before": before, "after": after})
+    if not module.check_mode:
+        after["id"] = put_silence(module, workspace, body)
+    return Outcome(True, before, after, {"before": before, "after": after})
 
 
 def existing_fields(silence):
@@ -302,26 +303,28 @@ def ensure_absent(module, workspace, matchers):
         doomed = [s for s in silences if s["id"] == params["silence_id"] and s["status"]["state"] in IN_EFFECT]
     else:
         doomed = [s for s in silences if same_silence(s, matchers, params["comment"])]
-    expired = [s["id"] for s in doomed]
-    diff = {"before": [silence_view(s) for s in doomed], "after": []}
+    before = [silence_view(s) for s in doomed]
     if doomed and not module.check_mode:
-        for silence_id in expired:
-            alertmanager_api(module, workspace, f"silence/{silence_id}", f"expiring silence {silence_id}", method="DELETE")
-    return dict(changed=bool(doomed), expired=expired, diff=diff)
+        for silence in doomed:
+            alertmanager_api(module, workspace, f"silence/{silence['id']}", f"expiring silence {silence['id']}", method="DELETE")
+    return Outcome(bool(doomed), before, [], {"before": before, "after": []})
 
 
-def check_arguments(params):
+def problems(params):
+    """What the task cannot mean, each naming the option, before any call."""
+    found = []
     if params["state"] == "present":
         if params["silence_id"]:
-            raise AmpError("silence_id: only for state=absent; a silence is found by its matchers and comment")
+            found.append("silence_id: only for state=absent; a silence is found by its matchers and comment")
         if (params["ends_at"] is None) == (params["duration"] is None):
-            raise AmpError("ends_at / duration: exactly one of them is required for state=present")
+            found.append("ends_at / duration: exactly one of them is required for state=present")
         if not params["matchers"]:
-            raise AmpError("matchers: required for state=present")
+            found.append("matchers: required for state=present")
     elif not params["silence_id"] and (not params["matchers"] or not params["comment"]):
-        raise AmpError("matchers and comment: state=absent needs both (or silence_id) to know which silence to expire")
+        found.append("matchers and comment: state=absent needs both (or silence_id) to know which silence to expire")
     if params["tolerance_seconds"] < 0:
-        raise AmpError("tolerance_seconds: must not be negative")
+        found.append("tolerance_seconds: must not be negative")
+    return found
 
 
 def main():
@@ -343,20 +346,23 @@ def main():
         required_one_of=WORKSPACE_REQUIRED_ONE_OF,
         supports_check_mode=True,
     )
+    fail_on_problems(module, problems(module.params))
     try:
-        # Bad input is named before any call.
-        check_arguments(module.params)
+        # The matchers and times are parsed as Alertmanager parses them, before any call.
         now = utc_now()
         present = module.params["state"] == "present"
         wanted = wanted_silence(module.params, now) if present else None
         matchers = None if present or module.params["silence_id"] else parse_matchers(module.params["matchers"], "matchers")
         workspace = workspace_view(require_workspace(amp_client(module), module.params["workspace_id"],
                                                      module.params["workspace_alias"]))
-        result = ensure_present(module, workspace, wanted, now) if present else ensure_absent(module, workspace, matchers)
+        outcome = ensure_present(module, workspace, wanted, now) if present else ensure_absent(module, workspace, matchers)
     except AmpError as e:
         module.fail_json_aws_error(e)
+    if present:
+        exit_with(module, outcome, workspace_id=workspace["workspace_id"], silence_id=outcome.after.get("id", ""),
+                  silence=outcome.after)
     else:
-        module.exit_json(workspace_id=workspace["workspace_id"], **result)
+        exit_with(module, outcome, workspace_id=workspace["workspace_id"], expired=[s["id"] for s in outcome.before])
 
 
 if __name__ == "__main__":

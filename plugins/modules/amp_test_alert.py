@@ -99,6 +99,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import alertmanager_api
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
+from ansible_collections.amp.alerting.plugins.module_utils.amp import fail_on_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
@@ -153,8 +154,7 @@ def main():
         required_one_of=WORKSPACE_REQUIRED_ONE_OF,
         supports_check_mode=True,
     )
-    if module.params["duration_minutes"] < 1:
-        module.fail_json(msg="duration_minutes: must be at least 1")
+    fail_on_problems(module, ["duration_minutes: must be at least 1"] if module.params["duration_minutes"] < 1 else [])
     try:
         result = send_test_alert(module)
     except AmpError as e:

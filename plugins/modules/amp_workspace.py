@@ -269,12 +269,15 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amp.alerting.plugins.module_utils.amp import BUSY_STATUSES
 from ansible_collections.amp.alerting.plugins.module_utils.amp import LOG_GROUP_ARN
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp import Outcome
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_call
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_delete
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
 from ansible_collections.amp.alerting.plugins.module_utils.amp import create_once
 from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_workspace
+from ansible_collections.amp.alerting.plugins.module_utils.amp import exit_with
+from ansible_collections.amp.alerting.plugins.module_utils.amp import fail_on_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import find_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import retry_on_conflict
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
@@ -293,34 +296,32 @@ ALIAS_MAX = 100
 DEFAULT_RETENTION_DAYS = 150
 
 
-def validate(module):
-    """Refuse bad input before any AWS call, naming the field."""
-    params = module.params
+def problems(params):
+    """What AMP would refuse, each naming the option, before any call."""
+    found = []
     alias = params["alias"]
     if params["state"] == "present" and not params["workspace_id"] and not alias:
-        module.fail_json(msg="alias: an alias (or workspace_id) is required to find or create the workspace")
+        found.append("alias: an alias (or workspace_id) is required to find or create the workspace")
     if alias is not None and not alias.strip():
-        module.fail_json(msg="alias: AMP cannot remove a workspace alias; give a non-empty alias")
+        found.append("alias: AMP cannot remove a workspace alias; give a non-empty alias")
     if alias and len(alias) > ALIAS_MAX:
-        module.fail_json(msg=f"alias: at most {ALIAS_MAX} characters, got {len(alias)}")
+        found.append(f"alias: at most {ALIAS_MAX} characters, got {len(alias)}")
     if params["kms_key_arn"] and not KMS_KEY_ARN.match(params["kms_key_arn"]):
-        module.fail_json(msg=f"kms_key_arn: '{params['kms_key_arn']}' is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")
+        found.append(f"kms_key_arn: '{params['kms_key_arn']}' is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")
     for field in ("log_group_arn", "query_log_group_arn"):
         log_group_arn = params[field]
         if log_group_arn and not LOG_GROUP_ARN.match(log_group_arn):
             hint = " (AMP needs the ':*' suffix)" if not log_group_arn.endswith(":*") else ""
-            module.fail_json(msg=f"{field}: '{log_group_arn}' is not a CloudWatch Logs log group ARN ending in ':*'{hint}")
+            found.append(f"{field}: '{log_group_arn}' is not a CloudWatch Logs log group ARN ending in ':*'{hint}")
     threshold = params["query_log_qsp_threshold"]
     if params["query_log_group_arn"] and threshold is None:
-        module.fail_json(msg="query_log_qsp_threshold: required with query_log_group_arn (0 logs every query)")
+        found.append("query_log_qsp_threshold: required with query_log_group_arn (0 logs every query)")
     if threshold is not None and not params["query_log_group_arn"]:
-        module.fail_json(msg="query_log_qsp_threshold: given without query_log_group_arn, the log group it would apply to")
+        found.append("query_log_qsp_threshold: given without query_log_group_arn, the log group it would apply to")
     if threshold is not None and threshold < 0:
-        module.fail_json(msg=f"query_log_qsp_threshold: {threshold} is not a number of samples (0 or more)")
-    problems = wait_problems(params) + workspace_configuration_problems(params["retention_period_in_days"],
-                                                                        params["limits_per_label_set"])
-    if problems:
-        module.fail_json(msg="; ".join(problems))
+        found.append(f"query_log_qsp_threshold: {threshold} is not a number of samples (0 or more)")
+    return found + wait_problems(params) + workspace_configuration_problems(params["retention_period_in_days"],
+                                                                            params["limits_per_label_set"])
 
 
 def limits_view(limits):
@@ -603,8 +604,8 @@ class WorkspaceManager:
         after_configuration = None
         if configured:
             after_configuration = self.ensure_configuration(after_ws.get("workspaceId"), before_configuration)
-        return (summarize(after_ws, after_logs, after_configuration), before,
-                diff_view(after_ws, after_logs, after_configuration))
+        return Outcome(self.changed, before, summarize(after_ws, after_logs, after_configuration),
+                       {"before": before, "after": diff_view(after_ws, after_logs, after_configuration)})
 
     def refuse_losing_metrics(self, workspace, configuration):
         """AmpError before any write when the asked retention is shorter than the workspace's now and
@@ -673,20 +674,20 @@ class WorkspaceManager:
         params = self.params
         workspace = find_workspace(self.client, params["workspace_id"], params["alias"], alias_field="alias")
         if workspace is None:
-            return {}, {}, {}
+            return Outcome(False, {}, {}, {"before": {}, "after": {}})
         workspace_id = workspace["workspaceId"]
         before = diff_view(workspace, {})
         if status_of(workspace)[0] != "DELETING":
             self.changed = True
             if self.module.check_mode:
-                return {}, before, {}
+                return Outcome(self.changed, before, {}, {"before": before, "after": {}})
             deleted = self.write(workspace_id, self.client.delete_workspace, f"delete workspace {workspace_id}", delete=True,
                                  workspaceId=workspace_id)
             if deleted is False:
-                return {}, before, {}  # gone meanwhile
+                return Outcome(self.changed, before, {}, {"before": before, "after": {}})  # gone meanwhile
         if params["wait"] and not self.module.check_mode:
             self.wait(workspace_id, until="gone")
-        return {}, before, {}
+        return Outcome(self.changed, before, {}, {"before": before, "after": {}})
 
 
 def main():
@@ -714,20 +715,14 @@ def main():
         required_if=[("state", "absent", ("workspace_id", "alias"), True)],
         supports_check_mode=True,
     )
-    validate(module)
+    fail_on_problems(module, problems(module.params))
     manager = WorkspaceManager(module)
     try:
-        if module.params["state"] == "present":
-            workspace, before, after = manager.ensure_present()
-        else:
-            workspace, before, after = manager.ensure_absent()
+        outcome = manager.ensure_present() if module.params["state"] == "present" else manager.ensure_absent()
     except AmpError as e:
         module.fail_json_aws_error(e)
 
-    result = dict(changed=manager.changed, workspace=workspace)
-    if module._diff:
-        result["diff"] = dict(before=before, after=after)
-    module.exit_json(**result)
+    exit_with(module, outcome, workspace=outcome.after)
 
 
 if __name__ == "__main__":
