@@ -15,6 +15,7 @@ import urllib.request
 
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO_ROOT = os.path.dirname(TESTS_DIR)
+COLLECTIONS_DIR = os.path.join(REPO_ROOT, ".venv", "collections")
 DEFAULT_STATE_DIR = os.path.join(REPO_ROOT, ".sandbox")
 
 # Credentials that only the sandbox accepts; never real ones.
@@ -81,7 +82,8 @@ class Sandbox:
             if os.path.exists(stale):
                 os.unlink(stale)
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (TESTS_DIR, env.get("PYTHONPATH")) if p)
+        # the collection as `make setup` links it (as pytest.ini): the sandbox runs the product's pure helpers
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (TESTS_DIR, COLLECTIONS_DIR, env.get("PYTHONPATH")) if p)
         argv = [sys.executable, "-m", "sandbox", "--state-dir", self.state_dir, "serve", "--lifetime", str(lifetime),
                 "--port", str(port)]
         if follow_pid:

@@ -4,16 +4,18 @@ AMP accepts a Create/Put call and validates the document asynchronously: a bad d
 CREATION_FAILED / UPDATE_FAILED with a ``statusReason``. Each function here returns that reason, or
 None when the document is acceptable. The real ``promtool`` / ``amtool`` are used when they are on
 the machine, so the reasons carry their positions and wording; a Python check stands in otherwise.
+The tools run through the product's own runner (amp_base.run_validator: a private directory, a
+timeout, the complaint without the tool's banner lines). AMP's rules on top of them (the receivers it
+accepts, its secret references) are written here from AWS's pages, apart from the product's checks
+(module_utils/amp_alertmanager_config.py), so that a test of the product against the sandbox shows what
+breaks when the product's reading of those pages is wrong.
 """
 
-import os
 import shutil
-import subprocess
-import tempfile
 
 import yaml
 
-TOOL_TIMEOUT = 30
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import run_validator
 
 # Receiver keys AMP accepts: SNS (AMP-alertmanager-receiver) and PagerDuty (AMP-alertmanager-pagerduty).
 AMP_RECEIVER_KEYS = {"name", "sns_configs", "pagerduty_configs"}
@@ -33,19 +35,6 @@ def _load_yaml(data, what):
         return yaml.safe_load(text), None
     except yaml.YAMLError as exc:
         return None, f"{what} is not valid YAML: {' '.join(str(exc).split())}"
-
-
-def _run_tool(argv, cwd):
-    try:
-        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=TOOL_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired:
-        return f"{os.path.basename(argv[0])} timed out after {TOOL_TIMEOUT}s"
-    if proc.returncode == 0:
-        return None
-    output = "\n".join(part for part in (proc.stdout, proc.stderr) if part)
-    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
-    useful = [ln for ln in lines if not ln.startswith(("Checking", "FAILED:", "amtool: error")) and ln != "FAILED:"]
-    return " ".join(useful or lines)
 
 
 # ---------------------------------------------------------------------- rule groups namespaces
@@ -86,14 +75,10 @@ def rule_file_reason(data):
     extra = sorted(set(doc) - {"groups"})
     if extra:
         return f"rule file: field(s) {', '.join(extra)} not allowed at the top level"
-    promtool = shutil.which("promtool")
-    if not promtool:
+    if not shutil.which("promtool"):
         return _python_rule_check(doc)
-    with tempfile.TemporaryDirectory(prefix="sandbox-rules-") as tmp:
-        path = os.path.join(tmp, "rules.yml")
-        with open(path, "wb") as handle:
-            handle.write(data if isinstance(data, bytes) else data.encode())
-        return _run_tool([promtool, "check", "rules", "rules.yml"], tmp)
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    return run_validator("promtool", ["check", "rules", "rules.yml"], {"rules.yml": text})
 
 
 # ---------------------------------------------------------------------- alertmanager definitions
@@ -200,15 +185,8 @@ def alertmanager_definition_reason(data):
     reason = _amp_rules_reason(config, template_files)
     if reason:
         return reason
-    amtool = shutil.which("amtool")
-    if not amtool:
-        return None
-    with tempfile.TemporaryDirectory(prefix="sandbox-am-") as tmp:
-        with open(os.path.join(tmp, "alertmanager.yml"), "w", encoding="utf-8") as handle:
-            uses_pagerduty = any(r.get("pagerduty_configs") for r in config.get("receivers") or [])
-            handle.write(yaml.safe_dump(_amtool_view(config), sort_keys=False) if uses_pagerduty
-                         else doc["alertmanager_config"])
-        for name, text in template_files.items():
-            with open(os.path.join(tmp, os.path.basename(name)), "w", encoding="utf-8") as handle:
-                handle.write(text)
-        return _run_tool([amtool, "check-config", "alertmanager.yml"], tmp)
+    uses_pagerduty = any(r.get("pagerduty_configs") for r in config.get("receivers") or [])
+    files = dict(template_files)
+    files["alertmanager.yml"] = (yaml.safe_dump(_amtool_view(config), sort_keys=False) if uses_pagerduty
+                                 else doc["alertmanager_config"])
+    return run_validator("amtool", ["check-config", "alertmanager.yml"], files)
