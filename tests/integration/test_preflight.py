@@ -153,10 +153,11 @@ def test_a_role_run_alone_checks_its_own_settings_by_the_same_steps_before_its_f
     assert writes(sandbox) == []
 
 
-def test_one_role_alone_on_an_account_without_the_chain_names_the_run_that_makes_it(sandbox, tmp_path):
-    """site.yml --tags alerting reads the workspace the workspace role would have made: where there is
-    none, the run says so and what to run, before any write."""
-    run = run_playbook(SITE, write_inventory(tmp_path, [{"id": "fresh"}]), tags="alerting")
+@pytest.mark.parametrize("limit", [{"tags": "alerting"}, {"skip_tags": "workspace"}])
+def test_one_role_alone_on_an_account_without_the_chain_names_the_run_that_makes_it(sandbox, tmp_path, limit):
+    """site.yml --tags alerting (or --skip-tags workspace) reads the workspace the workspace role would have
+    made: where there is none, the run says so and what to run, before any write."""
+    run = run_playbook(SITE, write_inventory(tmp_path, [{"id": "fresh"}]), **limit)
     assert run.returncode != 0
     assert "No workspace fresh in account" in run.failure() and "--tags workspace" in run.failure()
     assert writes(sandbox) == []

@@ -119,7 +119,7 @@ class PlaybookRun:
 
 
 def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False, env=None, limit=None, timeout=900,
-                 extra_vars_files=(), principal=None, tags=None):
+                 extra_vars_files=(), principal=None, tags=None, skip_tags=None):
     """ansible-playbook PLAYBOOK -i INVENTORY as a user runs it (from the checkout, with ansible.cfg).
 
     PRINCIPAL: whose credentials the run has - ``deployer`` (default) or ``checker`` (default with
@@ -147,6 +147,7 @@ def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False, 
     argv += ["--diff"] if diff else []
     argv += ["--limit", limit] if limit else []
     argv += ["--tags", tags] if tags else []
+    argv += ["--skip-tags", skip_tags] if skip_tags else []
     proc = subprocess.run(argv, cwd=REPO, env=run_env, capture_output=True, text=True, timeout=timeout, check=False,
                           stdin=subprocess.DEVNULL)
     return PlaybookRun(proc)
