@@ -112,88 +112,12 @@ subscriptions:
             "subscription_role_arn": null}]
 """
 
-import json
-
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-PENDING = "PendingConfirmation"
-FLAGS = {"PendingConfirmation": "pending_confirmation", "RawMessageDelivery": "raw_message_delivery"}
-POLICIES = {"RedrivePolicy": "redrive_policy", "FilterPolicy": "filter_policy", "DeliveryPolicy": "delivery_policy"}
-TEXTS = {"SubscriptionArn": "subscription_arn", "TopicArn": "topic_arn", "Protocol": "protocol", "Endpoint": "endpoint",
-         "Owner": "owner", "FilterPolicyScope": "filter_policy_scope", "SubscriptionRoleArn": "subscription_role_arn"}
-
-
-class SubscriptionLookupError(Exception):
-    """A failed SNS call, with what was being read."""
-
-    def __init__(self, what, exception):
-        super().__init__(what)
-        self.what = what
-        self.exception = exception
-
-
-def sns_client(module):
-    return module.client("sns", retry_decorator=AWSRetry.jittered_backoff())
-
-
-def _policy(text):
-    # SNS stores policies as JSON text; one that does not parse is shown as it is.
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def subscription_view(attributes):
-    """GetSubscriptionAttributes' answer as the module returns it: snake_case, parsed policies, booleans."""
-    subscription = {name: attributes.get(key) for key, name in TEXTS.items()}
-    subscription.update({name: str(attributes.get(key, "false")).lower() == "true" for key, name in FLAGS.items()})
-    subscription.update({name: _policy(attributes.get(key)) for key, name in POLICIES.items()})
-    if not subscription["filter_policy"]:
-        subscription["filter_policy_scope"] = None
-    return subscription
-
-
-def read_subscription(client, arn):
-    """The subscription ARN names, or None when SNS does not know it (unsubscribed, or its topic deleted)."""
-    try:
-        attributes = client.get_subscription_attributes(aws_retry=True, SubscriptionArn=arn)["Attributes"]
-    except is_boto3_error_code("NotFound"):
-        return None
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-        raise SubscriptionLookupError(f"read the attributes of subscription {arn}", e) from e
-    attributes.setdefault("SubscriptionArn", arn)
-    return subscription_view(attributes)
-
-
-def read_topic_subscriptions(client, topic_arn):
-    """Every subscription of the topic with its attributes ([] when the topic does not exist)."""
-    summaries = []
-    try:
-        for page in client.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn):
-            summaries.extend(page.get("Subscriptions", []))
-    except is_boto3_error_code("NotFound"):
-        return []
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-        raise SubscriptionLookupError(f"list the subscriptions of topic {topic_arn}", e) from e
-    subscriptions = []
-    for summary in summaries:
-        if summary.get("SubscriptionArn") == PENDING:
-            subscriptions.append(subscription_view(dict(summary, PendingConfirmation="true")))
-            continue
-        subscription = read_subscription(client, summary["SubscriptionArn"])
-        if subscription:  # else unsubscribed between the two calls
-            subscriptions.append(subscription)
-    return subscriptions
+from ansible_collections.amp.alerting.plugins.module_utils.sns import SnsError
+from ansible_collections.amp.alerting.plugins.module_utils.sns import read_subscription
+from ansible_collections.amp.alerting.plugins.module_utils.sns import read_topic_subscriptions
+from ansible_collections.amp.alerting.plugins.module_utils.sns import sns_client
 
 
 def main():
@@ -210,8 +134,8 @@ def main():
             subscriptions = [s for s in [read_subscription(client, params["subscription_arn"])] if s]
         else:
             subscriptions = read_topic_subscriptions(client, params["topic_arn"])
-    except SubscriptionLookupError as e:
-        module.fail_json_aws(e.exception, msg=f"Failed to {e.what}")
+    except SnsError as e:
+        module.fail_json_aws_error(e)
     module.exit_json(changed=False, subscriptions=subscriptions)
 
 

@@ -158,7 +158,7 @@ def check_paging_and_heartbeat(sandbox, slack):
     assert repaired.returncode == 0, repaired
     assert sorted(name for name, _host in repaired.changed_tasks()) == [
         "amp.alerting.alerting : PagerDuty key of each destination in Secrets Manager, readable by AMP for this workspace only",
-        "amp.alerting.sns : Topic policy and extra subscriptions"]
+        "amp.alerting.sns : The topic (Standard; encrypted when a key is given or created), its policy and tags"]
     eventually(lambda: [m for m in alarm_messages(inbox) if m["NewStateValue"] == "OK"], timeout=60,
                what="the fallback told the chain beats again")
     eventually(lambda: pages(sandbox, "PaymentsSlow"), timeout=60, what="the page after the repair")

@@ -47,7 +47,7 @@ def without(document, action):
 # host -> the one action its deployer lacks; each fails the host at another step of site.yml
 MUTANTS = {
     "mutant-aps": "aps:CreateWorkspace",             # the workspace role
-    "mutant-sns": "sns:CreateTopic",                 # CloudFormation's topic handler, with the caller's rights
+    "mutant-sns": "sns:CreateTopic",                 # the sns role's topic
     "mutant-logs": "logs:CreateLogGroup",            # the forwarder's log group
     "mutant-sqs": "sqs:CreateQueue",                 # the forwarder's dead-letter queue
     "mutant-iam": "iam:PassRole",                    # Lambda's CreateFunction passing the execution role

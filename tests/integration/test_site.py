@@ -68,15 +68,14 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     assert summary["it-prod"]["scraper_role_arns"] == {scraper["source"]["eksConfiguration"]["clusterArn"]: scraper["roleArn"]}
     assert summary["it-dev"]["scraper_role_arns"] == {}
 
-    # Drift behind the stacks' back: dev's forwarder is unsubscribed by hand, and its stack still
-    # believes in the subscription. Check mode names the repair, for dev only - nothing else of the
-    # converged deployment would change - and writes nothing.
+    # Drift: dev's forwarder is unsubscribed by hand. Check mode names the repair, for dev only -
+    # nothing else of the converged deployment would change - and writes nothing.
     dev_sns = client(None, "sns", "it-dev")
     (dev_subscription,) = forwarder_subscriptions("it-dev")
     dev_sns.unsubscribe(SubscriptionArn=dev_subscription["SubscriptionArn"])
     sandbox.clear_requests()
     again_check = ok(run_playbook(SITE, INVENTORY, check=True))
-    assert again_check.changed_tasks() == [(REPAIR_SUBSCRIPTION, "it-dev")]
+    assert again_check.changed_tasks() == [(SUBSCRIBE, "it-dev")]
     assert write_calls(sandbox) == [], "check mode wrote to AWS (a change set?)"
     assert forwarder_subscriptions("it-dev") == []
 
@@ -106,8 +105,7 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
         ("amp.alerting.workspace : Managed scrapers of the inventory's EKS clusters", "it-prod"),
         ("amp.alerting.workspace : Delete the scrapers no longer in workspace_scrapers", "it-prod"),
         ("amp.alerting.workspace : Delete the anomaly detectors no longer in workspace_anomaly_detectors", "it-prod"),
-        (REPAIR_SUBSCRIPTION, "it-dev"), (SUBSCRIBE, "it-dev"),
-        (REPAIR_SUBSCRIPTION, "it-prod"), (SUBSCRIBE, "it-prod"),
+        (SUBSCRIBE, "it-dev"), (SUBSCRIBE, "it-prod"),
         ("amp.alerting.alerting : Rule groups namespace with the inventory's thresholds", "it-prod")])
     for host in REGIONS:
         (subscription,) = forwarder_subscriptions(host)
@@ -161,7 +159,6 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
 
 DEAD_LETTER_QUEUE = "amp-%s-slack-forwarder-dlq"
 RECREATE_DEAD_LETTER_QUEUE = "amp.alerting.lambda : Dead-letter queue for events the function failed (after Lambda's two retries)"
-REPAIR_SUBSCRIPTION = "amp.alerting.lambda : Delete the stack of a subscription changed or deleted out of band, to make both again"
 SUBSCRIBE = "amp.alerting.lambda : Subscribe the function to the topic, with a redrive policy to that queue"
 
 

@@ -55,10 +55,51 @@ def fire_in_the_workspace(sandbox, alertname):
     return sandbox.refusals(), [r["status"] for r in published()] == [200]
 
 
+# The stacks amp.alerting 0.2.0 kept the topic and the forwarder's subscription in, as it made them.
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:amp-sandbox-amp-slack-forwarder"
+DELIVERY_QUEUE = "arn:aws:sqs:us-east-1:123456789012:amp-sandbox-amp-slack-forwarder-delivery-dlq"
+STACKS_OF_0_2_0 = {
+    "amp-sandbox-amp-alerts-topic": ({
+        "Parameters": {"TopicName": {"Type": "String"}, "DisplayName": {"Type": "String"}},
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {
+            "TopicName": {"Ref": "TopicName"}, "DisplayName": {"Ref": "DisplayName"}}}},
+        "Outputs": {"TopicArn": {"Value": {"Ref": "Topic"}}}},
+        {"TopicName": "amp-sandbox-amp-alerts", "DisplayName": "AMP alerts for sandbox-amp"}),
+    "amp-sandbox-amp-slack-forwarder-subscription": ({
+        "Parameters": {"TopicArn": {"Type": "String"}, "FunctionArn": {"Type": "String"},
+                       "DeadLetterQueueArn": {"Type": "String"}},
+        "Resources": {"Subscription": {"Type": "AWS::SNS::Subscription", "Properties": {
+            "TopicArn": {"Ref": "TopicArn"}, "Protocol": "lambda", "Endpoint": {"Ref": "FunctionArn"},
+            "RedrivePolicy": {"deadLetterTargetArn": {"Ref": "DeadLetterQueueArn"}}}}},
+        "Outputs": {"SubscriptionArn": {"Value": {"Ref": "Subscription"}}}},
+        {"TopicArn": TOPIC, "FunctionArn": FUNCTION, "DeadLetterQueueArn": DELIVERY_QUEUE}),
+}
+
+
+def deploy_as_0_2_0_did():
+    cfn = boto3.client("cloudformation")
+    for name, (template, parameters) in STACKS_OF_0_2_0.items():
+        cfn.create_stack(StackName=name, TemplateBody=json.dumps(template),
+                         Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()])
+    (subscription,) = boto3.client("sns").list_subscriptions_by_topic(TopicArn=TOPIC)["Subscriptions"]
+    return subscription["SubscriptionArn"]
+
+
 def test_created_key_encrypts_the_topic_and_lets_amp_use_it(sandbox):
-    # (Deployed encrypted from the start. Switching encryption on for a topic already deployed - an
-    # in-place update of its stack, the forwarder staying subscribed - is not run here, for CI time.)
+    # An account deployed by 0.2.0: its topic and subscription live in stacks. The first run hands both
+    # over - each stack told to retain its resource, then deleted - and switches encryption on in place:
+    # the same topic, the same subscription, never deleted (an alert published meanwhile is not lost).
+    subscription_of_0_2_0 = deploy_as_0_2_0_did()
+    sandbox.clear_requests()
     ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_create_key": True, "alerting_heartbeat_enabled": False}))
+    stack_writes = [(r["operation"], r.get("resource", "")) for r in sandbox.requests()
+                    if r["service"] == "cloudformation" and r["operation"] in ("UpdateStack", "DeleteStack")]
+    assert [operation for operation, _ in stack_writes] == ["UpdateStack", "DeleteStack"] * 2, stack_writes
+    assert [r for r in sandbox.requests() if r["operation"] in ("DeleteTopic", "Unsubscribe")] == []
+    cfn = boto3.client("cloudformation")
+    assert [s["StackName"] for s in cfn.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"] == []
+    (subscription,) = boto3.client("sns").list_subscriptions_by_topic(TopicArn=TOPIC)["Subscriptions"]
+    assert subscription["SubscriptionArn"] == subscription_of_0_2_0
     kms = boto3.client("kms")
     key_arn = kms.describe_key(KeyId="alias/amp-sandbox-amp-alerts")["KeyMetadata"]["Arn"]
     assert topic_state() == (key_arn, ["lambda"])
@@ -66,15 +107,12 @@ def test_created_key_encrypts_the_topic_and_lets_amp_use_it(sandbox):
     refusals, taken = fire_in_the_workspace(sandbox, "ThroughTheKey")
     assert (refusals, taken) == ([], True)
 
-    # Deleted by hand, the topic (and with it the subscription) is behind two stacks that still believe
-    # in what they made: one run makes both again - the topic with its key, not a bare one.
+    # Deleted by hand, the topic (and with it the subscription): one run makes both again - the topic
+    # with its key, not a bare one.
     boto3.client("sns").delete_topic(TopicArn=TOPIC)
     repaired = ok(run_playbook(SITE, INVENTORY, extra_vars={"sns_kms_create_key": True, "alerting_heartbeat_enabled": False}))
     assert repaired.changed_tasks() == [
-        ("amp.alerting.sns : Delete the stack of a topic deleted out of band, to make both again", "sandbox-amp"),
-        ("amp.alerting.sns : The topic (Standard; encrypted when a key is given or created)", "sandbox-amp"),
-        ("amp.alerting.sns : Topic policy and extra subscriptions", "sandbox-amp"),
-        ("amp.alerting.lambda : Delete the stack of a subscription changed or deleted out of band, to make both again",
+        ("amp.alerting.sns : The topic (Standard; encrypted when a key is given or created), its policy and tags",
          "sandbox-amp"),
         ("amp.alerting.lambda : Subscribe the function to the topic, with a redrive policy to that queue", "sandbox-amp")]
     assert topic_state() == (key_arn, ["lambda"])

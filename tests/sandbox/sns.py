@@ -1,11 +1,11 @@
 """CloudFormation for SNS where moto 5.2.5 differs from AWS: AWS::SNS::Subscription, and topic updates.
 
-The lambda role creates the forwarder's subscription through CloudFormation, because that is the
-AWS-supported way to give a subscription a RedrivePolicy from Ansible (community.aws.sns_topic sets
-only RawMessageDelivery). Properties: TopicArn, Protocol, Endpoint, RedrivePolicy, FilterPolicy,
-RawMessageDelivery; updates replace the subscription, deletion unsubscribes.
+amp.alerting 0.2.0 created the forwarder's subscription through CloudFormation, for its RedrivePolicy
+(community.aws.sns_topic sets only RawMessageDelivery). Properties: TopicArn, Protocol, Endpoint, RedrivePolicy, FilterPolicy,
+RawMessageDelivery; an update of a property replaces the subscription (one of DeletionPolicy alone
+leaves it), deletion unsubscribes. (amp.alerting 0.2.0 made these stacks; 0.3.0 hands them over.)
 
-The sns role keeps the topic in a stack so that its KmsMasterKeyId can be set. AWS changes the key
+0.2.0 kept the topic in a stack so that its KmsMasterKeyId could be set. AWS changes the key
 (and the display name) of an AWS::SNS::Topic in place; moto deletes and re-creates the topic, which
 would drop its subscriptions. The sandbox updates in place, as AWS does.
 """
@@ -21,10 +21,11 @@ ATTRIBUTES = ("RedrivePolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageD
 class SandboxSnsSubscription(CloudFormationModel):
     """A subscription made by a CloudFormation stack."""
 
-    def __init__(self, account_id, region_name, arn):
+    def __init__(self, account_id, region_name, arn, properties=None):
         self.account_id = account_id
         self.region_name = region_name
         self.arn = arn
+        self.properties = properties
 
     @property
     def physical_resource_id(self):
@@ -48,11 +49,15 @@ class SandboxSnsSubscription(CloudFormationModel):
                 value = properties[name]
                 value = value if isinstance(value, str) else json.dumps(value)
                 backend.set_subscription_attributes(subscription.arn, name, value)
-        return cls(account_id, region_name, subscription.arn)
+        return cls(account_id, region_name, subscription.arn, properties)
 
     @classmethod
     def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json,
                                         account_id, region_name):
+        # moto updates a resource whose template entry changed at all; AWS leaves it alone when only
+        # an attribute such as DeletionPolicy changed, not a property.
+        if cloudformation_json["Properties"] == original_resource.properties:
+            return original_resource
         original_resource.delete(account_id, region_name)
         return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
 

@@ -52,3 +52,29 @@ def test_change_set_without_changes_fails_as_on_aws(sandbox, aws_client):
     other = cfn.create_change_set(StackName="topic", ChangeSetName="other", TemplateBody=json.dumps(TOPIC_TEMPLATE),
                                   Parameters=[{"ParameterKey": "Key", "ParameterValue": "alias/two"}])
     assert cfn.describe_change_set(ChangeSetName=other["Id"])["Status"] == "CREATE_COMPLETE"
+
+
+def test_retain_then_delete_keeps_the_topic_and_the_subscription_as_on_aws(sandbox, aws_client):
+    # AWS: DeletionPolicy is an attribute, not a property - a stack update that only adds it leaves the
+    # resource as it is, and the stack's deletion then leaves the resource behind. Without the
+    # DeletionPolicy, deleting the stacks deletes both (the last assertion shows what that would lose).
+    sns, cfn = aws_client("sns"), aws_client("cloudformation")
+    topic_template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "kept"}}}}
+    cfn.create_stack(StackName="topic", TemplateBody=json.dumps(topic_template))
+    topic = sns.list_topics()["Topics"][0]["TopicArn"]
+    subscription_template = {"Resources": {"Subscription": {"Type": "AWS::SNS::Subscription", "Properties": {
+        "TopicArn": topic, "Protocol": "sqs", "Endpoint": "arn:aws:sqs:us-east-1:123456789012:q"}}}}
+    cfn.create_stack(StackName="sub", TemplateBody=json.dumps(subscription_template))
+    (before,) = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    for name, template in (("sub", subscription_template), ("topic", topic_template)):
+        retained = json.loads(json.dumps(template))
+        for resource in retained["Resources"].values():
+            resource["DeletionPolicy"] = "Retain"
+        cfn.update_stack(StackName=name, TemplateBody=json.dumps(retained))
+        cfn.delete_stack(StackName=name)
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == [before]
+
+    cfn.create_stack(StackName="again", TemplateBody=json.dumps({"Resources": {"Topic": {
+        "Type": "AWS::SNS::Topic", "Properties": {"TopicName": "not-kept"}}}}))
+    cfn.delete_stack(StackName="again")
+    assert [t["TopicArn"] for t in sns.list_topics()["Topics"]] == [topic]
