@@ -81,6 +81,24 @@ def alert_rule_groups(alerts, thresholds, variable="alerting_thresholds", extra_
     return result
 
 
+def anomaly_alerts(environment_alerts, host_alerts=None):
+    """One host's anomaly alerts: the environment's (alerting_anomaly_alerts, group_vars) with the
+    host's (alerting_host_anomaly_alerts, host_vars) merged over them per detector alias and per key.
+    The one place that rule lives: the alerting role, doctor.yml and anomaly_backtest.yml all read it."""
+    merged = {}
+    for variable, alerts in (("alerting_anomaly_alerts", environment_alerts), ("alerting_host_anomaly_alerts", host_alerts)):
+        if not alerts:
+            continue
+        if not isinstance(alerts, dict):
+            raise AnsibleFilterError(f"{variable} must be a mapping of detector alias to alert settings")
+        for alias, settings in alerts.items():
+            if isinstance(settings, dict) and isinstance(merged.get(alias), dict):
+                merged[alias] = dict(merged[alias], **settings)
+            else:
+                merged[alias] = settings
+    return _plain(merged)
+
+
 def anomaly_alert_groups(alerts, detectors, variable="alerting_anomaly_alerts", severities=None):
     """The rule group of the inventory's anomaly alerts (alias -> score, window, for, severity, direction),
     each on the series AMP writes for the detector of that alias in DETECTORS (workspace_anomaly_detectors).
@@ -115,5 +133,6 @@ class FilterModule:
     """amp.alerting filters."""
 
     def filters(self):
-        return {"alert_rule_groups": alert_rule_groups, "anomaly_alert_groups": anomaly_alert_groups,
+        return {"alert_rule_groups": alert_rule_groups, "anomaly_alerts": anomaly_alerts,
+                "anomaly_alert_groups": anomaly_alert_groups,
                 "threshold_overrides": threshold_overrides}

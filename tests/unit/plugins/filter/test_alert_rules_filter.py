@@ -132,3 +132,17 @@ def test_anomaly_alerts_become_one_group_and_every_wrong_field_fails_the_build()
         anomaly_alert_groups({"checkout-rate": {"score": 7}, "payments": {"score": 0.5}}, detectors)
     assert "alerting_anomaly_alerts.checkout-rate.score must be a number between 0 and 1" in str(raised.value)
     assert "alerting_anomaly_alerts.payments: no anomaly detector 'payments'" in str(raised.value)
+
+
+def test_a_hosts_anomaly_alert_changes_one_key_and_keeps_the_environments_others():
+    from ansible_collections.amp.alerting.plugins.filter.alert_rules import anomaly_alerts
+
+    environment = {"api-rate": {"score": 0.9, "window": "10m", "severity": "critical"}, "queue-depth": {"score": 0.7}}
+    host = {"api-rate": {"score": 0.8}, "checkout-rate": {"score": 0.6}}
+    assert anomaly_alerts(environment, host) == {
+        "api-rate": {"score": 0.8, "window": "10m", "severity": "critical"},
+        "queue-depth": {"score": 0.7}, "checkout-rate": {"score": 0.6}}
+    assert environment["api-rate"]["score"] == 0.9, "the environment's settings are not changed"
+    assert anomaly_alerts({}, None) == {}
+    with pytest.raises(AnsibleFilterError, match="^alerting_host_anomaly_alerts must be a mapping"):
+        anomaly_alerts(environment, ["api-rate"])
