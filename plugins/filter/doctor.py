@@ -63,7 +63,7 @@ def _policy_hop(name, decisions, fix):
 # What each read returns when it succeeded. The reads run with failed_when: false (a missing or
 # unreadable resource is a finding, not the end of the diagnosis), so a failure is a result without it.
 ANSWERS = {"pagerduty_secrets": "secrets", "pagerduty_keys": "kms_keys",
-           "topics": "result", "topic_keys": "kms_keys", "subscriptions": "subscriptions", "function_configs": "functions",
+           "topics": "topic", "topic_keys": "kms_keys", "subscriptions": "subscriptions", "function_configs": "functions",
            "function_policies": "exists", "roles": "iam_roles", "role_policies": "policies", "queues": "exists",
            "function_logs": "exists"}
 
@@ -244,13 +244,10 @@ class Diagnosis:
                      "AMP publishes only to topics of the workspace's account", "use a topic of the workspace's account")
             return
         found = _by_item(self.evidence.get("topics")).get(topic_arn, {})
-        if "NotFound" in (_failed_read(found, "topics") or ""):
-            found = {"result": {}}  # community.aws.sns_topic_info fails on a topic that is gone
-        if self.absent(f"topic {name}", topic_arn, found, "topics",
-                       lambda r: ((r.get("result") or {}).get("sns_topic") or {}).get("topic_arn"),
+        if self.absent(f"topic {name}", topic_arn, found, "topics", lambda r: (r.get("topic") or {}).get("topic_arn"),
                        REDEPLOY + " (the sns role makes the topic again)"):
             return
-        topic = (found.get("result") or {}).get("sns_topic") or {}
+        topic = found.get("topic") or {}
         self.add(f"topic {name}", OK, f"exists in {account} / {topic_arn.split(':')[3]}"
                  + (" (another region than the workspace's)" if topic_arn.split(":")[3] != region else ""))
         policy = topic.get("policy")
@@ -258,7 +255,7 @@ class Diagnosis:
         aps = Principal.service("aps.amazonaws.com")
         self.hops.append(_policy_hop(
             "topic policy", [("sns:Publish", _decision("sns:Publish", topic_arn, aps, context,
-                                                       resource_policy=json.loads(policy) if policy else None,
+                                                       resource_policy=policy or None,
                                                        label="topic policy"))],
             f"let aps.amazonaws.com publish with aws:SourceArn {workspace_arn} and aws:SourceAccount {account}: "
             + REDEPLOY))

@@ -26,6 +26,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
@@ -66,6 +67,12 @@ def sns_call(method, description, **kwargs):
 def sns_read(method, description, **kwargs):
     """A read; None when SNS says the topic or subscription does not exist."""
     return SnsErrorHandler.list_error_handler(description)(method)(aws_retry=True, **kwargs)
+
+
+def topic_arn_of(module, name):
+    """The ARN of topic NAME in the caller's account, partition and the module's region (STS, no permission needed)."""
+    account_id, partition = get_aws_account_info(module)
+    return f"arn:{partition}:sns:{module.region}:{account_id}:{name}"
 
 
 def _document(text):

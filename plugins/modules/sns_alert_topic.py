@@ -134,7 +134,6 @@ topic_arn:
 
 import json
 
-from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
@@ -148,6 +147,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.sns import read_topic
 from ansible_collections.amp.alerting.plugins.module_utils.sns import same_attribute
 from ansible_collections.amp.alerting.plugins.module_utils.sns import sns_call
 from ansible_collections.amp.alerting.plugins.module_utils.sns import sns_client
+from ansible_collections.amp.alerting.plugins.module_utils.sns import topic_arn_of
 from ansible_collections.amp.alerting.plugins.module_utils.sns import topic_view
 
 # option -> the topic attribute it sets
@@ -248,8 +248,7 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     fail_on_problems(module, problems(module.params))
-    account_id, partition = get_aws_account_info(module)
-    topic_arn = f"arn:{partition}:sns:{module.region}:{account_id}:{module.params['name']}"
+    topic_arn = topic_arn_of(module, module.params["name"])
     client = sns_client(module)
     try:
         if module.params["state"] == "present":

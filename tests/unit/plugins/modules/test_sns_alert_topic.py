@@ -19,7 +19,7 @@ ARGS = {"name": NAME, "display_name": "AMP alerts for prod", "kms_master_key_id"
 
 @pytest.fixture
 def run(run_module, monkeypatch):
-    monkeypatch.setattr(sns_alert_topic, "get_aws_account_info", lambda _module: ("123456789012", "aws"))
+    monkeypatch.setattr(sns_alert_topic, "topic_arn_of", lambda module, name: f"arn:aws:sns:{module.region}:123456789012:{name}")
     return run_module(sns_alert_topic, "sns")
 
 
