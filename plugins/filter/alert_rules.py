@@ -13,25 +13,9 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.amp.alerting.plugins.module_utils import amp_anomaly_alerts
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import plain_data
 from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import prepare_rules
 from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import threshold_problems
-
-
-def _plain(value):
-    """A copy with plain Python types: ansible-core 2.19 tags its strings, which PyYAML cannot dump."""
-    if isinstance(value, dict):
-        return {_plain(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, str):
-        return str.__str__(value)
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        return float(value)
-    return value
 
 
 def _number_text(value):
@@ -48,7 +32,7 @@ def alert_rule_groups(alerts, thresholds, variable="alerting_thresholds", extra_
     without a threshold, a threshold naming no alert, a value of the wrong type), one per line, each
     naming the alert and the variable to fix.
     """
-    problems = threshold_problems(_plain(alerts), _plain(thresholds), variable)
+    problems = threshold_problems(plain_data(alerts), plain_data(thresholds), variable)
     if problems:
         # one per line: the preflight lists them as they come (roles/alerting/tasks/preflight.yml)
         raise AnsibleFilterError("\n".join(problems))
@@ -64,8 +48,8 @@ def alert_rule_groups(alerts, thresholds, variable="alerting_thresholds", extra_
             "expr": f"{definition['expr'].strip()} {comparison} {_number_text(threshold['value'])}",
             "for": threshold["for"],
             # Plain copies: deep-copying ansible-core's lazy containers renders every value again (2 s a run).
-            "labels": dict(_plain(definition.get("labels") or {}), severity=threshold["severity"]),
-            "annotations": _plain(definition.get("annotations") or {}),
+            "labels": dict(plain_data(definition.get("labels") or {}), severity=threshold["severity"]),
+            "annotations": plain_data(definition.get("annotations") or {}),
         }
         if definition.get("keep_firing_for"):
             rule["keep_firing_for"] = definition["keep_firing_for"]
@@ -75,7 +59,7 @@ def alert_rule_groups(alerts, thresholds, variable="alerting_thresholds", extra_
     if not result:
         raise AnsibleFilterError("no rules left: every alert is disabled and no extra rule groups are given")
     try:
-        prepare_rules(groups=_plain(result))
+        prepare_rules(groups=plain_data(result))
     except AmpError as exc:
         raise AnsibleFilterError(f"the rules built from {variable} are not valid: {exc}") from exc
     return result
@@ -96,7 +80,7 @@ def anomaly_alerts(environment_alerts, host_alerts=None):
                 merged[alias] = dict(merged[alias], **settings)
             else:
                 merged[alias] = settings
-    return _plain(merged)
+    return plain_data(merged)
 
 
 def anomaly_alert_groups(alerts, detectors, variable="alerting_anomaly_alerts", severities=None):
@@ -109,9 +93,9 @@ def anomaly_alert_groups(alerts, detectors, variable="alerting_anomaly_alerts", 
         return []
     if not isinstance(alerts, dict):
         raise AnsibleFilterError(f"{variable} must be a mapping of detector alias to alert settings")
-    by_alias = {str(detector.get("alias")): _plain(detector) for detector in detectors or [] if isinstance(detector, dict)}
-    groups, problems = amp_anomaly_alerts.anomaly_alert_groups(_plain(alerts), by_alias, variable,
-                                                               _plain(severities) if severities else None)
+    by_alias = {str(detector.get("alias")): plain_data(detector) for detector in detectors or [] if isinstance(detector, dict)}
+    groups, problems = amp_anomaly_alerts.anomaly_alert_groups(plain_data(alerts), by_alias, variable,
+                                                               plain_data(severities) if severities else None)
     if problems:
         raise AnsibleFilterError("; ".join(problems))
     return groups

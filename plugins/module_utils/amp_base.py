@@ -9,6 +9,7 @@ plugins use it, and module_utils/amp.py its AmpError. Kept apart because importi
 third of a second in every Ansible worker process that templates one of the collection's filters.
 """
 
+import numbers
 import os
 import re
 import shutil
@@ -40,6 +41,24 @@ def is_duration(value):
 def duration_seconds(text):
     """The seconds of a Prometheus duration (checked with is_duration first)."""
     return sum(int(amount) * UNIT_SECONDS[unit] for amount, unit in re.findall(r"([0-9]+)(ms|y|w|d|h|m|s)", text))
+
+
+def plain_data(value):
+    """A copy with plain Python types: ansible-core 2.19 tags its strings and containers, which PyYAML
+    cannot dump and comparisons of types may trip on (filters get templated values)."""
+    if isinstance(value, dict):
+        return {plain_data(key): plain_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_data(item) for item in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return value
 
 
 class AmpError(AnsibleAWSError):

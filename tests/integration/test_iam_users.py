@@ -18,6 +18,8 @@ USERS = [{"name": "amp-it-remote-write", "policies": ["remote_write"]},
          {"name": "amp-it-oncall", "policies": ["operate"]}]
 
 
+FULL_CHECK = {"amp_alerting_full_check": True}
+
 def active_keys(iam, user):
     return [k for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"] if k["Status"] == "Active"]
 
@@ -30,10 +32,13 @@ def signed_status(method, url, key, body=b""):
 
 def test_users_get_one_key_created_once_stored_in_ssm_each_enough_for_its_job_and_no_other(sandbox):
     iam, ssm = boto3.client("iam"), boto3.client("ssm")
-    runs = [run_playbook(PLAYBOOK, INVENTORY, extra_vars={"iam_users": USERS}) for _run in range(2)]
+    # the second run with every writing module, as before the write gates (amp_alerting_full_check)
+    runs = [run_playbook(PLAYBOOK, INVENTORY, extra_vars=dict({"iam_users": USERS}, **full)) for full in ({}, FULL_CHECK)]
     for run in runs:
         assert run.returncode == 0, run
     assert runs[1].total("changed") == 0, runs[1].changed_tasks()
+    assert runs[1].items_run("amp.alerting.iam : Customer-managed policies scoped to the workspace") == {
+        "sandbox-amp": ["query", "remote_write", "rules", "operate"]}
     keys = {}
     for user in USERS:
         (key,) = active_keys(iam, user["name"])

@@ -90,6 +90,11 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     (prod_subscription,) = forwarder_subscriptions("it-prod")
     client(None, "sns", "it-prod").set_subscription_attributes(
         SubscriptionArn=prod_subscription["SubscriptionArn"], AttributeName="RedrivePolicy", AttributeValue="")
+    # And prod's query policy, given a broader version by hand (the old one kept): the iam role's write
+    # gate finds it differs and runs amazon.aws.iam_managed_policy for that policy alone.
+    prod_iam = client(None, "iam", "it-prod")
+    prod_iam.create_policy_version(PolicyArn=QUERY_POLICY % "it-prod", SetAsDefault=True, PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "aps:*", "Resource": "*"}]}))
     # And dev's dead-letter queue, deleted by hand just before: SQS refuses its name for 60 s after.
     dev_sqs = client(None, "sqs", "it-dev")
     sandbox.set_sqs_deleted_name_seconds(60)
@@ -105,7 +110,7 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
         ("amp.alerting.workspace : Managed scrapers of the inventory's EKS clusters", "it-prod"),
         ("amp.alerting.workspace : Delete the scrapers no longer in workspace_scrapers", "it-prod"),
         ("amp.alerting.workspace : Delete the anomaly detectors no longer in workspace_anomaly_detectors", "it-prod"),
-        (SUBSCRIBE, "it-dev"), (SUBSCRIBE, "it-prod"),
+        (SUBSCRIBE, "it-dev"), (SUBSCRIBE, "it-prod"), (MANAGED_POLICIES, "it-prod"),
         ("amp.alerting.alerting : Rule groups namespace with the inventory's thresholds", "it-prod")])
     for host in REGIONS:
         (subscription,) = forwarder_subscriptions(host)
@@ -117,6 +122,13 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     repaired = ok(run_playbook(SITE, str(inventory)))
     assert repaired.total("changed") == 0, repaired.changed_tasks()
     assert write_calls(sandbox) == [], "a no-change re-run wrote to AWS"
+    assert rerun.items_run(MANAGED_POLICIES) == {"it-dev": [], "it-prod": ["query"]}
+    versions = prod_iam.list_policy_versions(PolicyArn=QUERY_POLICY % "it-prod")["Versions"]
+    assert len(versions) == 1 and "aps:*" not in json.dumps(prod_iam.get_policy_version(
+        PolicyArn=QUERY_POLICY % "it-prod", VersionId=versions[0]["VersionId"])["PolicyVersion"]["Document"])
+    # the no-change run read the policies once and wrote none, without listing the account's policies
+    assert repaired.items_run(MANAGED_POLICIES) == {"it-dev": [], "it-prod": []}
+    assert [r for r in sandbox.requests() if r["operation"] == "ListPolicies"] == []
     amp, prod_id = workspace_of("it-prod")
     # the detector kept (never put again: a Put is a retrain) and the dropped one deleted
     assert [d["alias"] for d in amp.list_anomaly_detectors(workspaceId=prod_id)["anomalyDetectors"]] == ["api-request-rate"]
@@ -159,6 +171,8 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
 
 DEAD_LETTER_QUEUE = "amp-%s-slack-forwarder-dlq"
 RECREATE_DEAD_LETTER_QUEUE = "amp.alerting.lambda : Dead-letter queue for events the function failed (after Lambda's two retries)"
+MANAGED_POLICIES = "amp.alerting.iam : Customer-managed policies scoped to the workspace"
+QUERY_POLICY = "arn:aws:iam::123456789012:policy/amp/amp-%s-query"
 SUBSCRIBE = "amp.alerting.lambda : Subscribe the function to the topic, with a redrive policy to that queue"
 
 

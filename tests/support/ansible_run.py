@@ -106,6 +106,11 @@ class PlaybookRun:
                 for host, result in task["hosts"].items():
                     yield play["play"]["name"], task["task"]["name"], host, result
 
+    def items_run(self, task):
+        """host -> the loop items of TASK that ran (not skipped by their condition)."""
+        return {host: [item.get("item") for item in result.get("results", []) if not item.get("skipped")]
+                for _play, name, host, result in self.task_results() if name == task}
+
     def changed_tasks(self):
         return [(name, host) for _play, name, host, result in self.task_results() if result.get("changed")]
 
