@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from ansible_collections.amp.alerting.plugins.filter.stack_handover import stack_handover
 
 TEMPLATE = {"AWSTemplateFormatVersion": "2010-09-09", "Parameters": {"TopicName": {"Type": "String"}},
@@ -20,7 +22,7 @@ def test_a_stack_is_first_updated_to_retain_every_resource_with_its_parameters()
     assert handover["exists"] is True and handover["retain"] is True
     assert handover["template"]["Resources"]["Topic"]["DeletionPolicy"] == "Retain"
     assert handover["template"]["Resources"]["Topic"]["Properties"] == TEMPLATE["Resources"]["Topic"]["Properties"]
-    assert handover["parameters"] == {"TopicName": "alerts"}
+    assert handover["parameters"] == {"TopicName": "alerts"} and handover["problem"] == ""
     assert "DeletionPolicy" not in TEMPLATE["Resources"]["Topic"], "the input is not changed"
 
 
@@ -34,6 +36,19 @@ def test_a_stack_that_retains_already_is_only_deleted():
 def test_a_failed_create_holds_nothing_and_is_only_deleted():
     handover = stack_handover(info(status="ROLLBACK_COMPLETE"), "topic")
     assert handover["exists"] is True and handover["retain"] is False
+
+
+@pytest.mark.parametrize("status", ["UPDATE_ROLLBACK_FAILED", "UPDATE_IN_PROGRESS", "DELETE_FAILED"])
+def test_a_stack_that_cannot_be_updated_is_neither_updated_nor_deleted(status):
+    handover = stack_handover(info(status=status), "topic")
+    assert handover["retain"] is False
+    assert handover["problem"].startswith(f"stack topic is {status}: it can be neither told to retain")
+
+
+def test_a_stack_that_retains_already_may_go_whatever_its_status():
+    retained = json.loads(json.dumps(TEMPLATE))
+    retained["Resources"]["Topic"]["DeletionPolicy"] = "Retain"
+    assert stack_handover(info(status="DELETE_FAILED", template=retained), "topic")["problem"] == ""
 
 
 def test_no_stack_is_nothing_to_do():
