@@ -187,6 +187,12 @@ def comparable(view):
     return {k: v for k, v in (view or {}).items() if not k.startswith("subscriptions_")}
 
 
+def read_back(client, topic_arn, predicted):
+    """The topic as SNS has it after the writes; what was written, should a read not see it yet."""
+    found = read_topic(client, topic_arn)
+    return topic_view(*found) if found is not None else predicted
+
+
 def ensure_present(client, module, topic_arn):
     params = module.params
     wanted = wanted_attributes(params)
@@ -195,11 +201,10 @@ def ensure_present(client, module, topic_arn):
         create = {"Name": params["name"], "Attributes": {k: v for k, v in wanted.items() if v}}
         if params["tags"]:
             create["Tags"] = ansible_dict_to_boto3_tag_list(params["tags"])
-        if module.check_mode:
-            after = topic_view(dict(create["Attributes"], TopicArn=topic_arn), params["tags"] or {})
-        else:
+        predicted = topic_view(dict(create["Attributes"], TopicArn=topic_arn), params["tags"] or {})
+        if not module.check_mode:
             sns_call(client.create_topic, f"create topic {params['name']}", **create)
-            after = topic_view(*read_topic(client, topic_arn))
+        after = read_back(client, topic_arn, predicted) if not module.check_mode else predicted
         return Outcome(True, {}, after, {"before": {}, "after": comparable(after)})
 
     attributes, tags = found
@@ -209,10 +214,11 @@ def ensure_present(client, module, topic_arn):
     if not (differing or to_tag or to_untag):
         return Outcome(False, before, before, {"before": comparable(before), "after": comparable(before)})
 
+    tags_after = {k: v for k, v in tags.items() if k not in to_untag}
+    tags_after.update(to_tag)
+    predicted = topic_view(dict(attributes, **differing), tags_after)
     if module.check_mode:
-        tags_after = {k: v for k, v in tags.items() if k not in to_untag}
-        tags_after.update(to_tag)
-        after = topic_view(dict(attributes, **differing), tags_after)
+        after = predicted
     else:
         for attribute, value in differing.items():
             sns_call(client.set_topic_attributes, f"set attribute {attribute} of topic {topic_arn}",
@@ -222,7 +228,7 @@ def ensure_present(client, module, topic_arn):
         if to_tag:
             sns_call(client.tag_resource, f"tag topic {topic_arn}", ResourceArn=topic_arn,
                      Tags=ansible_dict_to_boto3_tag_list(to_tag))
-        after = topic_view(*read_topic(client, topic_arn))
+        after = read_back(client, topic_arn, predicted)
     return Outcome(True, before, after, {"before": comparable(before), "after": comparable(after)})
 
 

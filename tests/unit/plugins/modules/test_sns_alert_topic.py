@@ -119,3 +119,11 @@ def test_access_denied_fails_naming_the_call_and_the_topic(run):
     result = run(**ARGS)
     assert result["failed"] is True
     assert result["msg"].startswith(f"Failed to set attribute DisplayName of topic {ARN}")
+
+
+def test_a_topic_not_seen_yet_right_after_its_create_is_returned_as_written(run):
+    missing(run)
+    run.stub.add_response("create_topic", {"TopicArn": ARN})
+    missing(run)
+    result = run(**ARGS)
+    assert result["changed"] is True and result["topic"]["kms_master_key_id"] == KEY
