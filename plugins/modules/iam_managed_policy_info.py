@@ -70,42 +70,18 @@ policies:
             "default_version_id": "v3", "document": {"Version": "2012-10-17", "Statement": []}}]
 """
 
-import json
-
-from ansible.module_utils.six.moves.urllib.parse import unquote
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
+from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-
-class PolicyReadError(AnsibleAWSError):
-    pass
-
-
-class PolicyReadErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = PolicyReadError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("NoSuchEntity")
 
 
 def iam_client(module):
     return module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
 
 
-def _document(document):
-    # boto3 decodes the URL-encoded JSON of IAM documents; a raw answer is decoded here the same way
-    if isinstance(document, str):
-        return json.loads(unquote(document))
-    return document
-
-
 def read_policy(client, arn):
-    versions = PolicyReadErrorHandler.list_error_handler(f"list the versions of policy {arn}")(
+    versions = IAMErrorHandler.list_error_handler(f"list the versions of policy {arn}")(
         client.list_policy_versions)(aws_retry=True, PolicyArn=arn)
     if versions is None:
         return {"arn": arn, "exists": False, "version_ids": [], "default_version_id": None, "document": None}
@@ -113,9 +89,9 @@ def read_policy(client, arn):
     default = next((v["VersionId"] for v in listed if v.get("IsDefaultVersion")), None)
     document = None
     if default:
-        answer = PolicyReadErrorHandler.common_error_handler(f"read version {default} of policy {arn}")(
+        answer = IAMErrorHandler.common_error_handler(f"read version {default} of policy {arn}")(
             client.get_policy_version)(aws_retry=True, PolicyArn=arn, VersionId=default)
-        document = _document(answer["PolicyVersion"].get("Document"))
+        document = answer["PolicyVersion"].get("Document")  # botocore decodes IAM's URL-encoded JSON
     return {"arn": arn, "exists": True, "version_ids": [v["VersionId"] for v in listed],
             "default_version_id": default, "document": document}
 
@@ -128,7 +104,7 @@ def main():
     client = iam_client(module)
     try:
         policies = [read_policy(client, arn) for arn in module.params["policy_arns"]]
-    except PolicyReadError as e:
+    except AnsibleIAMError as e:
         module.fail_json_aws_error(e)
     module.exit_json(changed=False, policies=policies)
 

@@ -21,7 +21,7 @@ def test_versions_and_the_default_document_and_a_missing_policy(run):
     run.stub.add_response("list_policy_versions", {"Versions": [
         {"VersionId": "v3", "IsDefaultVersion": True}, {"VersionId": "v2", "IsDefaultVersion": False}]}, {"PolicyArn": ARN})
     run.stub.add_response("get_policy_version", {"PolicyVersion": {"VersionId": "v3", "IsDefaultVersion": True,
-                                                                   # IAM's own form: URL-encoded JSON text
+                                                                   # IAM's own form, URL-encoded JSON text, which botocore decodes
                                                                    "Document": quote(json.dumps(DOCUMENT))}},
                           {"PolicyArn": ARN, "VersionId": "v3"})
     run.stub.add_client_error("list_policy_versions", "NoSuchEntity", "not found", 404, expected_params={"PolicyArn": GONE})
