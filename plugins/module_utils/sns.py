@@ -18,11 +18,6 @@ attributes this collection's chain needs; these helpers read and write them with
 
 import json
 
-try:
-    import botocore  # pylint: disable=unused-import
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -142,6 +137,11 @@ def subscription_view(attributes):
     return subscription
 
 
+def pending_view(summary):
+    """A subscription ListSubscriptionsByTopic lists as PendingConfirmation: it has no ARN nor attributes yet."""
+    return subscription_view(dict(summary, PendingConfirmation="true"))
+
+
 def read_subscription_attributes(client, arn):
     """The subscription's attributes as SNS has them, or None (unsubscribed, or its topic deleted)."""
     answer = sns_read(client.get_subscription_attributes, f"read the attributes of subscription {arn}",
@@ -176,7 +176,7 @@ def read_topic_subscriptions(client, topic_arn):
     subscriptions = []
     for summary in list_topic_subscriptions(client, topic_arn) or []:
         if summary.get("SubscriptionArn") == PENDING:
-            subscriptions.append(subscription_view(dict(summary, PendingConfirmation="true")))
+            subscriptions.append(pending_view(summary))
             continue
         subscription = read_subscription(client, summary["SubscriptionArn"])
         if subscription:  # else unsubscribed between the two calls

@@ -141,6 +141,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 from ansible_collections.amp.alerting.plugins.module_utils.amp import Outcome
 from ansible_collections.amp.alerting.plugins.module_utils.amp import exit_with
 from ansible_collections.amp.alerting.plugins.module_utils.amp import fail_on_problems
+from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import name_problems
 from ansible_collections.amp.alerting.plugins.module_utils.sns import SnsError
 from ansible_collections.amp.alerting.plugins.module_utils.sns import attribute_text
 from ansible_collections.amp.alerting.plugins.module_utils.sns import read_topic
@@ -155,11 +156,7 @@ ATTRIBUTES = {"display_name": "DisplayName", "kms_master_key_id": "KmsMasterKeyI
 
 
 def problems(params):
-    found = []
-    name = params["name"]
-    if not name or len(name) > 256 or not all(c.isalnum() or c in "-_" for c in name):
-        found.append(f"name: {name!r} is not an SNS topic name (1 to 256 letters, digits, hyphens or "
-                     "underscores; a standard topic's name cannot end in .fifo)")
+    found = name_problems("name", params["name"], "sns_topic")
     if params["policy"] is not None:
         try:
             policy = json.loads(params["policy"])

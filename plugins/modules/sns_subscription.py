@@ -130,6 +130,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.sns import PENDING
 from ansible_collections.amp.alerting.plugins.module_utils.sns import SnsError
 from ansible_collections.amp.alerting.plugins.module_utils.sns import attribute_text
 from ansible_collections.amp.alerting.plugins.module_utils.sns import list_topic_subscriptions
+from ansible_collections.amp.alerting.plugins.module_utils.sns import pending_view
 from ansible_collections.amp.alerting.plugins.module_utils.sns import read_subscription_attributes
 from ansible_collections.amp.alerting.plugins.module_utils.sns import same_attribute
 from ansible_collections.amp.alerting.plugins.module_utils.sns import sns_call
@@ -187,7 +188,7 @@ def ensure_present(client, module):
         return Outcome(True, {}, after, {"before": {}, "after": after})
 
     if summary["SubscriptionArn"] == PENDING:
-        pending = subscription_view(dict(summary, PendingConfirmation="true"))
+        pending = pending_view(summary)
         return Outcome(False, pending, pending, {"before": pending, "after": pending})
 
     arn = summary["SubscriptionArn"]

@@ -109,7 +109,7 @@ def test_absent_deletes_and_a_missing_topic_is_nothing_to_do(run):
 def test_bad_arguments_are_refused_together_before_any_call(run):
     result = run(name="amp.prod alerts", policy="{not json")
     assert result["failed"] is True
-    assert result["msg"].startswith("name: 'amp.prod alerts' is not an SNS topic name")
+    assert result["msg"].startswith("name: 'amp.prod alerts' is not a valid sns topic name")
     assert "; policy: not a JSON document" in result["msg"]
 
 
