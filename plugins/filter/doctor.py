@@ -280,7 +280,8 @@ class Diagnosis:
             "let aps.amazonaws.com use the key in its key policy (see docs/preflight.md)"))
 
     def subscription_hops(self, topic_arn):
-        subscriptions = _by_item(self.evidence.get("subscriptions")).get(topic_arn, {})
+        # sns_alert_topic_info reads a topic with its subscriptions: one result serves both hops
+        subscriptions = _by_item(self.evidence.get("topics")).get(topic_arn, {})
         if self.absent("forwarder subscription", "subscriptions", subscriptions, "subscriptions", lambda r: True):
             return
         lambdas = [s for s in subscriptions.get("subscriptions") or [] if s.get("protocol") == "lambda"]

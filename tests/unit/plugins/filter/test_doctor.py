@@ -58,11 +58,10 @@ def healthy():
                                   "status": "ACTIVE"}},
         # sns_alert_topic_info: the topic and its subscriptions, one read per topic for both
         "topics": [{"item": TOPIC, "topic": {"topic_arn": TOPIC, "policy": topic_policy, "kms_master_key_id": ""},
-                    "subscriptions": []}],
+                    "subscriptions": [
+                        {"protocol": "lambda", "endpoint": FUNCTION, "pending_confirmation": False, "topic_arn": TOPIC,
+                         "redrive_policy": {"deadLetterTargetArn": DELIVERY_DLQ}}]}],
         "topic_keys": [{"item": TOPIC, "skipped": True}],
-        "subscriptions": [{"item": TOPIC, "subscriptions": [
-            {"protocol": "lambda", "endpoint": FUNCTION, "pending_confirmation": False, "topic_arn": TOPIC,
-             "redrive_policy": {"deadLetterTargetArn": DELIVERY_DLQ}}]}],
         "function_configs": [{"item": FUNCTION, "functions": [
             {"function_arn": FUNCTION, "state": "Active", "last_update_status": "Successful", "role": ROLE,
              "dead_letter_config": {"target_arn": FUNCTION_DLQ},
@@ -182,7 +181,8 @@ def test_an_encrypted_topic_needs_a_key_policy_that_lets_amp_use_the_key():
 
 
 def test_a_topic_without_the_forwarders_subscription_ends_the_chain_there():
-    evidence = dict(healthy(), subscriptions=[{"item": TOPIC, "subscriptions": []}])
+    evidence = healthy()
+    evidence["topics"][0]["subscriptions"] = []
     hops = chain_hops(evidence)
     assert [hop["hop"] for hop in hops] == ORDER[:7] + ["AMP notifications"]
     assert hops[6]["status"] == "broken" and "has no Lambda subscription" in hops[6]["detail"]
@@ -216,7 +216,7 @@ def test_a_function_permission_for_another_topic_does_not_let_this_one_invoke():
 
 def test_the_delivery_queue_must_exist_and_let_sns_write():
     evidence = healthy()
-    evidence["subscriptions"][0]["subscriptions"][0]["redrive_policy"] = None
+    evidence["topics"][0]["subscriptions"][0]["redrive_policy"] = None
     assert broken(evidence)[0] == ("delivery dead-letter queue", "the subscription has no redrive policy: what SNS "
                                                                  "cannot hand to the function is lost")
     evidence = healthy()
