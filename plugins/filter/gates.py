@@ -21,8 +21,49 @@ def managed_policy_differs(found, arn, document):
     return gates.managed_policy_differs(entry, plain_data(document))
 
 
+# What each kind of resource is read as (chain_info's key) and the gate that compares it.
+KINDS = {
+    "log_group": ("log_groups", gates.log_group_differs),
+    "queue": ("queues", gates.queue_differs),
+    "table": ("tables", gates.table_differs),
+    "ttl": ("tables", gates.ttl_differs),
+    "role": ("roles", gates.role_differs),
+    "inline_policy": ("roles", gates.inline_policy_differs),
+    "function": ("functions", gates.function_differs),
+    "permission": ("functions", gates.permission_differs),
+    "parameter": ("parameters", gates.parameter_differs),
+    "subscription": ("subscriptions", gates.subscription_differs),
+    "topic": ("topics", gates.topic_differs),
+    "alert_topic": ("topics", gates.alert_topic_differs),
+    "alarm": ("alarms", gates.alarm_differs),
+    "rule_namespace": ("rule_namespaces", gates.rule_namespace_differs),
+    # one per workspace: NAME is the workspace's id
+    "alertmanager": ("alertmanager_definition", gates.alertmanager_differs),
+}
+
+
+def differs(found, kind, name, wanted=None):
+    """FOUND: what amp.alerting.chain_info registered; True when the writing module of KIND would change the
+    resource NAME (a subscription: its endpoint) given the options WANTED."""
+    if kind not in KINDS:
+        raise AnsibleFilterError(f"differs: kind must be one of {', '.join(sorted(KINDS))}, not {kind!r}")
+    key, gate = KINDS[kind]
+    if not isinstance(found, dict) or key not in found:
+        raise AnsibleFilterError(f"differs: the input is not a result of amp.alerting.chain_info (no {key})")
+    if kind == "subscription":
+        entry = next((s for s in found[key] if s.get("endpoint") == name), False)
+    elif kind == "alertmanager":
+        entry = found[key] if found.get("workspace_id_read") == name else False
+    else:
+        entry = found[key].get(name, False)
+    if entry is False:
+        # a gate on a resource the read left out would always say "differs": a role's mistake, said at once
+        raise AnsibleFilterError(f"differs: amp.alerting.chain_info did not read {kind} {name}")
+    return gate(entry, **plain_data(wanted or {}))
+
+
 class FilterModule:
     """amp.alerting filters."""
 
     def filters(self):
-        return {"managed_policy_differs": managed_policy_differs}
+        return {"managed_policy_differs": managed_policy_differs, "differs": differs}

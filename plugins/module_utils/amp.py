@@ -48,11 +48,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import AmpError
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import FAILED_STATUSES
 
 # AMP's own error codes for throttling and server faults, on top of the ones AWSRetry knows.
 AMP_RETRY_CODES = ["ThrottlingException", "InternalServerException", "ServiceUnavailableException"]
 BUSY_STATUSES = ("CREATING", "UPDATING", "DELETING")
-FAILED_STATUSES = ("CREATION_FAILED", "UPDATE_FAILED", "DELETION_FAILED")  # the last: anomaly detectors, scrapers
 POLL_INTERVAL = 2  # seconds between Describe calls while waiting, after a quicker start
 FIRST_POLL_INTERVAL = 0.5  # most changes settle within seconds: look early, then back off
 # How long a ConflictException (resource busy) is waited out before giving up.

@@ -28,6 +28,8 @@ QUOTA_RULE_NAMESPACE_BYTES = 1024 * 1024  # rules definition file size per names
 QUOTA_ALERTMANAGER_DEFINITION_BYTES = 1024 * 1024  # alertmanager definition file size
 QUOTA_REPEAT_INTERVAL_SECONDS = 5 * 24 * 3600  # AMP caps repeat_interval at 5 days
 VALIDATOR_TIMEOUT = 60
+# A resource AMP could not create or update (the last: anomaly detectors, scrapers); its statusReason says why.
+FAILED_STATUSES = ("CREATION_FAILED", "UPDATE_FAILED", "DELETION_FAILED")
 # Prometheus' duration syntax (model.ParseDuration): whole numbers, units largest first, no sign.
 DURATION = re.compile(r"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$")
 UNIT_SECONDS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}

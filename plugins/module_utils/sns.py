@@ -12,23 +12,19 @@ attributes this collection's chain needs; these helpers read and write them with
   description, so a failure reads "Failed to set attribute Policy of topic arn:…: <AWS error>".
 - ``read_topic`` / ``read_subscription`` / ``read_topic_subscriptions``: None or [] when SNS does not
   know the resource, the resource as the modules return it otherwise.
-- ``attribute_text``: an attribute as SNS stores it (policies as compact JSON text) and ``same_attribute``:
-  whether two values mean the same (policies compared as documents, not as text).
+- The attributes as SNS stores them, and whether two mean the same, are in sns_attributes.py (no botocore:
+  the write gates use them on the controller).
 """
-
-import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
-from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-PENDING = "PendingConfirmation"
-# Attributes SNS keeps as JSON documents: compared as documents, returned parsed.
-POLICY_ATTRIBUTES = ("Policy", "RedrivePolicy", "FilterPolicy", "DeliveryPolicy")
+from ansible_collections.amp.alerting.plugins.module_utils.sns_attributes import PENDING
+from ansible_collections.amp.alerting.plugins.module_utils.sns_attributes import document_of
 
 _FLAGS = {"PendingConfirmation": "pending_confirmation", "RawMessageDelivery": "raw_message_delivery"}
 _SUBSCRIPTION_POLICIES = {"RedrivePolicy": "redrive_policy", "FilterPolicy": "filter_policy",
@@ -70,48 +66,13 @@ def topic_arn_of(module, name):
     return f"arn:{partition}:sns:{module.region}:{account_id}:{name}"
 
 
-def _document(text):
-    # SNS stores documents as JSON text; one that does not parse is shown as it is.
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def attribute_text(name, value):
-    """VALUE as SNS stores attribute NAME: documents as compact JSON, flags as true/false, None as ''."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if name in POLICY_ATTRIBUTES and not isinstance(value, str):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"))
-    return str(value)
-
-
-def same_attribute(name, current, wanted):
-    """Whether attribute NAME holding CURRENT (SNS's text) already says WANTED (SNS's text)."""
-    current, wanted = current or "", wanted or ""
-    if name in POLICY_ATTRIBUTES and current and wanted:
-        current_document, wanted_document = _document(current), _document(wanted)
-        if isinstance(current_document, dict) and isinstance(wanted_document, dict):
-            if name == "Policy":
-                return not compare_policies(current_document, wanted_document)
-            return current_document == wanted_document
-    if current.lower() in ("true", "false") and wanted.lower() in ("true", "false"):
-        return current.lower() == wanted.lower()
-    return current == wanted
-
-
 def topic_view(attributes, tags):
     """GetTopicAttributes' answer (and the topic's tags) as the modules return it."""
     return {
         "topic_arn": attributes.get("TopicArn"),
         "display_name": attributes.get("DisplayName", ""),
         "kms_master_key_id": attributes.get("KmsMasterKeyId", ""),
-        "policy": _document(attributes.get("Policy")),
+        "policy": document_of(attributes.get("Policy")),
         "subscriptions_confirmed": int(attributes.get("SubscriptionsConfirmed", 0) or 0),
         "subscriptions_pending": int(attributes.get("SubscriptionsPending", 0) or 0),
         "tags": tags,
@@ -131,7 +92,7 @@ def subscription_view(attributes):
     """GetSubscriptionAttributes' answer as the modules return it: snake_case, parsed policies, booleans."""
     subscription = {name: attributes.get(key) for key, name in _SUBSCRIPTION_TEXTS.items()}
     subscription.update({name: str(attributes.get(key, "false")).lower() == "true" for key, name in _FLAGS.items()})
-    subscription.update({name: _document(attributes.get(key)) for key, name in _SUBSCRIPTION_POLICIES.items()})
+    subscription.update({name: document_of(attributes.get(key)) for key, name in _SUBSCRIPTION_POLICIES.items()})
     if not subscription["filter_policy"]:
         subscription["filter_policy_scope"] = None
     return subscription
@@ -169,6 +130,17 @@ def list_topic_subscriptions(client, topic_arn):
         token = page.get("NextToken")
         if not token:
             return summaries
+
+
+def find_subscription(client, topic_arn, protocol, endpoint):
+    """(ListSubscriptionsByTopic's summary of ENDPOINT's subscription by PROTOCOL or None, whether the topic exists)."""
+    summaries = list_topic_subscriptions(client, topic_arn)
+    if summaries is None:
+        return None, False
+    for summary in summaries:
+        if summary.get("Protocol") == protocol and summary.get("Endpoint") == endpoint:
+            return summary, True
+    return None, True
 
 
 def read_topic_subscriptions(client, topic_arn):

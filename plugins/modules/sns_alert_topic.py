@@ -136,24 +136,19 @@ import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import Outcome
 from ansible_collections.amp.alerting.plugins.module_utils.amp import exit_with
 from ansible_collections.amp.alerting.plugins.module_utils.amp import fail_on_problems
 from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import name_problems
 from ansible_collections.amp.alerting.plugins.module_utils.sns import SnsError
-from ansible_collections.amp.alerting.plugins.module_utils.sns import attribute_text
 from ansible_collections.amp.alerting.plugins.module_utils.sns import read_topic
-from ansible_collections.amp.alerting.plugins.module_utils.sns import same_attribute
 from ansible_collections.amp.alerting.plugins.module_utils.sns import sns_call
 from ansible_collections.amp.alerting.plugins.module_utils.sns import sns_client
 from ansible_collections.amp.alerting.plugins.module_utils.sns import topic_arn_of
 from ansible_collections.amp.alerting.plugins.module_utils.sns import topic_view
-
-# option -> the topic attribute it sets
-ATTRIBUTES = {"display_name": "DisplayName", "kms_master_key_id": "KmsMasterKeyId", "policy": "Policy"}
-
+from ansible_collections.amp.alerting.plugins.module_utils.sns_attributes import topic_changes
+from ansible_collections.amp.alerting.plugins.module_utils.sns_attributes import wanted_topic_attributes
 
 def problems(params):
     found = name_problems("name", params["name"], "sns_topic")
@@ -170,13 +165,9 @@ def problems(params):
 
 def wanted_attributes(params):
     """The attributes the task sets, as SNS stores them (those left unset are not compared)."""
-    wanted = {}
-    for option, attribute in ATTRIBUTES.items():
-        if params[option] is not None:
-            # (a json option arrives as text: the policy is sent in one compact form)
-            value = json.loads(params[option]) if option == "policy" else params[option]
-            wanted[attribute] = attribute_text(attribute, value)
-    return wanted
+    # (a json option arrives as text: the policy is sent in one compact form)
+    policy = json.loads(params["policy"]) if params["policy"] is not None else None
+    return wanted_topic_attributes(dict(params, policy=policy))
 
 
 def comparable(view):
@@ -206,8 +197,7 @@ def ensure_present(client, module, topic_arn):
 
     attributes, tags = found
     before = topic_view(attributes, tags)
-    differing = {k: v for k, v in wanted.items() if not same_attribute(k, attributes.get(k), v)}
-    to_tag, to_untag = compare_aws_tags(tags, params["tags"], params["purge_tags"]) if params["tags"] is not None else ({}, [])
+    differing, to_tag, to_untag = topic_changes(attributes, tags, wanted, params["tags"], params["purge_tags"])
     if not (differing or to_tag or to_untag):
         return Outcome(False, before, before, {"before": comparable(before), "after": comparable(before)})
 

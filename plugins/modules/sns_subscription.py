@@ -126,13 +126,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amp.alerting.plugins.module_utils.amp import Outcome
 from ansible_collections.amp.alerting.plugins.module_utils.amp import exit_with
 from ansible_collections.amp.alerting.plugins.module_utils.amp import fail_on_problems
-from ansible_collections.amp.alerting.plugins.module_utils.sns import PENDING
+from ansible_collections.amp.alerting.plugins.module_utils.sns_attributes import PENDING
 from ansible_collections.amp.alerting.plugins.module_utils.sns import SnsError
-from ansible_collections.amp.alerting.plugins.module_utils.sns import attribute_text
-from ansible_collections.amp.alerting.plugins.module_utils.sns import list_topic_subscriptions
+from ansible_collections.amp.alerting.plugins.module_utils.sns_attributes import attribute_text
+from ansible_collections.amp.alerting.plugins.module_utils.sns_attributes import differing_attributes
+from ansible_collections.amp.alerting.plugins.module_utils.sns import find_subscription
 from ansible_collections.amp.alerting.plugins.module_utils.sns import pending_view
 from ansible_collections.amp.alerting.plugins.module_utils.sns import read_subscription_attributes
-from ansible_collections.amp.alerting.plugins.module_utils.sns import same_attribute
 from ansible_collections.amp.alerting.plugins.module_utils.sns import sns_call
 from ansible_collections.amp.alerting.plugins.module_utils.sns import sns_client
 from ansible_collections.amp.alerting.plugins.module_utils.sns import subscription_view
@@ -158,13 +158,7 @@ def problems(params):
 
 def find(client, params):
     """(summary of the subscription of ENDPOINT by PROTOCOL, whether the topic exists)."""
-    summaries = list_topic_subscriptions(client, params["topic_arn"])
-    if summaries is None:
-        return None, False
-    for summary in summaries:
-        if summary.get("Protocol") == params["protocol"] and summary.get("Endpoint") == params["endpoint"]:
-            return summary, True
-    return None, True
+    return find_subscription(client, params["topic_arn"], params["protocol"], params["endpoint"])
 
 
 def ensure_present(client, module):
@@ -194,7 +188,7 @@ def ensure_present(client, module):
     arn = summary["SubscriptionArn"]
     attributes = read_subscription_attributes(client, arn) or {}
     before = subscription_view(attributes)
-    differing = {k: v for k, v in wanted.items() if not same_attribute(k, attributes.get(k), v)}
+    differing = differing_attributes(attributes, wanted)
     if not differing:
         return Outcome(False, before, before, {"before": before, "after": before})
     if module.check_mode:

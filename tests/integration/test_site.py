@@ -99,6 +99,20 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     dev_sqs = client(None, "sqs", "it-dev")
     sandbox.set_sqs_deleted_name_seconds(60)
     dev_sqs.delete_queue(QueueUrl=dev_sqs.get_queue_url(QueueName=DEAD_LETTER_QUEUE % "it-dev")["QueueUrl"])
+    # And the lambda role's resources, each found by its write gate (issue 26): prod's function given another
+    # environment variable, dev's execution-role inline policy replaced by a broader one, prod's webhook
+    # parameter deleted.
+    prod_lambda = client(None, "lambda", "it-prod")
+    variables = prod_lambda.get_function_configuration(FunctionName=FUNCTION % "it-prod")["Environment"]["Variables"]
+    prod_lambda.update_function_configuration(FunctionName=FUNCTION % "it-prod", Environment={
+        "Variables": dict(variables, SLACK_ALLOWED_HOSTS="hooks.attacker.example")})
+    client(None, "iam", "it-dev").put_role_policy(RoleName=FUNCTION % "it-dev", PolicyName="slack-forwarder", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    client(None, "ssm", "it-prod").delete_parameter(Name=WEBHOOK_PARAMETER % "it-prod")
+    # And dev's alertmanager definition, replaced by hand by one that routes nowhere.
+    dev_amp, dev_id = workspace_of("it-dev")
+    dev_amp.put_alert_manager_definition(workspaceId=dev_id, data=yaml.safe_dump({"alertmanager_config": yaml.safe_dump(
+        {"route": {"receiver": "nowhere"}, "receivers": [{"name": "nowhere"}]})}).encode())
     sandbox.clear_requests()
     rerun = ok(run_playbook(SITE, str(inventory)))
     rerun_requests = sandbox.requests()
@@ -111,7 +125,14 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
         ("amp.alerting.workspace : Delete the scrapers no longer in workspace_scrapers", "it-prod"),
         ("amp.alerting.workspace : Delete the anomaly detectors no longer in workspace_anomaly_detectors", "it-prod"),
         (SUBSCRIBE, "it-dev"), (SUBSCRIBE, "it-prod"), (MANAGED_POLICIES, "it-prod"),
+        (FORWARDER, "it-prod"), (INLINE_POLICY, "it-dev"), (WEBHOOK_TASK, "it-prod"), (ALERTMANAGER, "it-dev"),
         ("amp.alerting.alerting : Rule groups namespace with the inventory's thresholds", "it-prod")])
+    assert prod_lambda.get_function_configuration(FunctionName=FUNCTION % "it-prod")["Environment"]["Variables"] == variables
+    assert "*" not in json.dumps(client(None, "iam", "it-dev").get_role_policy(
+        RoleName=FUNCTION % "it-dev", PolicyName="slack-forwarder")["PolicyDocument"]["Statement"][0]["Action"])
+    assert "nowhere" not in dev_amp.describe_alert_manager_definition(workspaceId=dev_id)["alertManagerDefinition"]["data"].decode()
+    assert client(None, "ssm", "it-prod").get_parameter(Name=WEBHOOK_PARAMETER % "it-prod", WithDecryption=True)[
+        "Parameter"]["Value"] == WEBHOOK
     for host in REGIONS:
         (subscription,) = forwarder_subscriptions(host)
         redrive = client(None, "sns", host).get_subscription_attributes(
@@ -129,6 +150,13 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     # the no-change run read the policies once and wrote none, without listing the account's policies
     assert repaired.items_run(MANAGED_POLICIES) == {"it-dev": [], "it-prod": []}
     assert [r for r in sandbox.requests() if r["operation"] == "ListPolicies"] == []
+    # the lambda role read its resources in one task per host and ran none of its writing modules
+    # and the lambda and alerting roles read their resources in one task per host each and ran none of
+    # their writing modules
+    gated_writers = {name for _play, name, _host, result in rerun.task_results()
+                     if name.startswith(("amp.alerting.lambda : ", "amp.alerting.alerting : ")) and result.get("changed")}
+    assert len(gated_writers) == 7 and all(result.get("skipped") for _play, name, _host, result in repaired.task_results()
+                                           if name in gated_writers), gated_writers
     amp, prod_id = workspace_of("it-prod")
     # the detector kept (never put again: a Put is a retrain) and the dropped one deleted
     assert [d["alias"] for d in amp.list_anomaly_detectors(workspaceId=prod_id)["anomalyDetectors"]] == ["api-request-rate"]
@@ -174,6 +202,12 @@ RECREATE_DEAD_LETTER_QUEUE = "amp.alerting.lambda : Dead-letter queue for events
 MANAGED_POLICIES = "amp.alerting.iam : Customer-managed policies scoped to the workspace"
 QUERY_POLICY = "arn:aws:iam::123456789012:policy/amp/amp-%s-query"
 SUBSCRIBE = "amp.alerting.lambda : Subscribe the function to the topic, with a redrive policy to that queue"
+FUNCTION = "amp-%s-slack-forwarder"
+FORWARDER = "amp.alerting.lambda : The forwarder function"
+INLINE_POLICY = "amp.alerting.lambda : Least-privilege inline policy of the execution role"
+WEBHOOK_PARAMETER = "/amp-alerting/%s/slack-webhook"
+WEBHOOK_TASK = "amp.alerting.lambda : Slack webhook URL as an SSM SecureString"
+ALERTMANAGER = "amp.alerting.alerting : Alertmanager definition routing to SNS, with the forwarder's message template"
 
 
 def topic_of(host):

@@ -1,0 +1,309 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: amp.alerting contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: chain_info
+version_added: 0.3.0
+short_description: Read the alerting chain's resources in one process, for the roles' write gates
+description:
+  - Reads, with one boto3 session, every resource named - log groups, SQS queues, DynamoDB tables, IAM roles
+    with their inline policies, Lambda functions with their resource policies, SSM parameters, SNS topics and
+    subscriptions, CloudWatch metric alarms, Secrets Manager secrets under a prefix, and a workspace's rule
+    groups namespaces and alertmanager definition - and returns each as the write gates compare it (filter
+    P(amp.alerting.differs#filter)).
+  - What it is for - a role reads what it manages once, then runs a writing module only for a resource that
+    differs. A run that changes nothing pays one module run instead of one per resource.
+  - A resource that does not exist is returned as C(null), not as an error.
+  - Makes only the reads the writing modules make already; the shipped deployer policies allow them.
+author:
+  - amp.alerting maintainers (@amp-alerting)
+options:
+  log_groups:
+    description: CloudWatch Logs log group names.
+    type: list
+    elements: str
+    default: []
+  queues:
+    description: SQS queue names.
+    type: list
+    elements: str
+    default: []
+  tables:
+    description: DynamoDB table names.
+    type: list
+    elements: str
+    default: []
+  roles:
+    description: IAM roles, each with the names of the inline policies to read.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The role's name.
+        type: str
+        required: true
+      inline_policies:
+        description: Names of its inline policies to read.
+        type: list
+        elements: str
+        default: []
+  functions:
+    description: Lambda function names.
+    type: list
+    elements: str
+    default: []
+  parameters:
+    description:
+      - SSM parameter names. Read with decryption to compare values; only the value's SHA-256 is returned.
+    type: list
+    elements: str
+    default: []
+  subscriptions:
+    description: SNS subscriptions, each found by its topic, protocol and endpoint.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      topic_arn:
+        description: The topic's ARN.
+        type: str
+        required: true
+      protocol:
+        description: The subscription's protocol.
+        type: str
+        required: true
+      endpoint:
+        description: The subscription's endpoint.
+        type: str
+        required: true
+  topics:
+    description: SNS topic ARNs.
+    type: list
+    elements: str
+    default: []
+  stacks:
+    description: CloudFormation stack names.
+    type: list
+    elements: str
+    default: []
+  alarms:
+    description: CloudWatch metric alarm names.
+    type: list
+    elements: str
+    default: []
+  secret_prefixes:
+    description: Secrets Manager name prefixes; the secrets under each are listed (not those scheduled for deletion).
+    type: list
+    elements: str
+    default: []
+  workspace_id:
+    description: The AMP workspace of O(rule_namespaces) and O(alertmanager_definition).
+    type: str
+  rule_namespaces:
+    description: Names of the workspace's rule groups namespaces.
+    type: list
+    elements: str
+    default: []
+  alertmanager_definition:
+    description: Whether to read the workspace's alertmanager definition.
+    type: bool
+    default: false
+notes:
+  - Supports check mode (it changes nothing either way).
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: The forwarder's resources as AWS has them
+  amp.alerting.chain_info:
+    log_groups: [/aws/lambda/amp-prod-slack-forwarder]
+    queues: [amp-prod-slack-forwarder-dlq]
+    roles:
+      - name: amp-prod-slack-forwarder
+        inline_policies: [slack-forwarder]
+    functions: [amp-prod-slack-forwarder]
+  register: found
+
+- name: Only when it differs
+  amazon.aws.cloudwatchlogs_log_group:
+    log_group_name: /aws/lambda/amp-prod-slack-forwarder
+    retention: 30
+  when: >-
+    found | amp.alerting.differs('log_group', '/aws/lambda/amp-prod-slack-forwarder', {'retention': 30})
+"""
+
+RETURN = r"""
+log_groups:
+  description: Each log group asked for, by name - C(arn), C(retention_in_days), C(kms_key_id) - or C(null).
+  returned: always
+  type: dict
+  sample:
+    /aws/lambda/amp-prod-slack-forwarder:
+      arn: "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/amp-prod-slack-forwarder:*"
+      retention_in_days: 30
+      kms_key_id: null
+queues:
+  description: Each queue by name - C(url), C(arn), C(attributes) (SQS's, policies parsed), C(tags) - or C(null).
+  returned: always
+  type: dict
+tables:
+  description: >-
+    Each table by name - C(arn), C(status), C(billing_mode), C(hash_key_name), C(hash_key_type), C(ttl)
+    (C(TimeToLiveDescription)), C(tags) - or C(null).
+  returned: always
+  type: dict
+roles:
+  description: >-
+    Each role by name - C(arn), C(path), C(trust_policy), C(attached_policy_arns), C(tags), C(inline_policies)
+    (each asked for by name, its document or C(null)) - or C(null).
+  returned: always
+  type: dict
+functions:
+  description: >-
+    Each function by name - C(configuration) (Lambda's C(GetFunction) configuration), C(tags), C(statements)
+    (of its resource policy) - or C(null).
+  returned: always
+  type: dict
+parameters:
+  description: >-
+    Each parameter by name - C(type), C(description), C(version), C(value_sha256) (the SHA-256 of its
+    decrypted value; never the value) - or C(null).
+  returned: always
+  type: dict
+subscriptions:
+  description: >-
+    One entry per subscription asked for, in that order - C(topic_arn), C(protocol), C(endpoint),
+    C(topic_exists), C(subscription_arn) (C(PendingConfirmation) for an unconfirmed one, C(null) when not
+    subscribed) and C(attributes) (SNS's).
+  returned: always
+  type: list
+  elements: dict
+topics:
+  description: Each topic by ARN - C(attributes) (SNS's), C(tags) - or C(null).
+  returned: always
+  type: dict
+stacks:
+  description: Each stack by name - C(status), C(status_reason) - or C(null) (none, or deleted).
+  returned: always
+  type: dict
+alarms:
+  description: Each alarm by name, as C(DescribeAlarms) answers it (timestamps as ISO 8601 text), or C(null).
+  returned: always
+  type: dict
+secrets:
+  description: >-
+    Each prefix's secrets - C(name), C(arn), C(kms_key_id), C(deleted_date), C(tags) - as
+    M(amp.alerting.secretsmanager_secret_info) lists them.
+  returned: always
+  type: dict
+rule_namespaces:
+  description: >-
+    Each namespace by name - C(status), C(status_reason), C(data) (the rule file's text), C(tags) - or C(null).
+  returned: always
+  type: dict
+alertmanager_definition:
+  description: >-
+    The workspace's alertmanager definition - C(status), C(status_reason), C(data) (AMP's YAML document) - or
+    C(null) (none, or not asked for).
+  returned: always
+  type: dict
+workspace_id_read:
+  description: The workspace whose alertmanager definition was read (C(null) when it was not asked for).
+  returned: always
+  type: str
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.amp.alerting.plugins.module_utils import chain
+from ansible_collections.amp.alerting.plugins.module_utils.amp import AMP_RETRY_CODES
+from ansible_collections.amp.alerting.plugins.module_utils.sns_attributes import PENDING
+from ansible_collections.amp.alerting.plugins.module_utils.sns import find_subscription
+from ansible_collections.amp.alerting.plugins.module_utils.sns import read_subscription_attributes
+
+
+def read_subscription(client, wanted):
+    summary, topic_exists = find_subscription(client, wanted["topic_arn"], wanted["protocol"], wanted["endpoint"])
+    arn = summary["SubscriptionArn"] if summary else None
+    attributes = read_subscription_attributes(client, arn) if arn and arn != PENDING else None
+    if arn and arn != PENDING and attributes is None:
+        arn = None  # unsubscribed between the two calls
+    return dict(wanted, topic_exists=topic_exists, subscription_arn=arn, attributes=attributes or {})
+
+
+def read_chain(module):
+    params = module.params
+    clients = {}
+
+    def client(service):
+        if service not in clients:
+            extra = AMP_RETRY_CODES if service == "amp" else None
+            clients[service] = module.client(service, retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=extra))
+        return clients[service]
+
+    workspace_id = params["workspace_id"]
+
+    return {
+        "log_groups": {name: chain.read_log_group(client("logs"), name) for name in params["log_groups"]},
+        "queues": {name: chain.read_queue(client("sqs"), name) for name in params["queues"]},
+        "tables": {name: chain.read_table(client("dynamodb"), name) for name in params["tables"]},
+        "roles": {role["name"]: chain.read_role(client("iam"), role["name"], role["inline_policies"])
+                  for role in params["roles"]},
+        "functions": {name: chain.read_function(client("lambda"), name) for name in params["functions"]},
+        "parameters": {name: chain.read_parameter(client("ssm"), name) for name in params["parameters"]},
+        "subscriptions": [read_subscription(client("sns"), wanted) for wanted in params["subscriptions"]],
+        "topics": {arn: chain.read_topic_attributes(client("sns"), arn) for arn in params["topics"]},
+        "alarms": {name: chain.read_alarm(client("cloudwatch"), name) for name in params["alarms"]},
+        "stacks": {name: chain.read_stack(client("cloudformation"), name) for name in params["stacks"]},
+        "secrets": {prefix: chain.read_secrets(client("secretsmanager"), prefix) for prefix in params["secret_prefixes"]},
+        "rule_namespaces": {name: chain.read_rule_namespace(client("amp"), workspace_id, name)
+                            for name in params["rule_namespaces"]},
+        "alertmanager_definition": (chain.read_alertmanager_definition(client("amp"), workspace_id)
+                                    if params["alertmanager_definition"] else None),
+        # whose definition that is: the gate refuses one read for another workspace
+        "workspace_id_read": workspace_id if params["alertmanager_definition"] else None,
+    }
+
+
+def main():
+    names = dict(type="list", elements="str", default=[])
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            log_groups=names, queues=names, tables=names, functions=names, parameters=names,
+            roles=dict(type="list", elements="dict", default=[], options=dict(
+                name=dict(type="str", required=True),
+                inline_policies=dict(type="list", elements="str", default=[]))),
+            subscriptions=dict(type="list", elements="dict", default=[], options=dict(
+                topic_arn=dict(type="str", required=True),
+                protocol=dict(type="str", required=True),
+                endpoint=dict(type="str", required=True))),
+            topics=names, alarms=names, stacks=names,
+            # names, not secrets
+            secret_prefixes=dict(type="list", elements="str", default=[], no_log=False),
+            workspace_id=dict(type="str"), rule_namespaces=names,
+            alertmanager_definition=dict(type="bool", default=False),
+        ),
+        required_if=[("alertmanager_definition", True, ("workspace_id",))],
+        supports_check_mode=True,
+    )
+    if module.params["rule_namespaces"] and not module.params["workspace_id"]:
+        module.fail_json(msg="workspace_id: required to read rule_namespaces")
+    try:
+        found = read_chain(module)
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(changed=False, **found)
+
+
+if __name__ == "__main__":
+    main()
