@@ -150,6 +150,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.sns import topic_view
 from ansible_collections.amp.alerting.plugins.module_utils.sns_attributes import topic_changes
 from ansible_collections.amp.alerting.plugins.module_utils.sns_attributes import wanted_topic_attributes
 
+
 def problems(params):
     found = name_problems("name", params["name"], "sns_topic")
     if params["policy"] is not None:
