@@ -35,6 +35,8 @@ KINDS = {
     "subscription": ("subscriptions", gates.subscription_differs),
     "topic": ("topics", gates.topic_differs),
     "alert_topic": ("topics", gates.alert_topic_differs),
+    # one per workspace: NAME is the workspace's id (one not read, or made since, has none)
+    "resource_policy": ("resource_policy", gates.resource_policy_differs),
     "alarm": ("alarms", gates.alarm_differs),
     "rule_namespace": ("rule_namespaces", gates.rule_namespace_differs),
     # one per workspace: NAME is the workspace's id
@@ -54,6 +56,8 @@ def differs(found, kind, name, wanted=None):
         entry = next((s for s in found[key] if s.get("endpoint") == name), False)
     elif kind == "alertmanager":
         entry = found[key] if found.get("workspace_id_read") == name else False
+    elif kind == "resource_policy":
+        entry = found[key] if (found.get("workspace") or {}).get("workspace_id") == name else None
     else:
         entry = found[key].get(name, False)
     if entry is False:

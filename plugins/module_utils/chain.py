@@ -23,8 +23,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
+from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_workspace
+from ansible_collections.amp.alerting.plugins.module_utils.amp import paginated
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import text_of
+from ansible_collections.amp.alerting.plugins.module_utils.amp import workspaces_with_alias
 from ansible_collections.amp.alerting.plugins.module_utils.gates import value_digest
 from ansible_collections.amp.alerting.plugins.module_utils.secrets import describe as describe_secret
 from ansible_collections.amp.alerting.plugins.module_utils.secrets import list_secrets
@@ -209,3 +212,35 @@ def _describe_stack(client, name):
         if error.get("Code") == "ValidationError" and "does not exist" in error.get("Message", ""):
             return None
         raise
+
+
+def read_workspace(client, workspace_id=None, alias=None):
+    """The workspace named by id, or else by its exact alias: workspace_id, arn, alias, status. None when there
+    is none, or when the alias names several (the writing module then says which)."""
+    if workspace_id:
+        found = describe_workspace(client, workspace_id)
+    else:
+        matches = workspaces_with_alias(client, alias)
+        found = matches[0] if len(matches) == 1 else None
+    if not found:
+        return None
+    return {"workspace_id": found["workspaceId"], "arn": found["arn"], "alias": found.get("alias"),
+            "status": status_of(found)[0]}
+
+
+def read_resource_policy(client, workspace_id):
+    """The workspace's resource policy: document (parsed), status, revision_id; None when it has none."""
+    found = amp_describe(client.describe_resource_policy, f"describe the resource policy of workspace {workspace_id}",
+                         workspaceId=workspace_id)
+    if not found:
+        return None
+    return {"document": json.loads(found["policyDocument"]), "status": found.get("policyStatus"),
+            "revision_id": found.get("revisionId")}
+
+
+def read_scrapers(client, workspace_arn):
+    """The scrapers writing to the workspace (ListScrapers' summaries: scraper_id, alias, status, tags)."""
+    summaries = paginated(client.list_scrapers, "list scrapers", "scrapers", filters={"destinationArn": [workspace_arn]})
+    return [{"scraper_id": s["scraperId"], "alias": s.get("alias"), "status": status_of(s)[0], "tags": s.get("tags") or {}}
+            for s in summaries
+            if ((s.get("destination") or {}).get("ampConfiguration") or {}).get("workspaceArn") == workspace_arn]

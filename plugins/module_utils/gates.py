@@ -232,6 +232,16 @@ def alert_topic_differs(found, options, tags=None):
     return bool(differing or to_tag or to_untag)
 
 
+def resource_policy_differs(found, policy=None, state="present"):
+    """amp.alerting.amp_resource_policy: absent - the policy exists; present - missing, another document
+    (compare_policies, as the module compares), or still settling (the module waits for it, then compares)."""
+    if state == "absent":
+        return bool(found)
+    if not found or found.get("status") != "ACTIVE":
+        return True
+    return compare_policies(found.get("document") or {}, policy)
+
+
 def topic_differs(found, state):
     """For state absent only (community.aws.sns_topic deletes a topic that exists). A topic to be present is
     always handed to that module: it compares more than this gate would (its subscriptions among them)."""

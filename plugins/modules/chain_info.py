@@ -102,8 +102,21 @@ options:
     elements: str
     default: []
   workspace_id:
-    description: The AMP workspace of O(rule_namespaces) and O(alertmanager_definition).
+    description: The AMP workspace of O(rule_namespaces), O(alertmanager_definition), O(resource_policy) and O(scrapers).
     type: str
+  workspace_alias:
+    description:
+      - For O(resource_policy) and O(scrapers) without O(workspace_id) - the workspace with exactly this alias
+        (none read when there is none, or several).
+    type: str
+  resource_policy:
+    description: Whether to read the workspace's resource policy.
+    type: bool
+    default: false
+  scrapers:
+    description: Whether to list the scrapers writing to the workspace.
+    type: bool
+    default: false
   rule_namespaces:
     description: Names of the workspace's rule groups namespaces.
     type: list
@@ -215,6 +228,21 @@ alertmanager_definition:
     C(null) (none, or not asked for).
   returned: always
   type: dict
+workspace:
+  description: >-
+    The workspace O(resource_policy) and O(scrapers) were read for - C(workspace_id), C(arn), C(alias),
+    C(status) - or C(null) (not asked for, not found, or the alias names several).
+  returned: always
+  type: dict
+resource_policy:
+  description: The workspace's resource policy - C(document), C(status), C(revision_id) - or C(null).
+  returned: always
+  type: dict
+scrapers:
+  description: The scrapers writing to the workspace - C(scraper_id), C(alias), C(status), C(tags).
+  returned: always
+  type: list
+  elements: dict
 workspace_id_read:
   description: The workspace whose alertmanager definition was read (C(null) when it was not asked for).
   returned: always
@@ -252,6 +280,9 @@ def read_chain(module):
         return clients[service]
 
     workspace_id = params["workspace_id"]
+    workspace = None
+    if params["resource_policy"] or params["scrapers"]:
+        workspace = chain.read_workspace(client("amp"), workspace_id, params["workspace_alias"])
 
     return {
         "log_groups": {name: chain.read_log_group(client("logs"), name) for name in params["log_groups"]},
@@ -270,6 +301,10 @@ def read_chain(module):
                             for name in params["rule_namespaces"]},
         "alertmanager_definition": (chain.read_alertmanager_definition(client("amp"), workspace_id)
                                     if params["alertmanager_definition"] else None),
+        "workspace": workspace,
+        "resource_policy": (chain.read_resource_policy(client("amp"), workspace["workspace_id"])
+                            if workspace and params["resource_policy"] else None),
+        "scrapers": chain.read_scrapers(client("amp"), workspace["arn"]) if workspace and params["scrapers"] else [],
         # whose definition that is: the gate refuses one read for another workspace
         "workspace_id_read": workspace_id if params["alertmanager_definition"] else None,
     }
@@ -290,7 +325,8 @@ def main():
             topics=names, alarms=names, stacks=names,
             # names, not secrets
             secret_prefixes=dict(type="list", elements="str", default=[], no_log=False),
-            workspace_id=dict(type="str"), rule_namespaces=names,
+            workspace_id=dict(type="str"), workspace_alias=dict(type="str"), rule_namespaces=names,
+            resource_policy=dict(type="bool", default=False), scrapers=dict(type="bool", default=False),
             alertmanager_definition=dict(type="bool", default=False),
         ),
         required_if=[("alertmanager_definition", True, ("workspace_id",))],

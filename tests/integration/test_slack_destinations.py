@@ -72,11 +72,17 @@ def test_alerts_reach_the_channels_their_routes_name_and_a_removed_destination_l
         assert (sorted(state["Action"]), state["Resource"]) == (
             ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table["TableArn"]])
 
-        # Again, without the bot token (a job without the Slack credential): the stored one is kept.
+        # Again, without the bot token (a job without the Slack credential): the stored one is kept. With
+        # every writing module run (amp_alerting_full_check, as before the write gates): none changes anything.
         without_token = dict(routing, lambda_slack_destinations={"oncall": oncall.url,
                                                                  "payments": {"channel": PAYMENTS_CHANNEL}})
-        again = run_playbook(SITE, INVENTORY, extra_vars=without_token)
+        again = run_playbook(SITE, INVENTORY, extra_vars=dict(without_token, amp_alerting_full_check=True))
         assert again.returncode == 0 and again.total("changed") == 0, again.changed_tasks()
+        ran = {name for _play, name, _host, result in again.task_results() if not result.get("skipped")}
+        assert {"amp.alerting.lambda : The forwarder function", "amp.alerting.lambda : State table of the forwarder (Slack "
+                "app threads and deliveries, Slack's rate limit shared by all invocations)",
+                "amp.alerting.sns : The topic (Standard; encrypted when a key is given or created), its policy and tags",
+                "amp.alerting.alerting : Rule groups namespace with the inventory's thresholds"} <= ran, ran
         assert ssm.get_parameter(Name=PREFIX + "payments", WithDecryption=True)["Parameter"]["Value"] == \
             json.dumps({"channel": PAYMENTS_CHANNEL, "token": PAYMENTS_TOKEN})
 
