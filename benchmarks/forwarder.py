@@ -47,9 +47,9 @@ def records_per_second(message, subject, seconds=2.0):
 
 
 def zip_size():
-    """The zip the lambda role deploys, built by the collection's own lambda_package module."""
-    path = os.path.join(REPO_ROOT, "plugins", "modules", "lambda_package.py")
-    spec = importlib.util.spec_from_file_location("lambda_package", path)
+    """The zip the lambda role deploys, built by the collection's own code (lambda_package's module_utils)."""
+    path = os.path.join(REPO_ROOT, "plugins", "module_utils", "lambda_zip.py")
+    spec = importlib.util.spec_from_file_location("lambda_zip", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     content, names = module.build_zip([os.path.join(LAMBDA_DIR, "slack_forwarder")])

@@ -6,10 +6,13 @@
 """The roles' write gates on the controller: whether a resource read once differs from what the role
 asks for, decided by module_utils/gates.py (as the writing module decides)."""
 
+import os
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.amp.alerting.plugins.module_utils import gates
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import plain_data
+from ansible_collections.amp.alerting.plugins.module_utils import lambda_zip
 
 
 def managed_policy_differs(found, arn, document):
@@ -66,8 +69,95 @@ def differs(found, kind, name, wanted=None):
     return gate(entry, **plain_data(wanted or {}))
 
 
+# chain_info's options: lists of names, switches, and the workspace they concern.
+READ_LISTS = ("log_groups", "queues", "tables", "functions", "parameters", "topics", "alarms", "stacks",
+              "secret_prefixes", "rule_namespaces")
+READ_SWITCHES = ("resource_policy", "scrapers", "alertmanager_definition", "workspace_configuration")
+# what needs the workspace to be the one the role means
+WORKSPACE_READS = ("rule_namespaces",) + READ_SWITCHES
+
+
+def _unique(items):
+    kept = []
+    for item in items:
+        if item not in kept:
+            kept.append(item)
+    return kept
+
+
+def chain_reads(requests, region):
+    """One amp.alerting.chain_info request for the chain's roles: the union of REQUESTS (each what a role reads,
+    its chain_info options, with the region it reads in; a list, or a dict by role), leaving out those of another region than REGION
+    (such a role reads on its own). Two requests naming different workspaces are a role's mistake."""
+    merged = {key: [] for key in READ_LISTS + ("roles", "subscriptions")}
+    merged.update(dict.fromkeys(READ_SWITCHES, False), workspace_id=None, workspace_alias=None)
+    requests = plain_data(requests or {})
+    for request in requests.values() if isinstance(requests, dict) else requests:
+        if (request.get("region") or region) != region:
+            continue
+        for key in READ_LISTS + ("subscriptions",):
+            merged[key] = _unique(merged[key] + list(request.get(key) or []))
+        for role in request.get("roles") or []:
+            same = next((r for r in merged["roles"] if r["name"] == role["name"]), None)
+            if same is None:
+                merged["roles"].append({"name": role["name"], "inline_policies": list(role.get("inline_policies") or [])})
+            else:
+                same["inline_policies"] = _unique(same["inline_policies"] + list(role.get("inline_policies") or []))
+        for key in READ_SWITCHES:
+            merged[key] = merged[key] or bool(request.get(key))
+        for key in ("workspace_id", "workspace_alias"):
+            if request.get(key):
+                if merged[key] and merged[key] != request[key]:
+                    raise AnsibleFilterError(f"chain_reads: two roles read different workspaces ({key} {merged[key]} "
+                                             f"and {request[key]})")
+                merged[key] = request[key]
+    return merged
+
+
+def chain_serves(found, wanted):
+    """Whether FOUND (what amp.alerting.chain_info registered, or nothing) read everything of WANTED (a role's
+    chain_info options, with its region), in the same region and of the same workspace - so that the role may
+    gate on it instead of reading again. A read that found a stack of amp.alerting 0.2.0 serves no role: the
+    handover from it changes what was read."""
+    if not isinstance(found, dict) or not isinstance(found.get("read"), dict):
+        return False
+    found, wanted = plain_data(found), plain_data(wanted or {})
+    read = found["read"]
+    if (wanted.get("region") or found.get("region")) != found.get("region"):
+        return False
+    if any(stack is not None for stack in (found.get("stacks") or {}).values()):
+        return False
+    if any(not set(wanted.get(key) or []) <= set(read.get(key) or []) for key in READ_LISTS):
+        return False
+    if any(wanted.get(key) and not read.get(key) for key in READ_SWITCHES):
+        return False
+    if any(s not in (read.get("subscriptions") or []) for s in wanted.get("subscriptions") or []):
+        return False
+    read_roles = {r["name"]: set(r.get("inline_policies") or []) for r in read.get("roles") or []}
+    if any(r["name"] not in read_roles or not set(r.get("inline_policies") or []) <= read_roles[r["name"]]
+           for r in wanted.get("roles") or []):
+        return False
+    if any(wanted.get(key) for key in WORKSPACE_READS):
+        workspace = found.get("workspace") or {}
+        if wanted.get("workspace_id"):
+            # the workspace the role writes to must be the one whose resources were read
+            return (read.get("workspace_id") or workspace.get("workspace_id")) == wanted["workspace_id"]
+        return not read.get("workspace_id") and read.get("workspace_alias") == wanted.get("workspace_alias")
+    return True
+
+
+def lambda_code_sha256(paths):
+    """The CodeSha256 Lambda would report for the zip amp.alerting.lambda_package builds of PATHS (same code)."""
+    paths = [paths] if isinstance(paths, str) else list(paths)
+    missing = [path for path in paths if not os.path.exists(path)]
+    if missing:
+        raise AnsibleFilterError(f"lambda_code_sha256: not a file or directory: {', '.join(missing)}")
+    return lambda_zip.code_sha256(lambda_zip.build_zip(paths)[0])
+
+
 class FilterModule:
     """amp.alerting filters."""
 
     def filters(self):
-        return {"managed_policy_differs": managed_policy_differs, "differs": differs}
+        return {"managed_policy_differs": managed_policy_differs, "differs": differs,
+                "lambda_code_sha256": lambda_code_sha256, "chain_reads": chain_reads, "chain_serves": chain_serves}

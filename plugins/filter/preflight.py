@@ -451,8 +451,20 @@ def duplicate_workspaces(hosts, hostvars, host):
     return [problem for pair, problem in checks.duplicates(entries) if host in pair]
 
 
+def retention_loss(workspace, wanted):
+    """WORKSPACE: as amp.alerting.chain_info read it (with its configuration), or None. The problems of asking it
+    for the retention WANTED, named by the workspace role's variables: one when it is shorter than the one
+    the workspace keeps now."""
+    configuration = (workspace or {}).get("configuration") or {}
+    problem = checks.retention_loss_problem(wanted, configuration.get("retention_period_in_days"),
+                                            (workspace or {}).get("workspace_id"), (workspace or {}).get("alias"),
+                                            "workspace_retention_period_in_days", "workspace_allow_retention_decrease")
+    return [problem] if problem else []
+
+
 class FilterModule:
     """amp.alerting filters."""
 
     def filters(self):
-        return {"preflight_problems": preflight_problems, "duplicate_workspaces": duplicate_workspaces}
+        return {"preflight_problems": preflight_problems, "duplicate_workspaces": duplicate_workspaces,
+                "retention_loss": retention_loss}

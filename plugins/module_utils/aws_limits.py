@@ -471,6 +471,17 @@ def label_set_key(labels):
     return json.dumps(labels, sort_keys=True)
 
 
+def retention_loss_problem(wanted, now, workspace_id, alias, retention_field="retention_period_in_days",
+                           allow_field="allow_retention_decrease"):
+    """The problem of asking a workspace that keeps NOW days of samples for a shorter retention WANTED (AMP
+    deletes the older samples, for good), or None. Said by amp_workspace and by the deploy preflight."""
+    if wanted is None or now is None or wanted >= now:
+        return None
+    return (f"{retention_field}: {wanted} is shorter than the {now} days workspace {workspace_id} ({alias or 'no alias'}) "
+            f"keeps now: AMP would delete every sample older than {wanted} days, and they cannot be recovered. Nothing "
+            f"was changed; to shorten the retention, set {allow_field}: true")
+
+
 def workspace_configuration_problems(retention, limits, retention_field="retention_period_in_days",
                                      limits_field="limits_per_label_set"):
     """What AMP's UpdateWorkspaceConfiguration would refuse, each naming its field (module and preflight)."""

@@ -228,6 +228,20 @@ def read_workspace(client, workspace_id=None, alias=None):
             "status": status_of(found)[0]}
 
 
+def read_workspace_configuration(client, workspace):
+    """The workspace's retention_period_in_days and limits_per_label_set (AMP's limitsPerLabelSet), as
+    amp.alerting.amp_workspace reads them; None while the workspace failed to create or is being deleted."""
+    if workspace["status"] in ("CREATION_FAILED", "DELETING"):
+        return None
+    found = amp_describe(client.describe_workspace_configuration, "describe the configuration of workspace "
+                         f"{workspace['workspace_id']}", workspaceId=workspace["workspace_id"])
+    if not found:
+        return None
+    configuration = found["workspaceConfiguration"]
+    return {"retention_period_in_days": configuration.get("retentionPeriodInDays"),
+            "limits_per_label_set": configuration.get("limitsPerLabelSet") or []}
+
+
 def read_resource_policy(client, workspace_id):
     """The workspace's resource policy: document (parsed), status, revision_id; None when it has none."""
     found = amp_describe(client.describe_resource_policy, f"describe the resource policy of workspace {workspace_id}",

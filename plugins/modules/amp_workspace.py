@@ -288,6 +288,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_optio
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
 from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import label_set_key
+from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import retention_loss_problem
 from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import workspace_configuration_problems
 
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
@@ -610,13 +611,12 @@ class WorkspaceManager:
     def refuse_losing_metrics(self, workspace, configuration):
         """AmpError before any write when the asked retention is shorter than the workspace's now and
         that was not allowed: AMP deletes the older samples, for good."""
-        wanted, now = self.params["retention_period_in_days"], (configuration or {}).get("retentionPeriodInDays")
-        if wanted is None or now is None or wanted >= now or self.params["allow_retention_decrease"]:
+        if self.params["allow_retention_decrease"] or configuration is None:
             return
-        raise AmpError(f"retention_period_in_days: {wanted} is shorter than the {now} days workspace "
-                       f"{workspace['workspaceId']} ({workspace.get('alias') or 'no alias'}) keeps now: AMP would delete "
-                       f"every sample older than {wanted} days, and they cannot be recovered. Nothing was changed; "
-                       "to shorten the retention, set allow_retention_decrease: true")
+        problem = retention_loss_problem(self.params["retention_period_in_days"], configuration.get("retentionPeriodInDays"),
+                                         workspace["workspaceId"], workspace.get("alias"))
+        if problem:
+            raise AmpError(problem)
 
     def ensure_configuration(self, workspace_id, current):
         """Retention and limits per label set as asked: one UpdateWorkspaceConfiguration with what differs."""

@@ -19,6 +19,9 @@ description:
     differs. A run that changes nothing pays one module run instead of one per resource.
   - A resource that does not exist is returned as C(null), not as an error.
   - Makes only the reads the writing modules make already; the shipped deployer policies allow them.
+  - The deploy preflight (playbooks/preflight.yml) runs it once per host for every role of the chain (the
+    union of what each role reads); a role whose resources that read covers (filter
+    P(amp.alerting.chain_serves#filter)) gates on it instead of reading again.
 author:
   - amp.alerting maintainers (@amp-alerting)
 options:
@@ -102,13 +105,22 @@ options:
     elements: str
     default: []
   workspace_id:
-    description: The AMP workspace of O(rule_namespaces), O(alertmanager_definition), O(resource_policy) and O(scrapers).
+    description:
+      - The AMP workspace of O(rule_namespaces), O(alertmanager_definition), O(resource_policy), O(scrapers) and
+        O(workspace_configuration).
     type: str
   workspace_alias:
     description:
-      - For O(resource_policy) and O(scrapers) without O(workspace_id) - the workspace with exactly this alias
-        (none read when there is none, or several).
+      - Without O(workspace_id) - the workspace with exactly this alias (none read when there is none, or several).
+      - Given alone, the workspace is read (RV(workspace)); its namespaces, definition, policy, scrapers and
+        configuration are then read as asked, or returned as C(null) when there is no such workspace.
     type: str
+  workspace_configuration:
+    description:
+      - Whether to read the workspace's retention and limits per label set (C(DescribeWorkspaceConfiguration)),
+        as M(amp.alerting.amp_workspace) does before refusing a shorter retention.
+    type: bool
+    default: false
   resource_policy:
     description: Whether to read the workspace's resource policy.
     type: bool
@@ -128,6 +140,8 @@ options:
     default: false
 notes:
   - Supports check mode (it changes nothing either way).
+  - RV(read) repeats what was asked for (and RV(region) where), so that a role can tell whether a read made for
+    the whole chain covers its own resources.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -230,8 +244,9 @@ alertmanager_definition:
   type: dict
 workspace:
   description: >-
-    The workspace O(resource_policy) and O(scrapers) were read for - C(workspace_id), C(arn), C(alias),
-    C(status) - or C(null) (not asked for, not found, or the alias names several).
+    The workspace read - C(workspace_id), C(arn), C(alias), C(status), and with O(workspace_configuration)
+    C(configuration) (C(retention_period_in_days), C(limits_per_label_set); C(null) while it failed to create or
+    is being deleted) - or C(null) (not asked for, not found, or the alias names several).
   returned: always
   type: dict
 resource_policy:
@@ -244,7 +259,17 @@ scrapers:
   type: list
   elements: dict
 workspace_id_read:
-  description: The workspace whose alertmanager definition was read (C(null) when it was not asked for).
+  description: >-
+    The workspace whose rule namespaces and alertmanager definition were read (C(null) when they were not asked
+    for, or when no workspace has the alias).
+  returned: always
+  type: str
+read:
+  description: What was asked for - the module's options, without the connection's.
+  returned: always
+  type: dict
+region:
+  description: The region read.
   returned: always
   type: str
 """
@@ -269,6 +294,12 @@ def read_subscription(client, wanted):
     return dict(wanted, topic_exists=topic_exists, subscription_arn=arn, attributes=attributes or {})
 
 
+# What a caller may ask to read (the module's options but the connection's).
+READ_OPTIONS = ("log_groups", "queues", "tables", "functions", "parameters", "roles", "subscriptions", "topics",
+                "alarms", "stacks", "secret_prefixes", "workspace_id", "workspace_alias", "rule_namespaces",
+                "resource_policy", "scrapers", "alertmanager_definition", "workspace_configuration")
+
+
 def read_chain(module):
     params = module.params
     clients = {}
@@ -281,8 +312,14 @@ def read_chain(module):
 
     workspace_id = params["workspace_id"]
     workspace = None
-    if params["resource_policy"] or params["scrapers"]:
+    workspace_documents = params["rule_namespaces"] or params["alertmanager_definition"]
+    if params["resource_policy"] or params["scrapers"] or params["workspace_configuration"] or not workspace_id and (
+            params["workspace_alias"]):
         workspace = chain.read_workspace(client("amp"), workspace_id, params["workspace_alias"])
+        if workspace and params["workspace_configuration"]:
+            workspace["configuration"] = chain.read_workspace_configuration(client("amp"), workspace)
+    # the namespaces and definition of the workspace named, or else of the one found by its alias
+    documents_of = workspace_id or (workspace or {}).get("workspace_id")
 
     return {
         "log_groups": {name: chain.read_log_group(client("logs"), name) for name in params["log_groups"]},
@@ -297,16 +334,18 @@ def read_chain(module):
         "alarms": {name: chain.read_alarm(client("cloudwatch"), name) for name in params["alarms"]},
         "stacks": {name: chain.read_stack(client("cloudformation"), name) for name in params["stacks"]},
         "secrets": {prefix: chain.read_secrets(client("secretsmanager"), prefix) for prefix in params["secret_prefixes"]},
-        "rule_namespaces": {name: chain.read_rule_namespace(client("amp"), workspace_id, name)
+        "rule_namespaces": {name: chain.read_rule_namespace(client("amp"), documents_of, name) if documents_of else None
                             for name in params["rule_namespaces"]},
-        "alertmanager_definition": (chain.read_alertmanager_definition(client("amp"), workspace_id)
-                                    if params["alertmanager_definition"] else None),
+        "alertmanager_definition": (chain.read_alertmanager_definition(client("amp"), documents_of)
+                                    if params["alertmanager_definition"] and documents_of else None),
         "workspace": workspace,
         "resource_policy": (chain.read_resource_policy(client("amp"), workspace["workspace_id"])
                             if workspace and params["resource_policy"] else None),
         "scrapers": chain.read_scrapers(client("amp"), workspace["arn"]) if workspace and params["scrapers"] else [],
         # whose definition that is: the gate refuses one read for another workspace
-        "workspace_id_read": workspace_id if params["alertmanager_definition"] else None,
+        "workspace_id_read": documents_of if workspace_documents else None,
+        "read": {key: params[key] for key in READ_OPTIONS},
+        "region": module.region,
     }
 
 
@@ -328,12 +367,15 @@ def main():
             workspace_id=dict(type="str"), workspace_alias=dict(type="str"), rule_namespaces=names,
             resource_policy=dict(type="bool", default=False), scrapers=dict(type="bool", default=False),
             alertmanager_definition=dict(type="bool", default=False),
+            workspace_configuration=dict(type="bool", default=False),
         ),
-        required_if=[("alertmanager_definition", True, ("workspace_id",))],
         supports_check_mode=True,
     )
-    if module.params["rule_namespaces"] and not module.params["workspace_id"]:
-        module.fail_json(msg="workspace_id: required to read rule_namespaces")
+    params = module.params
+    if (params["rule_namespaces"] or params["alertmanager_definition"]) and not (
+            params["workspace_id"] or params["workspace_alias"]):
+        module.fail_json(msg="workspace_id: required (or workspace_alias) to read rule_namespaces or the alertmanager "
+                             "definition")
     try:
         found = read_chain(module)
     except AnsibleAWSError as e:

@@ -81,53 +81,16 @@ files:
   sample: [slack_forwarder/__init__.py, slack_forwarder/handler.py]
 """
 
-import base64
-import hashlib
-import io
 import os
 import stat
 import tempfile
-import zipfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-# 1980-01-01, the earliest time a zip can hold: no build time leaks into the bytes.
-FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
-FILE_MODE = 0o644
+from ansible_collections.amp.alerting.plugins.module_utils.lambda_zip import build_zip
+from ansible_collections.amp.alerting.plugins.module_utils.lambda_zip import code_sha256
+
 DEFAULT_NAME = "slack_forwarder.zip"
-
-
-def entries(paths):
-    """(name in the zip, path on disk) of every file, sorted by name; directories are walked."""
-    found = []
-    for path in paths:
-        root = os.path.basename(os.path.normpath(path))
-        if not os.path.isdir(path):
-            found.append((root, path))
-            continue
-        for folder, subfolders, files in os.walk(path):
-            subfolders[:] = [name for name in subfolders if name != "__pycache__"]
-            relative = os.path.relpath(folder, path)
-            for name in files:
-                if not name.endswith(".pyc"):
-                    inside = name if relative == "." else f"{relative.replace(os.sep, '/')}/{name}"
-                    found.append((f"{root}/{inside}", os.path.join(folder, name)))
-    return sorted(found)
-
-
-def build_zip(paths):
-    """The zip's bytes: entries sorted by name, fixed times and modes, deflate compression."""
-    buffer = io.BytesIO()
-    names = entries(paths)
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, path in names:
-            info = zipfile.ZipInfo(name, date_time=FIXED_DATE_TIME)
-            info.external_attr = (0o100000 | FILE_MODE) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3  # unix, whatever the controller
-            with open(path, "rb") as handle:
-                archive.writestr(info, handle.read(), compresslevel=9)
-    return buffer.getvalue(), [name for name, _path in names]
 
 
 def directory_problem(path):
@@ -181,7 +144,7 @@ def main():
     if len(set(basenames)) != len(basenames):
         module.fail_json(msg="src: two entries have the same name; the zip holds base names only")
     content, names = build_zip(paths)
-    digest = base64.b64encode(hashlib.sha256(content).digest()).decode()
+    digest = code_sha256(content)
     result = dict(files=names, size=len(content), code_sha256=digest)
     if not dest:
         if module.check_mode:

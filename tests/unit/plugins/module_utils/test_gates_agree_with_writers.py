@@ -89,8 +89,8 @@ def read(**wanted):
     params = {key: [] for key in ("log_groups", "queues", "tables", "roles", "functions", "parameters", "subscriptions",
                                   "topics", "alarms", "secret_prefixes", "rule_namespaces", "stacks")}
     params.update(workspace_id=None, workspace_alias=None, alertmanager_definition=False, resource_policy=False,
-                  scrapers=False, **wanted)
-    module = type("Module", (), {"params": params, "client": lambda self, service, retry_decorator=None: RetryingBotoClientWrapper(
+                  scrapers=False, workspace_configuration=False, **wanted)
+    module = type("Module", (), {"params": params, "region": REGION, "client": lambda self, service, retry_decorator=None: RetryingBotoClientWrapper(
         boto3.client(service, region_name=REGION), AWSRetry.jittered_backoff())})()
     return chain_info.read_chain(module)
 

@@ -131,3 +131,16 @@ def test_a_directory_of_another_user_or_a_symlink_is_refused(monkeypatch, capsys
     monkeypatch.setattr(lambda_package.os, "geteuid", lambda: os.getuid() + 1)
     result = run(monkeypatch, capsys, src=[str(source)], dest=str(mine / "g.zip"))
     assert result["failed"] and f"belongs to uid {os.getuid()}, not to the user running the play" in result["msg"]
+
+
+def test_the_role_gate_hashes_the_zip_the_module_builds(monkeypatch, capsys, tmp_path):
+    """The lambda role skips the build when lambda_code_sha256 equals the deployed CodeSha256: it must be the
+    module's code_sha256 of the same sources, and change when a source changes."""
+    from ansible_collections.amp.alerting.plugins.filter.gates import lambda_code_sha256  # pylint: disable=import-outside-toplevel
+    built = run(monkeypatch, capsys, src=[FORWARDER_PACKAGE], dest=str(tmp_path / "f.zip"))
+    assert lambda_code_sha256([FORWARDER_PACKAGE]) == built["code_sha256"]
+    copy = tmp_path / "slack_forwarder"
+    subprocess.run(["cp", "-r", FORWARDER_PACKAGE, str(copy)], check=True)
+    assert lambda_code_sha256([str(copy)]) == built["code_sha256"]
+    (copy / "handler.py").write_text((copy / "handler.py").read_text() + "\n# edited\n")
+    assert lambda_code_sha256([str(copy)]) != built["code_sha256"]
