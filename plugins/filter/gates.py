@@ -16,10 +16,16 @@ from ansible_collections.amp.alerting.plugins.module_utils import lambda_zip
 
 
 def managed_policy_differs(found, arn, document):
-    """FOUND: what amp.alerting.iam_managed_policy_info registered; True when the policy ARN would be
-    changed by amazon.aws.iam_managed_policy to hold DOCUMENT (only_version: true)."""
+    """FOUND: what amp.alerting.iam_managed_policy_info or amp.alerting.chain_info (managed_policies)
+    registered; True when the policy ARN would be changed by amazon.aws.iam_managed_policy to hold DOCUMENT
+    (only_version: true)."""
+    if isinstance(found, dict) and isinstance(found.get("managed_policies"), dict):
+        if arn not in found["managed_policies"]:
+            raise AnsibleFilterError(f"managed_policy_differs: amp.alerting.chain_info did not read policy {arn}")
+        return gates.managed_policy_differs(found["managed_policies"][arn], plain_data(document))
     if not isinstance(found, dict) or "policies" not in found:
-        raise AnsibleFilterError("managed_policy_differs: the input is not a result of amp.alerting.iam_managed_policy_info")
+        raise AnsibleFilterError("managed_policy_differs: the input is not a result of amp.alerting.iam_managed_policy_info "
+                                 "or amp.alerting.chain_info")
     entry = next((p for p in found["policies"] if p.get("arn") == arn), None)
     return gates.managed_policy_differs(entry, plain_data(document))
 
@@ -44,6 +50,8 @@ KINDS = {
     "rule_namespace": ("rule_namespaces", gates.rule_namespace_differs),
     # one per workspace: NAME is the workspace's id
     "alertmanager": ("alertmanager_definition", gates.alertmanager_differs),
+    # the workspace read (with workspace_settings); NAME is its alias
+    "workspace": ("workspace", gates.workspace_differs),
 }
 
 
@@ -59,6 +67,8 @@ def differs(found, kind, name, wanted=None):
         entry = next((s for s in found[key] if s.get("endpoint") == name), False)
     elif kind == "alertmanager":
         entry = found[key] if found.get("workspace_id_read") == name else False
+    elif kind == "workspace":
+        entry = found[key] if (found.get("read") or {}).get("workspace_settings") else False
     elif kind == "resource_policy":
         entry = found[key] if (found.get("workspace") or {}).get("workspace_id") == name else None
     else:
@@ -70,9 +80,9 @@ def differs(found, kind, name, wanted=None):
 
 
 # chain_info's options: lists of names, switches, and the workspace they concern.
-READ_LISTS = ("log_groups", "queues", "tables", "functions", "parameters", "topics", "alarms", "stacks",
+READ_LISTS = ("log_groups", "queues", "tables", "functions", "managed_policies", "parameters", "parameter_paths", "topics", "alarms", "stacks",
               "secret_prefixes", "rule_namespaces")
-READ_SWITCHES = ("resource_policy", "scrapers", "alertmanager_definition", "workspace_configuration")
+READ_SWITCHES = ("resource_policy", "scrapers", "alertmanager_definition", "workspace_configuration", "workspace_settings")
 # what needs the workspace to be the one the role means
 WORKSPACE_READS = ("rule_namespaces",) + READ_SWITCHES
 

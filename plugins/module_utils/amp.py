@@ -49,6 +49,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import FAILED_STATUSES
+# (kept importable from here: the modules' shared helper)
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import endpoints  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import status_of
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import status_view  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.amp.alerting.plugins.module_utils.amp_base import workspace_view  # noqa: F401 pylint: disable=unused-import
 
 # AMP's own error codes for throttling and server faults, on top of the ones AWSRetry knows.
 AMP_RETRY_CODES = ["ThrottlingException", "InternalServerException", "ServiceUnavailableException"]
@@ -130,21 +135,6 @@ def poll_delays():
     while True:
         yield delay
         delay = min(delay * 2, POLL_INTERVAL)
-
-
-def status_of(resource):
-    """(statusCode, statusReason) of a described AMP resource."""
-    status = (resource or {}).get("status") or {}
-    return status.get("statusCode"), status.get("statusReason")
-
-
-def status_view(resource):
-    """``status`` and, when AMP gives one, ``status_reason``: what the modules return of a status."""
-    code, reason = status_of(resource)
-    view = {"status": code}
-    if reason:
-        view["status_reason"] = reason
-    return view
 
 
 def text_of(resource):
@@ -284,33 +274,6 @@ def retry_on_conflict(call, describe, what, timeout=CONFLICT_TIMEOUT):
                 raise AmpError(f"{what} stayed {status} for {timeout}s; AMP refused the change",
                                exception=exc.exception) from exc
             time.sleep(next(delays))
-
-
-def workspace_view(workspace):
-    """A described workspace as the modules return it: snake_case, with the URLs users need."""
-    view = {
-        "workspace_id": workspace["workspaceId"],
-        "arn": workspace["arn"],
-        "alias": workspace.get("alias"),
-        "status": status_of(workspace)[0],
-        "kms_key_arn": workspace.get("kmsKeyArn"),
-        "tags": workspace.get("tags") or {},
-        "created_at": str(workspace.get("createdAt", "")),
-    }
-    if workspace.get("prometheusEndpoint"):
-        view.update(endpoints(workspace["prometheusEndpoint"]))
-    return view
-
-
-def endpoints(prometheus_endpoint):
-    """The URLs users paste into a Prometheus agent / Grafana, from AMP's prometheusEndpoint."""
-    base = prometheus_endpoint if prometheus_endpoint.endswith("/") else prometheus_endpoint + "/"
-    return {
-        "prometheus_endpoint": base,
-        "remote_write_url": base + "api/v1/remote_write",
-        "query_url": base + "api/v1/query",
-        "alertmanager_url": base + "alertmanager/api/v2/alerts",
-    }
 
 
 def workspace_account(workspace):

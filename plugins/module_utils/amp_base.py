@@ -108,3 +108,47 @@ def run_validator(tool, args, files):
     noise = ("Checking", "FAILED:", "amtool: error", "SUCCESS", "Found:", "- ")
     useful = [ln for ln in lines if not ln.startswith(noise)]
     return f"{tool}: " + " ".join(useful or lines)
+
+
+# What the modules return of AMP resources (no SDK needed: chain_info and the write gates build the same views).
+
+def status_of(resource):
+    """(statusCode, statusReason) of a described AMP resource."""
+    status = (resource or {}).get("status") or {}
+    return status.get("statusCode"), status.get("statusReason")
+
+
+def status_view(resource):
+    """``status`` and, when AMP gives one, ``status_reason``: what the modules return of a status."""
+    code, reason = status_of(resource)
+    view = {"status": code}
+    if reason:
+        view["status_reason"] = reason
+    return view
+
+
+def workspace_view(workspace):
+    """A described workspace as the modules return it: snake_case, with the URLs users need."""
+    view = {
+        "workspace_id": workspace["workspaceId"],
+        "arn": workspace["arn"],
+        "alias": workspace.get("alias"),
+        "status": status_of(workspace)[0],
+        "kms_key_arn": workspace.get("kmsKeyArn"),
+        "tags": workspace.get("tags") or {},
+        "created_at": str(workspace.get("createdAt", "")),
+    }
+    if workspace.get("prometheusEndpoint"):
+        view.update(endpoints(workspace["prometheusEndpoint"]))
+    return view
+
+
+def endpoints(prometheus_endpoint):
+    """The URLs users paste into a Prometheus agent / Grafana, from AMP's prometheusEndpoint."""
+    base = prometheus_endpoint if prometheus_endpoint.endswith("/") else prometheus_endpoint + "/"
+    return {
+        "prometheus_endpoint": base,
+        "remote_write_url": base + "api/v1/remote_write",
+        "query_url": base + "api/v1/query",
+        "alertmanager_url": base + "alertmanager/api/v2/alerts",
+    }

@@ -20,6 +20,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
@@ -28,6 +29,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import paginated
 from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import text_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspaces_with_alias
+from ansible_collections.amp.alerting.plugins.module_utils import workspace_settings
 from ansible_collections.amp.alerting.plugins.module_utils.gates import value_digest
 from ansible_collections.amp.alerting.plugins.module_utils.secrets import describe as describe_secret
 from ansible_collections.amp.alerting.plugins.module_utils.secrets import list_secrets
@@ -121,6 +123,24 @@ def read_role(client, name, inline_policy_names):
             "tags": boto3_tag_list_to_ansible_dict(role.get("Tags") or []), "inline_policies": inline}
 
 
+def read_managed_policy(client, arn):
+    """The customer-managed policy ARN as amazon.aws.iam_managed_policy (only_version) decides: exists,
+    version_ids, default_version_id and the default version's document (read by iam_managed_policy_info too)."""
+    versions = IAMErrorHandler.list_error_handler(f"list the versions of policy {arn}")(
+        client.list_policy_versions)(aws_retry=True, PolicyArn=arn)
+    if versions is None:
+        return {"arn": arn, "exists": False, "version_ids": [], "default_version_id": None, "document": None}
+    listed = versions.get("Versions") or []
+    default = next((v["VersionId"] for v in listed if v.get("IsDefaultVersion")), None)
+    document = None
+    if default:
+        answer = IAMErrorHandler.common_error_handler(f"read version {default} of policy {arn}")(
+            client.get_policy_version)(aws_retry=True, PolicyArn=arn, VersionId=default)
+        document = answer["PolicyVersion"].get("Document")  # botocore decodes IAM's URL-encoded JSON
+    return {"arn": arn, "exists": True, "version_ids": [v["VersionId"] for v in listed],
+            "default_version_id": default, "document": document}
+
+
 def read_function(client, name):
     """The Lambda function NAME: its configuration (Lambda's keys), tags, and its resource policy's statements."""
     found = read(client.get_function, f"read function {name}", FunctionName=name)
@@ -147,6 +167,17 @@ def read_parameter(client, name):
     description = next((p.get("Description") for p in described.get("Parameters", []) if p.get("Name") == name), None)
     return {"type": parameter["Type"], "description": description, "version": parameter.get("Version"),
             "value_sha256": value_digest(parameter.get("Value") or "")}
+
+
+def read_parameter_names(client, path):
+    """The short names of the SSM parameters directly under PATH (not below), as the amazon.aws.ssm_parameter
+    lookup lists them (bypath, shortnames); values are not read."""
+    try:
+        pages = client.get_paginator("get_parameters_by_path").paginate(Path=path, Recursive=False, WithDecryption=False)
+        listed = pages.build_full_result().get("Parameters") or []
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        raise ChainError(message=f"Failed to list the parameters under {path}", exception=e) from e
+    return sorted(parameter["Name"].rsplit("/", 1)[-1] for parameter in listed)
 
 
 def read_rule_namespace(client, workspace_id, name):
@@ -214,32 +245,58 @@ def _describe_stack(client, name):
         raise
 
 
-def read_workspace(client, workspace_id=None, alias=None):
+def read_workspace(client, workspace_id=None, alias=None, settings=False, configuration=False):
     """The workspace named by id, or else by its exact alias: workspace_id, arn, alias, status. None when there
-    is none, or when the alias names several (the writing module then says which)."""
+    is none, or when the alias names several (the writing module then says which).
+
+    CONFIGURATION adds its retention_period_in_days and limits_per_label_set (``configuration``; None while it
+    failed to create or is being deleted). SETTINGS adds what amp_workspace compares (``settings``: its
+    description, both log configurations and its configuration, as AMP describes them) and what it returns
+    (``view``), so that the workspace role's gate and the module decide alike (module_utils/workspace_settings.py).
+    """
     if workspace_id:
         found = describe_workspace(client, workspace_id)
     else:
         matches = workspaces_with_alias(client, alias)
         found = matches[0] if len(matches) == 1 else None
+        if found and settings:  # a list gives summaries: the endpoint is in the description
+            found = describe_workspace(client, found["workspaceId"])
     if not found:
         return None
-    return {"workspace_id": found["workspaceId"], "arn": found["arn"], "alias": found.get("alias"),
-            "status": status_of(found)[0]}
+    workspace = {"workspace_id": found["workspaceId"], "arn": found["arn"], "alias": found.get("alias"),
+                 "status": status_of(found)[0]}
+    if not (settings or configuration):
+        return workspace
+    described = None
+    if workspace["status"] not in ("CREATION_FAILED", "DELETING"):
+        described = _amp_read(client.describe_workspace_configuration, "workspaceConfiguration",
+                              f"describe the configuration of workspace {workspace['workspace_id']}", found["workspaceId"])
+    workspace["configuration"] = described and {
+        "retention_period_in_days": described.get("retentionPeriodInDays"),
+        "limits_per_label_set": described.get("limitsPerLabelSet") or []}
+    if settings:
+        workspace_id = found["workspaceId"]
+        logging = _amp_read(client.describe_logging_configuration, "loggingConfiguration",
+                            f"describe the logging configuration of workspace {workspace_id}", workspace_id)
+        query_logging = _amp_read(client.describe_query_logging_configuration, "queryLoggingConfiguration",
+                                  f"describe the query logging configuration of workspace {workspace_id}", workspace_id)
+        workspace["settings"] = {
+            "workspace": {key: found.get(key) for key in ("alias", "status", "kmsKeyArn", "tags")},
+            "logging": _keep(logging, "logGroupArn", "status"),
+            "query_logging": _keep(query_logging, "destinations", "status"),
+            "configuration": _keep(described, "retentionPeriodInDays", "limitsPerLabelSet", "status")}
+        workspace["view"] = workspace_settings.summarize(found, logging, query_logging, described, query_logs_read=True)
+    return workspace
 
 
-def read_workspace_configuration(client, workspace):
-    """The workspace's retention_period_in_days and limits_per_label_set (AMP's limitsPerLabelSet), as
-    amp.alerting.amp_workspace reads them; None while the workspace failed to create or is being deleted."""
-    if workspace["status"] in ("CREATION_FAILED", "DELETING"):
-        return None
-    found = amp_describe(client.describe_workspace_configuration, "describe the configuration of workspace "
-                         f"{workspace['workspace_id']}", workspaceId=workspace["workspace_id"])
-    if not found:
-        return None
-    configuration = found["workspaceConfiguration"]
-    return {"retention_period_in_days": configuration.get("retentionPeriodInDays"),
-            "limits_per_label_set": configuration.get("limitsPerLabelSet") or []}
+def _amp_read(method, key, description, workspace_id):
+    found = amp_describe(method, description, workspaceId=workspace_id)
+    return found[key] if found else None
+
+
+def _keep(described, *keys):
+    """What a gate compares of a description (its timestamps left out: the result is JSON)."""
+    return {key: described[key] for key in keys if key in described} if described else None
 
 
 def read_resource_policy(client, workspace_id):

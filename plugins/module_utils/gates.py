@@ -20,6 +20,7 @@ import hashlib
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.amp.alerting.plugins.module_utils import workspace_settings
 from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import comparable
 from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import parse_definition
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import FAILED_STATUSES
@@ -288,3 +289,10 @@ def alarm_differs(found, options, state="present"):
     if not alarm.get("Dimensions"):
         alarm.pop("Dimensions", None)
     return alarm != request
+
+
+def workspace_differs(found, **options):
+    """amp.alerting.amp_workspace (state present): the workspace FOUND (chain_info's, read with its settings;
+    None when there is none) is missing, not ACTIVE, or has another alias, KMS key, tags, log configurations,
+    retention or limits than OPTIONS (the module's options) ask - decided by the module's own code."""
+    return workspace_settings.workspace_changes((found or {}).get("settings"), options)

@@ -286,17 +286,22 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import sync_tags
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_for
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_problems
-from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
-from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import label_set_key
+from ansible_collections.amp.alerting.plugins.module_utils import workspace_settings
+from ansible_collections.amp.alerting.plugins.module_utils.workspace_settings import DEFAULT_RETENTION_DAYS
+from ansible_collections.amp.alerting.plugins.module_utils.workspace_settings import configuration_request
+from ansible_collections.amp.alerting.plugins.module_utils.workspace_settings import configuration_view
+from ansible_collections.amp.alerting.plugins.module_utils.workspace_settings import logs_settled
+from ansible_collections.amp.alerting.plugins.module_utils.workspace_settings import query_logs_request
+from ansible_collections.amp.alerting.plugins.module_utils.workspace_settings import query_logs_view
+from ansible_collections.amp.alerting.plugins.module_utils.workspace_settings import rule_logs_request
+from ansible_collections.amp.alerting.plugins.module_utils.workspace_settings import rule_logs_view
+from ansible_collections.amp.alerting.plugins.module_utils.workspace_settings import wanted_query_logs
+from ansible_collections.amp.alerting.plugins.module_utils.workspace_settings import wanted_rule_logs
 from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import retention_loss_problem
 from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import workspace_configuration_problems
 
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 ALIAS_MAX = 100
-# AMP keeps metrics this long unless told otherwise (AMP-workspace-configuration.html).
-DEFAULT_RETENTION_DAYS = 150
-
-
 def problems(params):
     """What AMP would refuse, each naming the option, before any call."""
     found = []
@@ -323,21 +328,6 @@ def problems(params):
         found.append(f"query_log_qsp_threshold: {threshold} is not a number of samples (0 or more)")
     return found + wait_problems(params) + workspace_configuration_problems(params["retention_period_in_days"],
                                                                             params["limits_per_label_set"])
-
-
-def limits_view(limits):
-    """Limits per label set as the module shows them: snake_case, ordered by label set (AMP keeps no order)."""
-    return sorted(({"label_set": dict(entry.get("labelSet") or {}), "max_series": (entry.get("limits") or {}).get("maxSeries", 0)}
-                   for entry in limits or []), key=lambda entry: label_set_key(entry["label_set"]))
-
-
-def configuration_view(configuration):
-    if configuration is None:
-        return None
-    view = {"retention_period_in_days": configuration.get("retentionPeriodInDays"),
-            "limits_per_label_set": limits_view(configuration.get("limitsPerLabelSet"))}
-    view.update(status_view(configuration))
-    return view
 
 
 def busiest(*resources):
@@ -380,37 +370,17 @@ class LogConfiguration:
         return view
 
 
-def _query_logging_request(configuration):
-    return {"destinations": [{"cloudWatchLogs": {"logGroupArn": d["cloudWatchLogs"]["logGroupArn"]},
-                              "filters": {"qspThreshold": d["filters"]["qspThreshold"]}}
-                             for d in configuration["destinations"]]}
-
-
-def _query_logging_view(request):
-    destination = request["destinations"][0]
-    return {"log_group_arn": destination["cloudWatchLogs"]["logGroupArn"],
-            "qsp_threshold": destination["filters"]["qspThreshold"]}
-
-
 # Rule and alertmanager logs; always read, so that the result shows them.
 RULE_LOGS = LogConfiguration("log_group_arn", "the logging configuration", "logging_configuration", "loggingConfiguration",
-                             lambda c: {"logGroupArn": c["logGroupArn"]}, lambda r: {"log_group_arn": r["logGroupArn"]})
+                             rule_logs_request, rule_logs_view)
 # Query logs; read only when asked for, as a caller without aps:DescribeQueryLoggingConfiguration may not be.
 QUERY_LOGS = LogConfiguration("query_log_group_arn", "the query logging configuration", "query_logging_configuration",
-                              "queryLoggingConfiguration", _query_logging_request, _query_logging_view)
+                              "queryLoggingConfiguration", query_logs_request, query_logs_view)
 
 
 def wanted_logs(kind, params):
     """What is asked of a log configuration: None (leave it), {} (none) or the Create/Update body."""
-    log_group_arn = params[kind.param]
-    if log_group_arn is None:
-        return None
-    if log_group_arn == "":
-        return {}
-    if kind is QUERY_LOGS:
-        return {"destinations": [{"cloudWatchLogs": {"logGroupArn": log_group_arn},
-                                  "filters": {"qspThreshold": params["query_log_qsp_threshold"]}}]}
-    return {"logGroupArn": log_group_arn}
+    return wanted_query_logs(params) if kind is QUERY_LOGS else wanted_rule_logs(params)
 
 
 def watched_logs(params):
@@ -420,16 +390,8 @@ def watched_logs(params):
 
 def summarize(workspace, logs, configuration=None):
     """The module's view of a workspace, with its log configurations (and configuration, when asked)."""
-    if not workspace:
-        return {}
-    result = workspace_view(workspace)
-    logging = logs.get(RULE_LOGS)
-    result["logging"] = {"log_group_arn": logging["logGroupArn"], "status": status_of(logging)[0]} if logging else None
-    if QUERY_LOGS in logs:
-        result["query_logging"] = QUERY_LOGS.view(logs[QUERY_LOGS])
-    if configuration is not None:
-        result["configuration"] = configuration_view(configuration)
-    return result
+    return workspace_settings.summarize(workspace, logs.get(RULE_LOGS), logs.get(QUERY_LOGS), configuration,
+                                        query_logs_read=QUERY_LOGS in logs)
 
 
 def diff_view(workspace, logs, configuration=None):
@@ -538,9 +500,7 @@ class WorkspaceManager:
         """A log configuration as asked: created, updated (also when AMP failed to apply it) or deleted."""
         wanted = wanted_logs(kind, self.params)
         code = status_of(current)[0]
-        failed = code in ("CREATION_FAILED", "UPDATE_FAILED")
-        in_force = bool(current) and not failed and kind.request_of(current) == wanted
-        if wanted is None or (wanted == {} and not current) or (wanted and in_force):
+        if logs_settled(wanted, current, kind.request_of):
             return current
         self.changed = True
         if self.module.check_mode:
@@ -589,7 +549,7 @@ class WorkspaceManager:
                            "omit workspace_id to create one by alias")
         kinds = watched_logs(params)
         before_logs = {kind: kind.describe(self.client, workspace["workspaceId"]) if workspace else None for kind in kinds}
-        configured = params["retention_period_in_days"] is not None or params["limits_per_label_set"] is not None
+        configured = workspace_settings.configured(params)
         before_configuration = None
         if configured and workspace and status_of(workspace)[0] not in ("CREATION_FAILED", "DELETING"):
             before_configuration = describe_configuration(self.client, workspace["workspaceId"])
@@ -630,15 +590,7 @@ class WorkspaceManager:
         if status_of(current)[0] == "UPDATING" and params["wait"] and not self.module.check_mode:
             current = wait_for(lambda: describe_configuration(self.client, workspace_id), what, params["wait_timeout"],
                                until="settled")
-        request = {}
-        retention = params["retention_period_in_days"]
-        if retention is not None and retention != current.get("retentionPeriodInDays"):
-            request["retentionPeriodInDays"] = retention
-        limits = params["limits_per_label_set"]
-        if limits is not None:
-            wanted = [{"labelSet": dict(entry["label_set"]), "limits": {"maxSeries": entry["max_series"]}} for entry in limits]
-            if limits_view(wanted) != limits_view(current.get("limitsPerLabelSet")):
-                request["limitsPerLabelSet"] = wanted
+        request = configuration_request(params, current)
         if not request:
             return current
         self.changed = True

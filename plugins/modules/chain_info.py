@@ -11,7 +11,7 @@ version_added: 0.3.0
 short_description: Read the alerting chain's resources in one process, for the roles' write gates
 description:
   - Reads, with one boto3 session, every resource named - log groups, SQS queues, DynamoDB tables, IAM roles
-    with their inline policies, Lambda functions with their resource policies, SSM parameters, SNS topics and
+    with their inline policies, customer-managed IAM policies, Lambda functions with their resource policies, SSM parameters, SNS topics and
     subscriptions, CloudWatch metric alarms, Secrets Manager secrets under a prefix, and a workspace's rule
     groups namespaces and alertmanager definition - and returns each as the write gates compare it (filter
     P(amp.alerting.differs#filter)).
@@ -55,6 +55,13 @@ options:
         type: list
         elements: str
         default: []
+  managed_policies:
+    description:
+      - ARNs of customer-managed IAM policies, read as M(amp.alerting.iam_managed_policy_info) reads them (their
+        versions and the default version's document).
+    type: list
+    elements: str
+    default: []
   functions:
     description: Lambda function names.
     type: list
@@ -63,6 +70,12 @@ options:
   parameters:
     description:
       - SSM parameter names. Read with decryption to compare values; only the value's SHA-256 is returned.
+    type: list
+    elements: str
+    default: []
+  parameter_paths:
+    description:
+      - SSM parameter paths; the names of the parameters directly under each are listed (not their values).
     type: list
     elements: str
     default: []
@@ -138,6 +151,13 @@ options:
     description: Whether to read the workspace's alertmanager definition.
     type: bool
     default: false
+  workspace_settings:
+    description:
+      - Whether to read what M(amp.alerting.amp_workspace) compares - the workspace's description, its logging and
+        query logging configurations and its configuration - for the workspace role's write gate, and the view
+        of the workspace that module returns (C(view) in RV(workspace)).
+    type: bool
+    default: false
 notes:
   - Supports check mode (it changes nothing either way).
   - RV(read) repeats what was asked for (and RV(region) where), so that a role can tell whether a read made for
@@ -193,6 +213,12 @@ roles:
     (each asked for by name, its document or C(null)) - or C(null).
   returned: always
   type: dict
+managed_policies:
+  description: >-
+    Each policy by ARN - C(arn), C(exists), C(version_ids), C(default_version_id), C(document) - as
+    M(amp.alerting.iam_managed_policy_info) returns it.
+  returned: always
+  type: dict
 functions:
   description: >-
     Each function by name - C(configuration) (Lambda's C(GetFunction) configuration), C(tags), C(statements)
@@ -205,6 +231,12 @@ parameters:
     decrypted value; never the value) - or C(null).
   returned: always
   type: dict
+parameter_paths:
+  description: Each path's parameters, their short names (the last part of the name), sorted.
+  returned: always
+  type: dict
+  sample:
+    /amp-alerting/prod/slack: [oncall, team-payments]
 subscriptions:
   description: >-
     One entry per subscription asked for, in that order - C(topic_arn), C(protocol), C(endpoint),
@@ -246,7 +278,9 @@ workspace:
   description: >-
     The workspace read - C(workspace_id), C(arn), C(alias), C(status), and with O(workspace_configuration)
     C(configuration) (C(retention_period_in_days), C(limits_per_label_set); C(null) while it failed to create or
-    is being deleted) - or C(null) (not asked for, not found, or the alias names several).
+    is being deleted), with O(workspace_settings) C(settings) (as AMP describes them) and C(view) (as
+    M(amp.alerting.amp_workspace) returns the workspace) - or C(null) (not asked for, not found, or the alias
+    names several).
   returned: always
   type: dict
 resource_policy:
@@ -295,9 +329,10 @@ def read_subscription(client, wanted):
 
 
 # What a caller may ask to read (the module's options but the connection's).
-READ_OPTIONS = ("log_groups", "queues", "tables", "functions", "parameters", "roles", "subscriptions", "topics",
+READ_OPTIONS = ("log_groups", "queues", "tables", "functions", "managed_policies", "parameters", "parameter_paths", "roles", "subscriptions", "topics",
                 "alarms", "stacks", "secret_prefixes", "workspace_id", "workspace_alias", "rule_namespaces",
-                "resource_policy", "scrapers", "alertmanager_definition", "workspace_configuration")
+                "resource_policy", "scrapers", "alertmanager_definition", "workspace_configuration",
+                "workspace_settings")
 
 
 def read_chain(module):
@@ -313,11 +348,10 @@ def read_chain(module):
     workspace_id = params["workspace_id"]
     workspace = None
     workspace_documents = params["rule_namespaces"] or params["alertmanager_definition"]
-    if params["resource_policy"] or params["scrapers"] or params["workspace_configuration"] or not workspace_id and (
-            params["workspace_alias"]):
-        workspace = chain.read_workspace(client("amp"), workspace_id, params["workspace_alias"])
-        if workspace and params["workspace_configuration"]:
-            workspace["configuration"] = chain.read_workspace_configuration(client("amp"), workspace)
+    if params["resource_policy"] or params["scrapers"] or params["workspace_configuration"] or params["workspace_settings"] \
+            or not workspace_id and params["workspace_alias"]:
+        workspace = chain.read_workspace(client("amp"), workspace_id, params["workspace_alias"],
+                                         settings=params["workspace_settings"], configuration=params["workspace_configuration"])
     # the namespaces and definition of the workspace named, or else of the one found by its alias
     documents_of = workspace_id or (workspace or {}).get("workspace_id")
 
@@ -328,6 +362,8 @@ def read_chain(module):
         "roles": {role["name"]: chain.read_role(client("iam"), role["name"], role["inline_policies"])
                   for role in params["roles"]},
         "functions": {name: chain.read_function(client("lambda"), name) for name in params["functions"]},
+        "managed_policies": {arn: chain.read_managed_policy(client("iam"), arn) for arn in params["managed_policies"]},
+        "parameter_paths": {path: chain.read_parameter_names(client("ssm"), path) for path in params["parameter_paths"]},
         "parameters": {name: chain.read_parameter(client("ssm"), name) for name in params["parameters"]},
         "subscriptions": [read_subscription(client("sns"), wanted) for wanted in params["subscriptions"]],
         "topics": {arn: chain.read_topic_attributes(client("sns"), arn) for arn in params["topics"]},
@@ -353,7 +389,8 @@ def main():
     names = dict(type="list", elements="str", default=[])
     module = AnsibleAWSModule(
         argument_spec=dict(
-            log_groups=names, queues=names, tables=names, functions=names, parameters=names,
+            log_groups=names, queues=names, tables=names, functions=names, parameters=names, managed_policies=names,
+            parameter_paths=names,
             roles=dict(type="list", elements="dict", default=[], options=dict(
                 name=dict(type="str", required=True),
                 inline_policies=dict(type="list", elements="str", default=[]))),
@@ -368,6 +405,7 @@ def main():
             resource_policy=dict(type="bool", default=False), scrapers=dict(type="bool", default=False),
             alertmanager_definition=dict(type="bool", default=False),
             workspace_configuration=dict(type="bool", default=False),
+            workspace_settings=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )

@@ -71,29 +71,14 @@ policies:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
-from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.amp.alerting.plugins.module_utils.chain import read_managed_policy
 
 
 def iam_client(module):
     return module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
-
-
-def read_policy(client, arn):
-    versions = IAMErrorHandler.list_error_handler(f"list the versions of policy {arn}")(
-        client.list_policy_versions)(aws_retry=True, PolicyArn=arn)
-    if versions is None:
-        return {"arn": arn, "exists": False, "version_ids": [], "default_version_id": None, "document": None}
-    listed = versions.get("Versions") or []
-    default = next((v["VersionId"] for v in listed if v.get("IsDefaultVersion")), None)
-    document = None
-    if default:
-        answer = IAMErrorHandler.common_error_handler(f"read version {default} of policy {arn}")(
-            client.get_policy_version)(aws_retry=True, PolicyArn=arn, VersionId=default)
-        document = answer["PolicyVersion"].get("Document")  # botocore decodes IAM's URL-encoded JSON
-    return {"arn": arn, "exists": True, "version_ids": [v["VersionId"] for v in listed],
-            "default_version_id": default, "document": document}
 
 
 def main():
@@ -103,7 +88,7 @@ def main():
     )
     client = iam_client(module)
     try:
-        policies = [read_policy(client, arn) for arn in module.params["policy_arns"]]
+        policies = [read_managed_policy(client, arn) for arn in module.params["policy_arns"]]
     except AnsibleIAMError as e:
         module.fail_json_aws_error(e)
     module.exit_json(changed=False, policies=policies)

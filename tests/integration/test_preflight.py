@@ -161,3 +161,52 @@ def test_one_role_alone_on_an_account_without_the_chain_names_the_run_that_makes
     assert run.returncode != 0
     assert "No workspace fresh in account" in run.failure() and "--tags workspace" in run.failure()
     assert writes(sandbox) == []
+
+
+def active_workspace(aws_client, alias, retention=None):
+    """A workspace made by hand (another run, the console), ACTIVE, with RETENTION days when given."""
+    from support import eventually  # pylint: disable=import-outside-toplevel
+    amp = aws_client("amp")
+    workspace_id = amp.create_workspace(alias=alias)["workspaceId"]
+    eventually(lambda: amp.describe_workspace(workspaceId=workspace_id)["workspace"]["status"]["statusCode"] == "ACTIVE",
+               what=f"workspace {alias} ACTIVE")
+    if retention is not None:
+        amp.update_workspace_configuration(workspaceId=workspace_id, retentionPeriodInDays=retention)
+        eventually(lambda: amp.describe_workspace_configuration(workspaceId=workspace_id)["workspaceConfiguration"]
+                   ["status"]["statusCode"] == "ACTIVE", what=f"workspace {alias}'s configuration ACTIVE")
+    return amp.describe_workspace(workspaceId=workspace_id)["workspace"]
+
+
+def test_a_retention_shorter_than_the_workspace_keeps_is_refused_from_the_one_read(sandbox, aws_client, tmp_path):
+    # The preflight's read of the chain (chain_info, workspace_configuration) gives the retention AMP keeps now:
+    # without it, the shorter one would reach UpdateWorkspaceConfiguration and AMP would delete the older samples.
+    workspace = active_workspace(aws_client, "shrink", retention=400)
+    sandbox.clear_requests()
+    run = run_playbook(SITE, write_inventory(tmp_path, [{"id": "shrink", "vars": {"workspace_retention_period_in_days": 90}}]))
+    assert run.returncode != 0
+    assert (f"workspace_retention_period_in_days: 90 is shorter than the 400 days workspace {workspace['workspaceId']} "
+            "(shrink) keeps now") in refusals(run)["shrink"]
+    assert "set workspace_allow_retention_decrease: true" in refusals(run)["shrink"]
+    assert writes(sandbox) == []
+    assert "DescribeWorkspaceConfiguration" in [r["operation"] for r in sandbox.requests()]
+    allowed = run_playbook(SITE, write_inventory(tmp_path, [{"id": "shrink", "vars": {
+        "workspace_retention_period_in_days": 90, "workspace_allow_retention_decrease": True}}]), check=True, tags="workspace")
+    assert allowed.returncode == 0 and "shrink" not in refusals(allowed), allowed.failure()
+
+
+def test_an_alias_changed_on_a_converged_host_is_refused_from_the_one_read(sandbox, aws_client, tmp_path):
+    # The host's topic serves workspace 'first'; its alias is now another, which matches no workspace: a run would
+    # make a second workspace and move the topic to it. The preflight's read finds no workspace by the new alias,
+    # then reads the topic and the workspace its policy names.
+    first = active_workspace(aws_client, "first")
+    aws_client("sns").create_topic(Name="amp-renamed-alerts", Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Sid": "AmpWorkspacePublish", "Effect": "Allow", "Principal": {"Service": "aps.amazonaws.com"},
+            "Action": ["sns:Publish", "sns:GetTopicAttributes"], "Resource": "*",
+            "Condition": {"ArnEquals": {"aws:SourceArn": first["arn"]}}}]})})
+    sandbox.clear_requests()
+    run = run_playbook(SITE, write_inventory(tmp_path, [{"id": "renamed"}]))
+    assert run.returncode != 0
+    assert (f"workspace_alias: renamed matches no workspace, but topic amp-renamed-alerts serves workspace "
+            f"{first['workspaceId']} (alias first)") in refusals(run)["renamed"]
+    assert writes(sandbox) == []

@@ -87,9 +87,10 @@ def writer_changes(capsys, module_name, /, **args):
 def read(**wanted):
     """What the role's chain_info task registers."""
     params = {key: [] for key in ("log_groups", "queues", "tables", "roles", "functions", "parameters", "subscriptions",
-                                  "topics", "alarms", "secret_prefixes", "rule_namespaces", "stacks")}
+                                  "topics", "alarms", "secret_prefixes", "rule_namespaces", "stacks", "managed_policies",
+                                  "parameter_paths")}
     params.update(workspace_id=None, workspace_alias=None, alertmanager_definition=False, resource_policy=False,
-                  scrapers=False, workspace_configuration=False, **wanted)
+                  scrapers=False, workspace_configuration=False, workspace_settings=False, **wanted)
     module = type("Module", (), {"params": params, "region": REGION, "client": lambda self, service, retry_decorator=None: RetryingBotoClientWrapper(
         boto3.client(service, region_name=REGION), AWSRetry.jittered_backoff())})()
     return chain_info.read_chain(module)
