@@ -11,11 +11,14 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.amp.alerting.plugins.module_utils import amp_anomaly_alerts
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import plain_data
-from ansible_collections.amp.alerting.plugins.module_utils.amp_rules import prepare_rules
-from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import threshold_problems
+from ansible_collections.amp.alerting.plugins.plugin_utils.lazy import LazyModule
+
+# imported by the tasks that call them (plugin_utils/lazy.py says why)
+amp_anomaly_alerts = LazyModule("ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts")
+amp_rules = LazyModule("ansible_collections.amp.alerting.plugins.module_utils.amp_rules")
+aws_limits = LazyModule("ansible_collections.amp.alerting.plugins.module_utils.aws_limits")
 
 
 def _number_text(value):
@@ -32,7 +35,7 @@ def alert_rule_groups(alerts, thresholds, variable="alerting_thresholds", extra_
     without a threshold, a threshold naming no alert, a value of the wrong type), one per line, each
     naming the alert and the variable to fix.
     """
-    problems = threshold_problems(plain_data(alerts), plain_data(thresholds), variable)
+    problems = aws_limits.threshold_problems(plain_data(alerts), plain_data(thresholds), variable)
     if problems:
         # one per line: the preflight lists them as they come (roles/alerting/tasks/preflight.yml)
         raise AnsibleFilterError("\n".join(problems))
@@ -59,7 +62,7 @@ def alert_rule_groups(alerts, thresholds, variable="alerting_thresholds", extra_
     if not result:
         raise AnsibleFilterError("no rules left: every alert is disabled and no extra rule groups are given")
     try:
-        prepare_rules(groups=plain_data(result))
+        amp_rules.prepare_rules(groups=plain_data(result))
     except AmpError as exc:
         raise AnsibleFilterError(f"the rules built from {variable} are not valid: {exc}") from exc
     return result

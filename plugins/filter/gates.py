@@ -10,9 +10,12 @@ import os
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.amp.alerting.plugins.module_utils import gates
 from ansible_collections.amp.alerting.plugins.module_utils.amp_base import plain_data
-from ansible_collections.amp.alerting.plugins.module_utils import lambda_zip
+from ansible_collections.amp.alerting.plugins.plugin_utils.lazy import LazyModule
+
+# imported by the tasks that call them (plugin_utils/lazy.py says why)
+gates = LazyModule("ansible_collections.amp.alerting.plugins.module_utils.gates")
+lambda_zip = LazyModule("ansible_collections.amp.alerting.plugins.module_utils.lambda_zip")
 
 
 def managed_policy_differs(found, arn, document):
@@ -30,28 +33,28 @@ def managed_policy_differs(found, arn, document):
     return gates.managed_policy_differs(entry, plain_data(document))
 
 
-# What each kind of resource is read as (chain_info's key) and the gate that compares it.
+# What each kind of resource is read as (chain_info's key) and the gate that compares it (module_utils/gates.py).
 KINDS = {
-    "log_group": ("log_groups", gates.log_group_differs),
-    "queue": ("queues", gates.queue_differs),
-    "table": ("tables", gates.table_differs),
-    "ttl": ("tables", gates.ttl_differs),
-    "role": ("roles", gates.role_differs),
-    "inline_policy": ("roles", gates.inline_policy_differs),
-    "function": ("functions", gates.function_differs),
-    "permission": ("functions", gates.permission_differs),
-    "parameter": ("parameters", gates.parameter_differs),
-    "subscription": ("subscriptions", gates.subscription_differs),
-    "topic": ("topics", gates.topic_differs),
-    "alert_topic": ("topics", gates.alert_topic_differs),
+    "log_group": ("log_groups", "log_group_differs"),
+    "queue": ("queues", "queue_differs"),
+    "table": ("tables", "table_differs"),
+    "ttl": ("tables", "ttl_differs"),
+    "role": ("roles", "role_differs"),
+    "inline_policy": ("roles", "inline_policy_differs"),
+    "function": ("functions", "function_differs"),
+    "permission": ("functions", "permission_differs"),
+    "parameter": ("parameters", "parameter_differs"),
+    "subscription": ("subscriptions", "subscription_differs"),
+    "topic": ("topics", "topic_differs"),
+    "alert_topic": ("topics", "alert_topic_differs"),
     # one per workspace: NAME is the workspace's id (one not read, or made since, has none)
-    "resource_policy": ("resource_policy", gates.resource_policy_differs),
-    "alarm": ("alarms", gates.alarm_differs),
-    "rule_namespace": ("rule_namespaces", gates.rule_namespace_differs),
+    "resource_policy": ("resource_policy", "resource_policy_differs"),
+    "alarm": ("alarms", "alarm_differs"),
+    "rule_namespace": ("rule_namespaces", "rule_namespace_differs"),
     # one per workspace: NAME is the workspace's id
-    "alertmanager": ("alertmanager_definition", gates.alertmanager_differs),
+    "alertmanager": ("alertmanager_definition", "alertmanager_differs"),
     # the workspace read (with workspace_settings); NAME is its alias
-    "workspace": ("workspace", gates.workspace_differs),
+    "workspace": ("workspace", "workspace_differs"),
 }
 
 
@@ -60,7 +63,7 @@ def differs(found, kind, name, wanted=None):
     resource NAME (a subscription: its endpoint) given the options WANTED."""
     if kind not in KINDS:
         raise AnsibleFilterError(f"differs: kind must be one of {', '.join(sorted(KINDS))}, not {kind!r}")
-    key, gate = KINDS[kind]
+    key, gate_name = KINDS[kind]
     if not isinstance(found, dict) or key not in found:
         raise AnsibleFilterError(f"differs: the input is not a result of amp.alerting.chain_info (no {key})")
     if kind == "subscription":
@@ -76,7 +79,7 @@ def differs(found, kind, name, wanted=None):
     if entry is False:
         # a gate on a resource the read left out would always say "differs": a role's mistake, said at once
         raise AnsibleFilterError(f"differs: amp.alerting.chain_info did not read {kind} {name}")
-    return gate(entry, **plain_data(wanted or {}))
+    return getattr(gates, gate_name)(entry, **plain_data(wanted or {}))
 
 
 # chain_info's options: lists of names, switches, and the workspace they concern.
@@ -131,8 +134,9 @@ def chain_serves(found, wanted):
     handover from it changes what was read."""
     if not isinstance(found, dict) or not isinstance(found.get("read"), dict):
         return False
-    found, wanted = plain_data(found), plain_data(wanted or {})
-    read = found["read"]
+    # only what is compared is made plain: the whole read is large, and making it plain renders every value
+    # (about 0.15 s for each of the roles' many references to it)
+    read, wanted = plain_data(found["read"]), plain_data(wanted or {})
     if (wanted.get("region") or found.get("region")) != found.get("region"):
         return False
     if any(stack is not None for stack in (found.get("stacks") or {}).values()):
@@ -148,10 +152,10 @@ def chain_serves(found, wanted):
            for r in wanted.get("roles") or []):
         return False
     if any(wanted.get(key) for key in WORKSPACE_READS):
-        workspace = found.get("workspace") or {}
+        workspace_id = (found.get("workspace") or {}).get("workspace_id")
         if wanted.get("workspace_id"):
             # the workspace the role writes to must be the one whose resources were read
-            return (read.get("workspace_id") or workspace.get("workspace_id")) == wanted["workspace_id"]
+            return (read.get("workspace_id") or workspace_id) == wanted["workspace_id"]
         return not read.get("workspace_id") and read.get("workspace_alias") == wanted.get("workspace_alias")
     return True
 

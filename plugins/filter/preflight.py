@@ -19,9 +19,12 @@ from ansible.plugins.test.core import vault_encrypted
 from ansible.template import is_trusted_as_template
 from ansible.utils.display import Display
 
-from ansible_collections.amp.alerting.plugins.module_utils import amp_alertmanager_config as alertmanager_config
-from ansible_collections.amp.alerting.plugins.module_utils import amp_anomaly_alerts as anomaly
-from ansible_collections.amp.alerting.plugins.module_utils import aws_limits as checks
+from ansible_collections.amp.alerting.plugins.plugin_utils.lazy import LazyModule
+
+# imported by the tasks that call them (plugin_utils/lazy.py says why)
+alertmanager_config = LazyModule("ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config")
+anomaly = LazyModule("ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly_alerts")
+checks = LazyModule("ansible_collections.amp.alerting.plugins.module_utils.aws_limits")
 
 display = Display()
 
