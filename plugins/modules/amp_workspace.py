@@ -302,6 +302,8 @@ from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import wor
 
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 ALIAS_MAX = 100
+
+
 def problems(params):
     """What AMP would refuse, each naming the option, before any call."""
     found = []
