@@ -24,15 +24,22 @@ ALREADY_EXISTS = re.compile(r"\((%s)\)" % "|".join(sorted(ALREADY_EXISTS_CODES))
 STACK_BUSY = re.compile(r"is in [A-Z_]+_IN_PROGRESS state")
 
 
-def create_race_lost(result):
+def create_race_lost(result, listed_name=None):
     """True when RESULT is a failed task whose AWS call was refused because the resource exists (or,
-    for a CloudFormation stack, is being created or updated by another run)."""
+    for a CloudFormation stack, is being created or updated by another run).
+
+    LISTED_NAME: the name of an inline policy written by amazon.aws.iam_policy. That module lists the
+    policies twice, on start and when it compares, and fails with a bare KeyError of the name
+    ("Module failed: 'slack-forwarder'") when another run put the policy between the two lists.
+    """
     if not isinstance(result, dict) or not result.get("failed"):
         return False
     error = result.get("error")
     if isinstance(error, dict) and error.get("code") in ALREADY_EXISTS_CODES:
         return True
     message = str(result.get("msg") or "")
+    if listed_name is not None and message.rstrip().endswith(": %r" % str(listed_name)):
+        return True
     return bool(ALREADY_EXISTS.search(message) or STACK_BUSY.search(message))
 
 

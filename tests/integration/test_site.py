@@ -3,6 +3,8 @@
 import json
 import os
 import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import yaml
@@ -169,14 +171,21 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     # Two roles again (--tags lambda,alerting): prod's namespace, deleted by hand, is made again by the
     # alerting role, on the workspace and topic the skipped roles made; the preflight still runs. And dev's
     # dead-letter queue, deleted by hand just before: SQS refuses its name for 60 s after (AWS's
-    # QueueDeletedRecently), which the lambda role waits out. (Two roles of a run: the queue's task comes
-    # within those 60 s even on a loaded machine.)
+    # QueueDeletedRecently), which the lambda role waits out. How soon the run reaches the queue depends
+    # on the machine, so the sandbox keeps the name until SQS has refused the role's create once, then
+    # frees it a few seconds later, as 60 s after a deletion would.
     amp.delete_rule_groups_namespace(workspaceId=prod_id, name="amp-alerting")
     dev_sqs = client(None, "sqs", "it-dev")
-    sandbox.set_sqs_deleted_name_seconds(60)
+    sandbox.set_sqs_deleted_name_seconds(3600)
     dev_sqs.delete_queue(QueueUrl=dev_sqs.get_queue_url(QueueName=DEAD_LETTER_QUEUE % "it-dev")["QueueUrl"])
     sandbox.clear_requests()
-    alerting_only = ok(run_playbook(SITE, str(inventory), tags="lambda,alerting"))
+    with ThreadPoolExecutor(max_workers=1) as background:
+        alerting_run = background.submit(run_playbook, SITE, str(inventory), tags="lambda,alerting")
+        while not alerting_run.done() and not any(
+                r["operation"] == "CreateQueue" and r["status"] == 400 for r in sandbox.requests()):
+            time.sleep(1)
+        sandbox.set_sqs_deleted_name_seconds(0)
+        alerting_only = ok(alerting_run.result())
     queue_creates = [r["status"] for r in sandbox.requests() if r["operation"] == "CreateQueue"]
     assert 400 in queue_creates and queue_creates[-1] == 200, queue_creates  # refused, waited out, made
     dev_sqs.get_queue_url(QueueName=DEAD_LETTER_QUEUE % "it-dev")

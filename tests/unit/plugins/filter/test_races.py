@@ -38,3 +38,23 @@ def test_a_create_another_run_won_is_run_once_more(result):
 ], ids=["ok", "not-failed", "access-denied", "template-error", "words-not-a-code", "no-result"])
 def test_any_other_result_is_final(result):
     assert create_race_lost(result) is False
+
+
+# amazon.aws.iam_policy's failure when another run put the policy between its two lists of the role's
+# inline policies: a bare KeyError of the name, as ansible-core 2.19 reports an uncaught exception.
+IAM_POLICY_LISTED_TWICE = failed("Task failed: Module failed: 'slack-forwarder'")
+
+
+def test_an_inline_policy_another_run_put_between_the_modules_two_lists_is_run_once_more():
+    assert create_race_lost(IAM_POLICY_LISTED_TWICE, "slack-forwarder") is True
+
+
+@pytest.mark.parametrize("result, name", [
+    (IAM_POLICY_LISTED_TWICE, None),
+    (IAM_POLICY_LISTED_TWICE, "another-policy"),
+    (failed("Task failed: Module failed: 'slack-forwarder-extra'"), "slack-forwarder"),
+    (failed("Task failed: Module failed: Failed to put policy slack-forwarder: AccessDenied"), "slack-forwarder"),
+    ({"changed": True, "msg": "Module failed: 'slack-forwarder'"}, "slack-forwarder"),
+], ids=["name-not-given", "another-name", "a-longer-name", "access-denied", "not-failed"])
+def test_a_key_error_counts_only_for_the_policy_named(result, name):
+    assert create_race_lost(result, name) is False
