@@ -50,5 +50,5 @@ def test_roles_do_not_know_which_playbook_runs_them_and_share_one_settings_check
         assert "preflight_purpose" not in text(path), os.path.relpath(path, REPO)
     for role in yaml_of("playbooks/vars/chain.yml")["amp_alerting_chain_roles"]:
         shared = [task for task in yaml_of(f"roles/{role}/tasks/preflight.yml")
-                  if "role_settings.yml" in str(task.get("ansible.builtin.include_tasks", ""))]
+                  if "role_settings.yml" in str(task.get("ansible.builtin.import_tasks", ""))]
         assert [task["vars"]["role_settings_name"] for task in shared] == [role]
