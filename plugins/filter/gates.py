@@ -82,6 +82,19 @@ def differs(found, kind, name, wanted=None):
     return getattr(gates, gate_name)(entry, **plain_data(wanted or {}))
 
 
+def differing(found, gates, full_check=False):
+    """FOUND: what amp.alerting.chain_info registered; GATES: a role's writers, each ``[kind, name, wanted]`` as
+    differs takes them (or null: not wanted), in dicts nested as the role groups them. The same dicts, each gate
+    replaced by whether its writer would change the resource (FULL_CHECK: every wanted writer runs)."""
+    if isinstance(gates, dict):
+        return {key: differing(found, gate, full_check) for key, gate in gates.items()}
+    if gates is None:
+        return False
+    if not isinstance(gates, (list, tuple)) or len(gates) not in (2, 3):
+        raise AnsibleFilterError(f"differing: a gate is [kind, name, wanted] or null, not {gates!r}")
+    return True if full_check else differs(found, *gates)
+
+
 # chain_info's options: lists of names, switches, and the workspace they concern.
 READ_LISTS = ("log_groups", "queues", "tables", "functions", "managed_policies", "parameters", "parameter_paths", "topics", "alarms", "stacks",
               "secret_prefixes", "rule_namespaces")
@@ -173,5 +186,5 @@ class FilterModule:
     """amp.alerting filters."""
 
     def filters(self):
-        return {"managed_policy_differs": managed_policy_differs, "differs": differs,
+        return {"managed_policy_differs": managed_policy_differs, "differs": differs, "differing": differing,
                 "lambda_code_sha256": lambda_code_sha256, "chain_reads": chain_reads, "chain_serves": chain_serves}

@@ -1,0 +1,56 @@
+"""differing: a role's gates decided at once, as differs decides each, in the role's groups - so that a file of
+writers none of which differs is not included, and one that does runs exactly the writers that differ."""
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.amp.alerting.plugins.filter.gates import differing
+from ansible_collections.amp.alerting.plugins.filter.gates import differs
+
+LOG_GROUP = "/aws/lambda/amp-prod-slack-forwarder"
+FOUND = {
+    "log_groups": {LOG_GROUP: {"retention_in_days": 30}},
+    "queues": {"dlq": {"attributes": {"MessageRetentionPeriod": "1209600"}, "tags": {}}, "gone": None},
+}
+GATES = {
+    "storage": {
+        "log_group": ["log_group", LOG_GROUP, {"retention": 30}],
+        "state_table": None,  # not wanted
+        "dead_letter_queue": ["queue", "dlq", {"attributes": {"MessageRetentionPeriod": 1209600}, "tags": {}}],
+    },
+    "subscription": {"delivery_dead_letter_queue": ["queue", "gone", {"attributes": {}}]},
+}
+
+
+def test_each_gate_is_what_differs_says_in_the_roles_groups():
+    decided = differing(FOUND, GATES)
+    assert decided == {"storage": {"log_group": False, "state_table": False, "dead_letter_queue": False},
+                       "subscription": {"delivery_dead_letter_queue": True}}
+    for group, gates in GATES.items():
+        for key, gate in gates.items():
+            assert decided[group][key] == (gate is not None and differs(FOUND, *gate)), (group, key)
+
+
+def test_a_drifted_resource_differs_and_only_its_group_is_to_include():
+    drifted = dict(FOUND, log_groups={LOG_GROUP: {"retention_in_days": 1}})
+    decided = differing(drifted, GATES)
+    assert decided["storage"]["log_group"] is True
+    assert [group for group, gates in decided.items() if any(gates.values())] == ["storage", "subscription"]
+    repaired = differing(dict(FOUND, queues=dict(FOUND["queues"], gone=FOUND["queues"]["dlq"])), GATES)
+    assert [group for group, gates in repaired.items() if any(gates.values())] == []
+
+
+def test_a_full_check_runs_every_wanted_writer_and_no_unwanted_one():
+    assert differing(FOUND, GATES, True) == {
+        "storage": {"log_group": True, "state_table": False, "dead_letter_queue": True},
+        "subscription": {"delivery_dead_letter_queue": True}}
+
+
+@pytest.mark.parametrize("gates, message", [
+    ({"storage": {"log_group": ["log_group", "/aws/lambda/other", {"retention": 30}]}}, "did not read log_group /aws/lambda/other"),
+    ({"storage": {"log_group": "log_group"}}, "a gate is [kind, name, wanted] or null"),
+    ({"storage": {"log_group": ["log_grup", LOG_GROUP, {}]}}, "kind must be one of"),
+], ids=["not-read", "not-a-gate", "unknown-kind"])
+def test_a_gate_that_cannot_be_decided_is_refused_not_said_to_differ(gates, message):
+    with pytest.raises(AnsibleFilterError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        differing(FOUND, gates)
