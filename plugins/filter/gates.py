@@ -84,8 +84,9 @@ def differs(found, kind, name, wanted=None):
 
 def differing(found, gates, full_check=False):
     """FOUND: what amp.alerting.chain_info registered; GATES: a role's writers, each ``[kind, name, wanted]`` as
-    differs takes them (or null: not wanted), in dicts nested as the role groups them. The same dicts, each gate
-    replaced by whether its writer would change the resource (FULL_CHECK: every wanted writer runs)."""
+    differs takes them (or null: not wanted), in dicts nested as the role groups them, or one gate. The same
+    dicts, each gate replaced by whether its writer would change the resource (FULL_CHECK: every wanted writer
+    runs)."""
     if isinstance(gates, dict):
         return {key: differing(found, gate, full_check) for key, gate in gates.items()}
     if gates is None:

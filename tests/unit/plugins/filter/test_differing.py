@@ -29,6 +29,8 @@ def test_each_gate_is_what_differs_says_in_the_roles_groups():
     for group, gates in GATES.items():
         for key, gate in gates.items():
             assert decided[group][key] == (gate is not None and differs(FOUND, *gate)), (group, key)
+            # a writer's own gate alone (its task's when) decides the same
+            assert differing(FOUND, gate) == decided[group][key], (group, key)
 
 
 def test_a_drifted_resource_differs_and_only_its_group_is_to_include():
