@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+import yaml
+
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO_ROOT = os.path.dirname(TESTS_DIR)
 sys.path.insert(0, TESTS_DIR)
@@ -197,15 +199,14 @@ def metrics_story(slack, output, workdir):
 
 
 def doctor_table(output):
-    """The table doctor.yml printed (its debug task's block text), without the callback's indentation."""
-    task = output[output.index("TASK [The chain, hop by hop"):]
-    block = task[task.index("msg: |-") + len("msg: |-"):]
-    lines = []
-    for line in block.splitlines()[1:]:
-        if not line.startswith("        "):
+    """The table doctor.yml printed: its debug task's msg, a list of lines (the callback's YAML, read back)."""
+    task = output[output.index("TASK [The chain, hop by hop"):].splitlines()
+    result = []
+    for line in task[2:]:  # after the task's banner and its "ok: [host] =>" line
+        if not line.startswith("    "):
             break
-        lines.append("    " + line[8:])
-    return "\n".join(lines)
+        result.append(line)
+    return "\n".join("    " + line for line in yaml.safe_load("\n".join(result))["msg"])
 
 
 def extra_vars(values):

@@ -1,6 +1,12 @@
-"""The demo prints Slack messages as a person reads them."""
+"""The demo prints Slack messages as a person reads them, and doctor.yml's table as ansible-core printed it."""
 
-from demo.__main__ import render
+import os
+import subprocess
+import sys
+
+import yaml
+
+from demo.__main__ import REPO_ROOT, doctor_table, render
 from support import load_forwarder
 from support.forwarder_events import fixture_envelope
 
@@ -15,11 +21,25 @@ def test_render_shows_header_alerts_fields_and_links():
     assert "Runbook (https://runbooks.example.com/pod-high-cpu) · Source (http://prometheus.example:9090/graph?g0.expr=pod_cpu%3E0.9&g0.tab=1)" in text
 
 
-def test_the_doctor_table_is_printed_without_the_callbacks_indentation():
-    from demo.__main__ import doctor_table
+LINES = [
+    "ok      workspace                     ws-1 (sandbox-amp) ACTIVE",
+    "ok      rule namespaces               1 ACTIVE: amp-alerting",
+    "ok      function dead-letter queue    amp-sandbox-amp-slack-forwarder-dlq: 0 events the function failed after "
+    "Lambda's retries, a line long enough for the callback to fold it over more than one line of its output",
+    "BROKEN  heartbeat                     no heartbeat for 12 min",
+]
 
-    output = ("TASK [The chain, hop by hop, of sandbox-amp] ****\nok: [sandbox-amp] => \n    msg: |-\n"
-              "        ok      workspace  ws-1 ACTIVE\n        broken  function   gone\n"
-              "                           fix: run site.yml\n\nTASK [No hop is broken] ***\n")
-    assert doctor_table(output).splitlines() == ["    ok      workspace  ws-1 ACTIVE", "    broken  function   gone",
-                                                 "                       fix: run site.yml"]
+
+def test_the_doctor_table_is_printed_without_the_callbacks_indentation(tmp_path):
+    """doctor.yml's debug task prints a list of lines; the demo reads them back from ansible-core's own output with
+    the collection's ansible.cfg (YAML results: long lines folded, some quoted), not from a hand-written copy."""
+    playbook = tmp_path / "doctor.yml"
+    playbook.write_text(yaml.safe_dump([{
+        "name": "Diagnose", "hosts": "localhost", "gather_facts": False,
+        "tasks": [{"name": "The chain, hop by hop, of {{ inventory_hostname }}", "ansible.builtin.debug": {"msg": LINES}},
+                  {"name": "After it", "ansible.builtin.debug": {"msg": "next"}}]}]))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"), ANSIBLE_FORCE_COLOR="0",
+               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    output = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(playbook)],
+                            cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    assert doctor_table(output) == "\n".join("    " + line for line in LINES)
