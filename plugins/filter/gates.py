@@ -55,6 +55,8 @@ KINDS = {
     "alertmanager": ("alertmanager_definition", "alertmanager_differs"),
     # the workspace read (with workspace_settings); NAME is its alias
     "workspace": ("workspace", "workspace_differs"),
+    # the scrapers writing to the workspace read (with scrapers); NAME is the scraper's alias
+    "scraper": ("scrapers", "scraper_differs"),
 }
 
 
@@ -74,12 +76,17 @@ def differs(found, kind, name, wanted=None):
         entry = found[key] if (found.get("read") or {}).get("workspace_settings") else False
     elif kind == "resource_policy":
         entry = found[key] if (found.get("workspace") or {}).get("workspace_id") == name else None
+    elif kind == "scraper":
+        entry = [s for s in found[key] if s.get("alias") == name] if (found.get("read") or {}).get("scrapers") else False
     else:
         entry = found[key].get(name, False)
     if entry is False:
         # a gate on a resource the read left out would always say "differs": a role's mistake, said at once
         raise AnsibleFilterError(f"differs: amp.alerting.chain_info did not read {kind} {name}")
-    return getattr(gates, gate_name)(entry, **plain_data(wanted or {}))
+    try:
+        return getattr(gates, gate_name)(entry, **plain_data(wanted or {}))
+    except ValueError as e:  # the read left out what the gate compares
+        raise AnsibleFilterError(f"differs: {e}") from e
 
 
 def differing(found, gates, full_check=False):
@@ -99,7 +106,7 @@ def differing(found, gates, full_check=False):
 # chain_info's options: lists of names, switches, and the workspace they concern.
 READ_LISTS = ("log_groups", "queues", "tables", "functions", "managed_policies", "parameters", "parameter_paths", "topics", "alarms", "stacks",
               "secret_prefixes", "rule_namespaces")
-READ_SWITCHES = ("resource_policy", "scrapers", "alertmanager_definition", "workspace_configuration", "workspace_settings")
+READ_SWITCHES = ("resource_policy", "scrapers", "scraper_configurations", "alertmanager_definition", "workspace_configuration", "workspace_settings")
 # what needs the workspace to be the one the role means
 WORKSPACE_READS = ("rule_namespaces",) + READ_SWITCHES
 

@@ -3,35 +3,11 @@
 # Copyright: amp.alerting contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What amp_scraper and amp_scraper_info share: the lookup of scrapers by alias and the module's view
-of a described AMP managed scraper (the scrape configuration's check is in preflight, SDK-free)."""
-
-import base64
-
-try:
-    import yaml
-except ImportError:  # ansible-core depends on PyYAML; this keeps the import sanity test honest
-    yaml = None
+"""What amp_scraper and amp_scraper_info share: the lookup of scrapers by alias (the view of a scraper and
+the comparison of its settings are in scraper_settings, SDK-free, for the write gate too)."""
 
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
 from ansible_collections.amp.alerting.plugins.module_utils.amp import paginated
-from ansible_collections.amp.alerting.plugins.module_utils.amp import status_view
-
-
-def same_scrape_configuration(blob, text):
-    """Whether AMP's configuration blob (bytes, or base64 text) holds the same YAML document as TEXT."""
-    if isinstance(blob, str):
-        blob = base64.b64decode(blob)
-    try:
-        return yaml.safe_load((blob or b"").decode("utf-8")) == yaml.safe_load(text)
-    except (yaml.YAMLError, UnicodeDecodeError):
-        return False
-
-
-def configuration_text(blob):
-    if isinstance(blob, str):
-        blob = base64.b64decode(blob)
-    return (blob or b"").decode("utf-8", "replace")
 
 
 def find_scrapers(client, alias, destination_arn=None):
@@ -67,25 +43,3 @@ def describe_scraper_logging(client, scraper_id):
     result = amp_describe(client.describe_scraper_logging_configuration, f"describe the logging configuration of scraper {scraper_id}",
                           scraperId=scraper_id)
     return result or None
-
-
-def scraper_view(scraper, logging=None):
-    """A described scraper as the modules return it."""
-    if not scraper:
-        return {}
-    eks = (scraper.get("source") or {}).get("eksConfiguration") or {}
-    roles = scraper.get("roleConfiguration") or {}
-    result = {
-        "scraper_id": scraper.get("scraperId", ""), "arn": scraper.get("arn", ""), "alias": scraper.get("alias"),
-        "role_arn": scraper.get("roleArn", ""), "cluster_arn": eks.get("clusterArn"),
-        "subnet_ids": sorted(eks.get("subnetIds") or []), "security_group_ids": sorted(eks.get("securityGroupIds") or []),
-        "workspace_arn": ((scraper.get("destination") or {}).get("ampConfiguration") or {}).get("workspaceArn"),
-        "scrape_configuration": configuration_text((scraper.get("scrapeConfiguration") or {}).get("configurationBlob")),
-        "source_role_arn": roles.get("sourceRoleArn"), "target_role_arn": roles.get("targetRoleArn"),
-        "tags": dict(scraper.get("tags") or {}),
-    }
-    result.update(status_view(scraper))
-    if logging is not None:
-        destination = (logging.get("loggingDestination") or {}).get("cloudWatchLogs") or {}
-        result["logging"] = {"log_group_arn": destination.get("logGroupArn"), **status_view(logging)} if logging else None
-    return result

@@ -30,6 +30,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import status_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import text_of
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspaces_with_alias
 from ansible_collections.amp.alerting.plugins.module_utils import workspace_settings
+from ansible_collections.amp.alerting.plugins.module_utils.scraper_settings import scraper_view
 from ansible_collections.amp.alerting.plugins.module_utils.gates import value_digest
 from ansible_collections.amp.alerting.plugins.module_utils.secrets import describe as describe_secret
 from ansible_collections.amp.alerting.plugins.module_utils.secrets import list_secrets
@@ -309,9 +310,19 @@ def read_resource_policy(client, workspace_id):
             "revision_id": found.get("revisionId")}
 
 
-def read_scrapers(client, workspace_arn):
-    """The scrapers writing to the workspace (ListScrapers' summaries: scraper_id, alias, status, tags)."""
+def read_scrapers(client, workspace_arn, configurations=False):
+    """The scrapers writing to the workspace, as amp_scraper's view (scraper_settings.scraper_view) of
+    ListScrapers' summaries - which leave the scrape configuration out (API_ScraperSummary), so each is described
+    when CONFIGURATIONS is asked for."""
     summaries = paginated(client.list_scrapers, "list scrapers", "scrapers", filters={"destinationArn": [workspace_arn]})
-    return [{"scraper_id": s["scraperId"], "alias": s.get("alias"), "status": status_of(s)[0], "tags": s.get("tags") or {}}
-            for s in summaries
-            if ((s.get("destination") or {}).get("ampConfiguration") or {}).get("workspaceArn") == workspace_arn]
+    found = []
+    for summary in summaries:
+        if ((summary.get("destination") or {}).get("ampConfiguration") or {}).get("workspaceArn") != workspace_arn:
+            continue
+        if configurations:
+            described = amp_describe(client.describe_scraper, f"describe scraper {summary['scraperId']}", scraperId=summary["scraperId"])
+            if not described:
+                continue  # deleted between the two calls
+            summary = described["scraper"]
+        found.append(scraper_view(summary))
+    return found

@@ -20,6 +20,7 @@ import hashlib
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.amp.alerting.plugins.module_utils import scraper_settings
 from ansible_collections.amp.alerting.plugins.module_utils import workspace_settings
 from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import comparable
 from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import parse_definition
@@ -296,3 +297,20 @@ def workspace_differs(found, **options):
     None when there is none) is missing, not ACTIVE, or has another alias, KMS key, tags, log configurations,
     retention or limits than OPTIONS (the module's options) ask - decided by the module's own code."""
     return workspace_settings.workspace_changes((found or {}).get("settings"), options)
+
+
+def scraper_differs(found, workspace_arn, tags=None, purge_tags=True, log_group_arn=None, **options):
+    """amp.alerting.amp_scraper (state present): FOUND, the scrapers with the alias writing to the workspace read
+    (chain_info's views), is not exactly one (none: made; several: the module refuses the alias), the one is
+    not ACTIVE (the module waits, replaces a failed one or writes a failed update again), scrapes another
+    source (the module refuses), writes to another workspace than WORKSPACE_ARN (the module's, by its id: a
+    failed workspace replaced), or has other settings or TAGS than OPTIONS (the module's) ask - decided by
+    scraper_settings, the module's own code. A logging configuration is not read: LOG_GROUP_ARN given differs."""
+    if len(found or []) != 1:
+        return True
+    (view,) = found
+    if view.get("status") != "ACTIVE" or log_group_arn is not None:
+        return True
+    return bool(scraper_settings.source_conflicts(view, options)
+                or scraper_settings.settings_to_update(view, options, workspace_arn)
+                or scraper_settings.tags_differ(view, tags, purge_tags))

@@ -182,13 +182,15 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_for
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp import wait_problems
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
-from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import configuration_text
 from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import describe_scraper
 from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import describe_scraper_logging
 from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import find_scrapers
-from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import same_scrape_configuration
 from ansible_collections.amp.alerting.plugins.module_utils.aws_limits import scrape_configuration_problems
-from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import scraper_view
+from ansible_collections.amp.alerting.plugins.module_utils.scraper_settings import ROLE_OPTIONS
+from ansible_collections.amp.alerting.plugins.module_utils.scraper_settings import configuration_text
+from ansible_collections.amp.alerting.plugins.module_utils.scraper_settings import scraper_view
+from ansible_collections.amp.alerting.plugins.module_utils.scraper_settings import settings_to_update
+from ansible_collections.amp.alerting.plugins.module_utils.scraper_settings import source_conflicts
 
 ALIAS = re.compile(r"^[0-9A-Za-z][-.0-9A-Z_a-z]{0,99}$")
 CLUSTER_ARN = re.compile(r"^arn:aws[-a-z]*:eks:[-a-z0-9]+:[0-9]{12}:cluster/.+$")
@@ -243,30 +245,21 @@ class Scrapers:
         return wait_for(lambda: describe_scraper(self.client, scraper_id), self.what, self.params["wait_timeout"], until=until)
 
     def check_source(self, current):
-        eks = (current.get("source") or {}).get("eksConfiguration") or {}
-        asked = {"cluster_arn": (self.params["cluster_arn"], eks.get("clusterArn")),
-                 "subnet_ids": (self.params["subnet_ids"], eks.get("subnetIds")),
-                 "security_group_ids": (self.params["security_group_ids"], eks.get("securityGroupIds"))}
-        for option, (wanted, have) in asked.items():
-            if wanted is None:
-                continue
-            differs = sorted(wanted) != sorted(have or []) if isinstance(wanted, list) else wanted != have
-            if differs:
-                raise AmpError(f"{option}: {self.what} scrapes {have}; AMP cannot change a scraper's source - delete it "
-                               "(state=absent) and create it again")
+        for option, have in source_conflicts(scraper_view(current), self.params):
+            raise AmpError(f"{option}: {self.what} scrapes {have}; AMP cannot change a scraper's source - delete it "
+                           "(state=absent) and create it again")
 
     def desired_updates(self, current, workspace_arn):
+        """UpdateScraper's request, as scraper_settings decides (the write gate's code too)."""
+        differing = settings_to_update(scraper_view(current), self.params, workspace_arn)
         updates = {}
-        text = self.params["scrape_configuration"]
-        if text is not None and not same_scrape_configuration((current.get("scrapeConfiguration") or {}).get("configurationBlob"), text):
-            updates["scrapeConfiguration"] = {"configurationBlob": text.encode("utf-8")}
-        have_ws = ((current.get("destination") or {}).get("ampConfiguration") or {}).get("workspaceArn")
-        if workspace_arn != have_ws:
+        if "scrape_configuration" in differing:
+            updates["scrapeConfiguration"] = {"configurationBlob": self.params["scrape_configuration"].encode("utf-8")}
+        if "destination" in differing:
             updates["destination"] = {"ampConfiguration": {"workspaceArn": workspace_arn}}
-        roles = {key: self.params[option] for option, key in (("source_role_arn", "sourceRoleArn"), ("target_role_arn", "targetRoleArn"))
-                 if self.params[option] is not None}
-        if roles and {k: v for k, v in (current.get("roleConfiguration") or {}).items() if k in roles} != roles:
-            updates["roleConfiguration"] = dict(current.get("roleConfiguration") or {}, **roles)
+        if "role_configuration" in differing:
+            updates["roleConfiguration"] = dict(current.get("roleConfiguration") or {}, **{
+                key: self.params[option] for option, key in ROLE_OPTIONS if self.params[option] is not None})
         return updates
 
     def create(self, workspace_arn, replaced=None):

@@ -59,7 +59,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
 from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import find_scrapers
-from ansible_collections.amp.alerting.plugins.module_utils.amp_scraper import scraper_view
+from ansible_collections.amp.alerting.plugins.module_utils.scraper_settings import scraper_view
 
 
 def main():

@@ -142,6 +142,13 @@ options:
     description: Whether to list the scrapers writing to the workspace.
     type: bool
     default: false
+  scraper_configurations:
+    description:
+      - With O(scrapers), whether to describe each scraper for its scrape configuration (one C(DescribeScraper)
+        a scraper). C(ListScrapers) leaves the configuration out, and each of RV(scrapers) has C(scrape_configuration)
+        C(null).
+    type: bool
+    default: false
   rule_namespaces:
     description: Names of the workspace's rule groups namespaces.
     type: list
@@ -288,7 +295,10 @@ resource_policy:
   returned: always
   type: dict
 scrapers:
-  description: The scrapers writing to the workspace - C(scraper_id), C(alias), C(status), C(tags).
+  description: >-
+    The scrapers writing to the workspace, as M(amp.alerting.amp_scraper) returns a scraper (C(scraper_id), C(alias),
+    C(status), C(cluster_arn), C(subnet_ids), C(security_group_ids), C(workspace_arn), C(role_arn), C(source_role_arn),
+    C(target_role_arn), C(tags)); C(scrape_configuration) is C(null) unless O(scraper_configurations).
   returned: always
   type: list
   elements: dict
@@ -331,7 +341,7 @@ def read_subscription(client, wanted):
 # What a caller may ask to read (the module's options but the connection's).
 READ_OPTIONS = ("log_groups", "queues", "tables", "functions", "managed_policies", "parameters", "parameter_paths", "roles", "subscriptions", "topics",
                 "alarms", "stacks", "secret_prefixes", "workspace_id", "workspace_alias", "rule_namespaces",
-                "resource_policy", "scrapers", "alertmanager_definition", "workspace_configuration",
+                "resource_policy", "scrapers", "scraper_configurations", "alertmanager_definition", "workspace_configuration",
                 "workspace_settings")
 
 
@@ -377,7 +387,8 @@ def read_chain(module):
         "workspace": workspace,
         "resource_policy": (chain.read_resource_policy(client("amp"), workspace["workspace_id"])
                             if workspace and params["resource_policy"] else None),
-        "scrapers": chain.read_scrapers(client("amp"), workspace["arn"]) if workspace and params["scrapers"] else [],
+        "scrapers": (chain.read_scrapers(client("amp"), workspace["arn"], params["scraper_configurations"])
+                     if workspace and params["scrapers"] else []),
         # whose definition that is: the gate refuses one read for another workspace
         "workspace_id_read": documents_of if workspace_documents else None,
         "read": {key: params[key] for key in READ_OPTIONS},
@@ -403,6 +414,7 @@ def main():
             secret_prefixes=dict(type="list", elements="str", default=[], no_log=False),
             workspace_id=dict(type="str"), workspace_alias=dict(type="str"), rule_namespaces=names,
             resource_policy=dict(type="bool", default=False), scrapers=dict(type="bool", default=False),
+            scraper_configurations=dict(type="bool", default=False),
             alertmanager_definition=dict(type="bool", default=False),
             workspace_configuration=dict(type="bool", default=False),
             workspace_settings=dict(type="bool", default=False),

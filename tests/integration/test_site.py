@@ -70,14 +70,16 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     assert summary["it-prod"]["scraper_role_arns"] == {scraper["source"]["eksConfiguration"]["clusterArn"]: scraper["roleArn"]}
     assert summary["it-dev"]["scraper_role_arns"] == {}
 
-    # Drift: dev's forwarder is unsubscribed by hand. Check mode names the repair, for dev only -
-    # nothing else of the converged deployment would change - and writes nothing.
+    # Drift: dev's forwarder is unsubscribed by hand, and prod's scraper given a tag by hand. Check mode
+    # names the repairs - nothing else of the converged deployment would change - and writes nothing. (The
+    # scraper's write gate found the tag in AMP's list of scrapers: amp_scraper ran for it alone.)
     dev_sns = client(None, "sns", "it-dev")
     (dev_subscription,) = forwarder_subscriptions("it-dev")
     dev_sns.unsubscribe(SubscriptionArn=dev_subscription["SubscriptionArn"])
+    client(None, "amp", "it-prod").tag_resource(resourceArn=scraper["arn"], tags={"set-by": "hand"})
     sandbox.clear_requests()
     again_check = ok(run_playbook(SITE, INVENTORY, check=True))
-    assert again_check.changed_tasks() == [(SUBSCRIBE, "it-dev")]
+    assert sorted(again_check.changed_tasks()) == sorted([(SUBSCRIBE, "it-dev"), (SCRAPERS_TASK, "it-prod")])
     assert write_calls(sandbox) == [], "check mode wrote to AWS (a change set?)"
     assert forwarder_subscriptions("it-dev") == []
 
@@ -119,7 +121,7 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     rerun = ok(run_playbook(SITE, str(inventory)))
     rerun_requests = sandbox.requests()
     assert sorted(rerun.changed_tasks()) == sorted([
-        ("amp.alerting.workspace : Managed scrapers of the inventory's EKS clusters", "it-prod"),
+        (SCRAPERS_TASK, "it-prod"),
         ("amp.alerting.workspace : Delete the scrapers no longer in workspace_scrapers", "it-prod"),
         ("amp.alerting.workspace : Delete the anomaly detectors no longer in workspace_anomaly_detectors", "it-prod"),
         (SUBSCRIBE, "it-dev"), (SUBSCRIBE, "it-prod"), (MANAGED_POLICIES, "it-prod"),
@@ -157,9 +159,12 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
                      if name.startswith(("amp.alerting.lambda : ", "amp.alerting.alerting : ")) and result.get("changed")}
     assert len(gated_writers) == 6 and all(result.get("skipped") for _play, name, _host, result in repaired.task_results()
                                            if name in gated_writers), gated_writers
-    # amp_workspace too, for both hosts (the preflight's read found nothing of the workspace to change)
+    # amp_workspace too, for both hosts (the preflight's read found nothing of the workspace to change), and
+    # amp_scraper for prod's scraper
     assert {host: result.get("skipped") for _play, name, host, result in repaired.task_results()
             if name == WORKSPACE_TASK} == {"it-dev": True, "it-prod": True}
+    assert [result.get("skipped") for _play, name, host, result in repaired.task_results()
+            if name == SCRAPERS_TASK and host == "it-prod"] == [True]
     amp, prod_id = workspace_of("it-prod")
     # the detector kept (never put again: a Put is a retrain) and the dropped one deleted
     assert [d["alias"] for d in amp.list_anomaly_detectors(workspaceId=prod_id)["anomalyDetectors"]] == ["api-request-rate"]
@@ -230,6 +235,7 @@ WEBHOOK_PARAMETER = "/amp-alerting/%s/slack-webhook"
 WEBHOOK_TASK = "amp.alerting.lambda : Slack webhook URL as an SSM SecureString"
 ALERTMANAGER = "amp.alerting.alerting : Alertmanager definition routing to SNS, with the forwarder's message template"
 WORKSPACE_TASK = "amp.alerting.workspace : AMP workspace"
+SCRAPERS_TASK = "amp.alerting.workspace : Managed scrapers of the inventory's EKS clusters"
 
 
 def topic_of(host):

@@ -7,6 +7,7 @@ check mode (boto3 stubbed): the gate and the module's `changed` must agree, for 
 the same document written otherwise, an edited one, a missing one and one AMP left UPDATE_FAILED.
 """
 
+import copy
 import json
 
 import boto3
@@ -22,6 +23,7 @@ from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_conf
 from ansible_collections.amp.alerting.plugins.modules import amp_alertmanager
 from ansible_collections.amp.alerting.plugins.modules import amp_resource_policy
 from ansible_collections.amp.alerting.plugins.modules import amp_rule_namespace
+from ansible_collections.amp.alerting.plugins.modules import amp_scraper
 
 from support.amp_stubs import REGION
 from support.amp_stubs import workspace
@@ -177,4 +179,104 @@ def test_the_workspace_by_alias_and_the_scrapers_writing_to_it():
         found = chain.read_workspace(wrapped, alias="prod")
         scrapers = chain.read_scrapers(wrapped, found["arn"])
     assert found == {"workspace_id": WS_ID, "arn": ws["arn"], "alias": "prod", "status": "ACTIVE"}
-    assert scrapers == [{"scraper_id": "s-1", "alias": "prod-c", "status": "ACTIVE", "tags": {"amp-alerting-workspace": "prod"}}]
+    # amp_scraper's view of each summary (AMP lists no scrape configuration: not known)
+    assert [{k: s[k] for k in ("scraper_id", "alias", "status", "tags", "cluster_arn", "workspace_arn", "scrape_configuration")}
+            for s in scrapers] == [{"scraper_id": "s-1", "alias": "prod-c", "status": "ACTIVE", "tags": {"amp-alerting-workspace": "prod"},
+                                    "cluster_arn": "arn:aws:eks:eu-west-1:123456789012:cluster/c", "workspace_arn": ws["arn"],
+                                    "scrape_configuration": None}]
+
+
+# The workspace role's scrapers: the same ListScrapers / DescribeScraper answers to chain_info's read (the
+# summaries AMP lists leave the scrape configuration out) and to amp_scraper in check mode.
+CLUSTER = f"arn:aws:eks:{REGION}:123456789012:cluster/prod"
+SCRAPE_CONFIG = "global:\n  scrape_interval: 30s\nscrape_configs:\n  - job_name: pods\n    kubernetes_sd_configs: [{role: pod}]\n"
+SCRAPER_TAGS = {"team": "sre", "amp-alerting-workspace": "prod"}
+TARGET_ROLE = "arn:aws:iam::123456789012:role/amp-writer"
+
+
+def described_scraper(**changes):
+    scraper = {"scraperId": "s-1", "alias": "prod-prod", "arn": f"arn:aws:aps:{REGION}:123456789012:scraper/s-1",
+               "roleArn": "arn:aws:iam::123456789012:role/aws-service-role/scraper", "status": {"statusCode": "ACTIVE"},
+               "createdAt": "2026-11-24T00:00:00Z", "lastModifiedAt": "2026-11-24T00:00:00Z", "tags": dict(SCRAPER_TAGS),
+               "source": {"eksConfiguration": {"clusterArn": CLUSTER, "subnetIds": ["subnet-0a1b", "subnet-2c3d"]}},
+               "destination": {"ampConfiguration": {"workspaceArn": workspace()["arn"]}},
+               "roleConfiguration": {"targetRoleArn": TARGET_ROLE},
+               "scrapeConfiguration": {"configurationBlob": SCRAPE_CONFIG.encode()}}
+    scraper.update(changes)
+    return scraper
+
+
+SCRAPER_CASES = {
+    "as made": described_scraper(),
+    "the same configuration written otherwise": described_scraper(scrapeConfiguration={"configurationBlob": yaml.safe_dump(
+        yaml.safe_load(SCRAPE_CONFIG), default_flow_style=True).encode()}),
+    "another configuration put by hand": described_scraper(scrapeConfiguration={"configurationBlob": SCRAPE_CONFIG.replace(
+        "30s", "5s").encode()}),
+    "a tag added by hand": described_scraper(tags=dict(SCRAPER_TAGS, owner="someone")),
+    "its tag taken off by hand": described_scraper(tags={"team": "sre"}),
+    "another target role": described_scraper(roleConfiguration={"targetRoleArn": "arn:aws:iam::123456789012:role/other"}),
+    "left UPDATE_FAILED": described_scraper(status={"statusCode": "UPDATE_FAILED"}, statusReason="bad config"),
+    "writing to a workspace since replaced": described_scraper(destination={"ampConfiguration": {
+        "workspaceArn": workspace(workspace_id="ws-22222222-2222-2222-2222-222222222222")["arn"]}}),
+    "deleted by hand": None,
+}
+SCRAPER_WANTED = {"cluster_arn": CLUSTER, "subnet_ids": ["subnet-2c3d", "subnet-0a1b"], "target_role_arn": TARGET_ROLE,
+                  "tags": SCRAPER_TAGS}
+
+
+def scraper_answers(stub, scraper, filters, configurations):
+    summaries = [{k: v for k, v in copy.deepcopy(scraper).items() if k != "scrapeConfiguration"}] if scraper else []
+    stub.add_response("list_scrapers", {"scrapers": summaries}, {"filters": filters})
+    if scraper and configurations:
+        stub.add_response("describe_scraper", {"scraper": copy.deepcopy(scraper)}, {"scraperId": "s-1"})
+
+
+def read_scrapers(case, configurations, workspace_arn=None):
+    """What chain_info registers of the workspace's scrapers; the workspace is WORKSPACE_ARN's, which the scraper
+    of the case writes to (else the read's filter would leave it out)."""
+    scraper = SCRAPER_CASES[case]
+    workspace_arn = workspace_arn or (scraper or described_scraper())["destination"]["ampConfiguration"]["workspaceArn"]
+    client = boto3.client("amp", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:
+        scraper_answers(stub, scraper, {"destinationArn": [workspace_arn]}, configurations)
+        scrapers = chain.read_scrapers(RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff()), workspace_arn, configurations)
+    return {"scrapers": scrapers, "read": {"scrapers": True, "scraper_configurations": configurations}}
+
+
+@pytest.mark.parametrize("with_configuration", [False, True], ids=["AMP's default configuration", "a configuration given"])
+@pytest.mark.parametrize("case", SCRAPER_CASES, ids=list(SCRAPER_CASES))
+def test_scraper(run_module, case, with_configuration):
+    if case.endswith("configuration put by hand") and not with_configuration:
+        pytest.skip("a configuration not given is not compared (the module leaves it alone)")
+    wanted = dict(SCRAPER_WANTED, **({"scrape_configuration": SCRAPE_CONFIG} if with_configuration else {}))
+    found = read_scrapers(case, configurations=with_configuration)
+    run = run_module(amp_scraper)
+    run.stub.add_response("describe_workspace", {"workspace": workspace()}, {"workspaceId": WS_ID})
+    scraper_answers(run.stub, SCRAPER_CASES[case], {"alias": ["prod-prod"]}, configurations=True)
+    if SCRAPER_CASES[case] is None and not with_configuration:  # made with AMP's default configuration
+        run.stub.add_response("get_default_scraper_configuration", {"configuration": SCRAPE_CONFIG.encode()}, {})
+    module = run(alias="prod-prod", workspace_id=WS_ID, wait=False, _ansible_check_mode=True, **wanted)
+    gate = differs(found, "scraper", "prod-prod", dict(wanted, workspace_arn=workspace()["arn"]))
+    assert gate is module["changed"], case
+
+
+def test_a_scraper_of_another_cluster_differs_and_the_module_says_why(run_module):
+    found = read_scrapers("as made", configurations=False)
+    moved = dict(SCRAPER_WANTED, cluster_arn=CLUSTER + "-2")
+    assert differs(found, "scraper", "prod-prod", dict(moved, workspace_arn=workspace()["arn"])) is True
+    run = run_module(amp_scraper)
+    run.stub.add_response("describe_workspace", {"workspace": workspace()}, {"workspaceId": WS_ID})
+    scraper_answers(run.stub, SCRAPER_CASES["as made"], {"alias": ["prod-prod"]}, configurations=True)
+    module = run(alias="prod-prod", workspace_id=WS_ID, wait=False, _ansible_check_mode=True, **moved)
+    assert module["failed"] and "cluster_arn" in module["msg"] and "cannot change a scraper's source" in module["msg"]
+
+
+def test_a_configuration_to_compare_needs_a_read_that_described_the_scrapers():
+    from ansible.errors import AnsibleFilterError
+    found = read_scrapers("as made", configurations=False)
+    assert found["scrapers"][0]["scrape_configuration"] is None  # ListScrapers leaves it out
+    with pytest.raises(AnsibleFilterError, match="scrape configuration was not read"):
+        differs(found, "scraper", "prod-prod", dict(SCRAPER_WANTED, scrape_configuration=SCRAPE_CONFIG,
+                                                    workspace_arn=workspace()["arn"]))
+    with pytest.raises(AnsibleFilterError, match="did not read scraper prod-prod"):
+        differs(dict(found, read={"scrapers": False}), "scraper", "prod-prod", dict(SCRAPER_WANTED, workspace_arn=workspace()["arn"]))

@@ -90,7 +90,7 @@ def read(**wanted):
                                   "topics", "alarms", "secret_prefixes", "rule_namespaces", "stacks", "managed_policies",
                                   "parameter_paths")}
     params.update(workspace_id=None, workspace_alias=None, alertmanager_definition=False, resource_policy=False,
-                  scrapers=False, workspace_configuration=False, workspace_settings=False, **wanted)
+                  scrapers=False, scraper_configurations=False, workspace_configuration=False, workspace_settings=False, **wanted)
     module = type("Module", (), {"params": params, "region": REGION, "client": lambda self, service, retry_decorator=None: RetryingBotoClientWrapper(
         boto3.client(service, region_name=REGION), AWSRetry.jittered_backoff())})()
     return chain_info.read_chain(module)
