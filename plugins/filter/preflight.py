@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 
+from ansible.errors import AnsibleFilterError
 from ansible.plugins.test.core import vault_encrypted
 from ansible.template import is_trusted_as_template
 from ansible.utils.display import Display
@@ -465,9 +466,34 @@ def retention_loss(workspace, wanted):
     return [problem] if problem else []
 
 
+# the collection's roles: plugins/filter/ is two levels below the collection's root
+ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
+
+
+def role_argument_specs(roles):
+    """The options of the main entry point of each of ROLES (names of the collection's roles), in one argument
+    spec: ansible.builtin.validate_argument_spec then checks every role's settings in one task. Two roles that
+    declare one option differently are refused (the merge would check one of them only)."""
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    merged, declared_by = {}, {}
+    for role in [roles] if isinstance(roles, str) else list(roles):
+        path = os.path.join(ROLES_DIR, str(role), "meta", "argument_specs.yml")
+        try:
+            with open(path, encoding="utf-8") as handle:
+                options = yaml.safe_load(handle)["argument_specs"]["main"].get("options") or {}
+        except (OSError, KeyError, TypeError) as e:
+            raise AnsibleFilterError(f"role_argument_specs: {role} is not a role of amp.alerting with an argument spec ({e})") from e
+        for name, option in options.items():
+            if name in merged and merged[name] != option:
+                raise AnsibleFilterError(f"role_argument_specs: {name} is declared differently by the roles {declared_by[name]} and {role}")
+            merged[name], declared_by[name] = option, role
+    return merged
+
+
 class FilterModule:
     """amp.alerting filters."""
 
     def filters(self):
         return {"preflight_problems": preflight_problems, "duplicate_workspaces": duplicate_workspaces,
-                "retention_loss": retention_loss}
+                "retention_loss": retention_loss, "role_argument_specs": role_argument_specs}

@@ -35,11 +35,15 @@ def yaml_of(path):
 
 def test_the_chain_role_list_is_what_site_deploys_and_teardown_removes_in_reverse():
     chain = yaml_of("playbooks/vars/chain.yml")["amp_alerting_chain_roles"]
-    (deploy,) = [play for play in yaml_of("playbooks/site.yml") if "roles" in play]
+    (deploy,) = [play for play in yaml_of("playbooks/site.yml") if play.get("name") == "Deploy the AMP alerting chain"]
+    imported = [task["ansible.builtin.import_role"] for task in deploy["tasks"]]
+    deployed = [entry["name"].split(".")[-1] for entry in imported]
     # the account role runs in the preflight (playbooks/preflight.yml), before the deploy play
-    assert ["account"] + [entry["role"].split(".")[-1] for entry in deploy["roles"]] == chain
+    assert ["account"] + deployed == chain
     # one tag per role, its name (site.yml --tags alerting)
-    assert [entry["tags"] for entry in deploy["roles"]] == [[entry["role"].split(".")[-1]] for entry in deploy["roles"]]
+    assert [task["tags"] for task in deploy["tasks"]] == [[role] for role in deployed]
+    # each role's settings were checked by the preflight, against the same argument spec
+    assert all(entry["rolespec_validate"] is False for entry in imported)
     (teardown,) = [play for play in yaml_of("playbooks/teardown.yml") if play.get("name") == "Tear down the AMP alerting chain"]
     removed = [task["ansible.builtin.include_role"]["name"].split(".")[-1] for task in teardown["tasks"]]
     assert removed == list(reversed(chain[1:]))
