@@ -33,7 +33,11 @@ $(COLLECTION_LINK):
 	@mkdir -p $(dir $@)
 	@ln -sfn ../../../.. $@
 
+# (and the bytecode of the collection's plugins: every Ansible worker process loads the filter plugins a task
+# templates, and compiles them from source where Python may not write bytecode - PYTHONDONTWRITEBYTECODE, as on
+# this project's machines; compileall writes it anyway, and Python ignores bytecode older than its source)
 setup: $(STAMP) $(COLLECTION_LINK) ## create .venv with the pinned tools and link this checkout as amp.alerting
+	@$(BIN)/python -m compileall -q plugins > /dev/null
 
 system-packages: ## apt-get install prometheus, prometheus-alertmanager, python3-venv when missing (services not started)
 	@.ci/install-debian-packages

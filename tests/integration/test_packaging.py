@@ -119,6 +119,8 @@ def test_execution_environment_context_is_created_offline_and_finds_the_collecti
          "--output-filename", "Containerfile"], cwd=project)
     containerfile = (context / "Containerfile").read_text()
     assert "ansible-galaxy collection install" in containerfile and "introspect" in containerfile
+    # the installed collection's bytecode is in the image (a job's user may not write it)
+    assert "-m compileall -q /usr/share/ansible/collections/ansible_collections/amp/alerting" in containerfile
     requirements = yaml.safe_load((context / "_build" / "requirements.yml").read_text())
     (entry,) = requirements["collections"]
     assert entry["type"] == "file"
