@@ -40,11 +40,6 @@ def same_configuration_text(have, text):
         return False
 
 
-def same_scrape_configuration(blob, text):
-    """Whether AMP's configuration BLOB (bytes, or base64 text) holds the same YAML document as TEXT."""
-    return same_configuration_text(configuration_text(blob), text)
-
-
 def scraper_view(scraper, logging=None):
     """A scraper as the modules return it: described (DescribeScraper), or summarised (ListScrapers, which
     leaves its scrape configuration out: ``scrape_configuration`` is then None, not known)."""
