@@ -9,10 +9,10 @@ ok / broken / unknown, with the reason and the fix. Policies are evaluated as AW
 
 import datetime
 import json
-import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.amp.alerting.plugins.module_utils.arns import secret_name
 from ansible_collections.amp.alerting.plugins.module_utils.policy_evaluation import PolicyNotUnderstood
 from ansible_collections.amp.alerting.plugins.module_utils.policy_evaluation import Principal
 from ansible_collections.amp.alerting.plugins.module_utils.policy_evaluation import evaluate
@@ -66,13 +66,6 @@ ANSWERS = {"pagerduty_secrets": "secrets", "pagerduty_keys": "kms_keys",
            "topics": "topic", "topic_keys": "kms_keys", "subscriptions": "subscriptions", "function_configs": "functions",
            "function_policies": "exists", "roles": "iam_roles", "role_policies": "policies", "queues": "exists",
            "function_logs": "exists"}
-
-
-def secret_name(secret_arn):
-    """A secret's name from its ARN, without the six characters Secrets Manager appends (a partial ARN
-    has none)."""
-    name = secret_arn.split(":secret:", 1)[-1]
-    return re.sub(r"-[A-Za-z0-9]{6}$", "", name)
 
 
 def _failed_read(result, kind):

@@ -56,28 +56,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_MUTUALLY_EXCLUSIVE
 from ansible_collections.amp.alerting.plugins.module_utils.amp import WORKSPACE_REQUIRED_ONE_OF
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
-from ansible_collections.amp.alerting.plugins.module_utils.amp import paginated
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
-from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
 from ansible_collections.amp.alerting.plugins.module_utils.amp import require_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_options
 from ansible_collections.amp.alerting.plugins.module_utils.amp_anomaly import detector_view
-
-
-def list_detectors(client, workspace_id, alias=None):
-    """Every detector of the workspace (with ALIAS only, when given), described; ones deleted meanwhile are left out."""
-    summaries = paginated(client.list_anomaly_detectors, f"list the anomaly detectors of workspace {workspace_id}",
-                          "anomalyDetectors", workspaceId=workspace_id, **({"alias": alias} if alias else {}))
-    detectors = []
-    for summary in summaries:
-        if alias and summary.get("alias") != alias:
-            continue
-        described = amp_describe(client.describe_anomaly_detector,
-                                 f"describe anomaly detector {summary['anomalyDetectorId']} of workspace {workspace_id}",
-                                 workspaceId=workspace_id, anomalyDetectorId=summary["anomalyDetectorId"])
-        if described:
-            detectors.append(described["anomalyDetector"])
-    return sorted(detectors, key=lambda d: (d.get("alias") or "", d["anomalyDetectorId"]))
+from ansible_collections.amp.alerting.plugins.module_utils.doctor_reads import list_detectors
 
 
 def main():

@@ -163,48 +163,14 @@ workspaces:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.amp.alerting.plugins.module_utils.amp import AMP_RETRY_CODES
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpError
-from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpErrorHandler
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_client
-from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
 from ansible_collections.amp.alerting.plugins.module_utils.amp import describe_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import find_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import list_workspaces
-from ansible_collections.amp.alerting.plugins.module_utils.amp import status_view
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
-from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import pagerduty_secrets
-from ansible_collections.amp.alerting.plugins.module_utils.amp_alertmanager_config import sns_receivers
-
-
-@AmpErrorHandler.list_error_handler("list the rule groups namespaces of a workspace", [])
-@AWSRetry.jittered_backoff(catch_extra_error_codes=AMP_RETRY_CODES)
-def list_namespaces(client, workspace_id):
-    paginator = client.get_paginator("list_rule_groups_namespaces")
-    return paginator.paginate(workspaceId=workspace_id).build_full_result().get("ruleGroupsNamespaces", [])
-
-
-def add_rules(client, view):
-    workspace_id = view["workspace_id"]
-    view["rule_namespaces"] = [
-        dict(name=namespace["name"], **status_view(namespace))
-        for namespace in sorted(list_namespaces(client, workspace_id), key=lambda ns: ns["name"])
-    ]
-    definition = amp_describe(client.describe_alert_manager_definition,
-                              f"describe the alertmanager definition of workspace {workspace_id}", workspaceId=workspace_id)
-    if definition:
-        view["alertmanager"] = status_view(definition["alertManagerDefinition"])
-        data = definition["alertManagerDefinition"].get("data") or b""
-        view["alertmanager"]["sns_topic_arns"] = sns_receivers(data)
-        view["alertmanager"]["pagerduty_secret_arns"] = pagerduty_secrets(data)
-    else:
-        view["alertmanager"] = None
-    logging = amp_describe(client.describe_logging_configuration,
-                           f"describe the logging configuration of workspace {workspace_id}", workspaceId=workspace_id)
-    logging = logging["loggingConfiguration"] if logging else None
-    view["logging"] = {"log_group_arn": logging["logGroupArn"], "status": status_view(logging)["status"]} if logging else None
+from ansible_collections.amp.alerting.plugins.module_utils.doctor_reads import add_rules
 
 
 def find_workspaces(client, workspace_ids, alias, alias_prefix):

@@ -165,6 +165,36 @@ options:
         of the workspace that module returns (C(view) in RV(workspace)).
     type: bool
     default: false
+  diagnose:
+    description:
+      - Follow the host's chain as deployed, from the workspace (O(workspace_id), or else O(workspace_alias)) - its rule
+        namespaces, alertmanager definition and logging configuration, each SNS topic the definition publishes to with
+        its subscriptions and key, each PagerDuty key's secret and key, each forwarder subscribed with who may invoke
+        it, its execution role and inline policies, its dead-letter queues and their oldest messages, its log, the
+        heartbeat and AMP's failure metrics and log - and return it as RV(evidence), what the
+        P(amp.alerting.chain_hops#filter) filter reads.
+      - What playbooks/doctor.yml runs - one module run instead of one task a read.
+      - A read AWS refuses is part of the evidence (C(failed), C(msg)), not a failure of the module; only a refused
+        read of the workspace fails it.
+    type: dict
+    suboptions:
+      since_minutes:
+        description: How many minutes back the logs and metrics are read.
+        type: int
+        default: 60
+      anomaly_detectors:
+        description: Whether to read the workspace's anomaly detectors (the inventory alerts on one).
+        type: bool
+        default: false
+      webhook_kms_key_arn:
+        description: The key of the forwarder's webhook parameter, when it has a customer key; read with its policy.
+        type: str
+      heartbeat_alarm:
+        description: The heartbeat's CloudWatch alarm; with it, the alarm and the heartbeats are read.
+        type: str
+      heartbeat_workspace_alias:
+        description: The C(WorkspaceAlias) dimension of the heartbeat metric; O(workspace_alias) when not given.
+        type: str
 notes:
   - Supports check mode (it changes nothing either way).
   - RV(read) repeats what was asked for (and RV(region) where), so that a role can tell whether a read made for
@@ -308,6 +338,19 @@ workspace_id_read:
     for, or when no workspace has the alias).
   returned: always
   type: str
+evidence:
+  description:
+    - With O(diagnose), the chain as deployed, as the P(amp.alerting.chain_hops#filter) filter reads it - C(workspace)
+      (as M(amp.alerting.amp_workspace_info) with O(amp.alerting.amp_workspace_info#module:include_rules) returns it;
+      empty when there is none), then per resource, each C(item) (its ARN) with what was read, or C(failed) and
+      C(msg) - C(topics) (C(topic), C(subscriptions)), C(topic_keys) and C(pagerduty_keys) (C(kms_keys)),
+      C(pagerduty_secrets) (C(secrets)), C(function_configs) (C(functions)), C(function_policies) (C(exists),
+      C(policy)), C(roles) (C(iam_roles)), C(role_policies) (C(policies)), C(queues) (C(exists), C(queue)),
+      C(queue_ages) and C(heartbeats) (C(metrics)), C(function_logs) (C(exists), C(events)); and C(anomaly_detectors),
+      C(webhook_key), C(heartbeat_alarm) (C(null) when not asked for), C(amp_failure_metrics), C(amp_log_events).
+    - C(null) without O(diagnose).
+  returned: always
+  type: dict
 read:
   description: What was asked for - the module's options, without the connection's.
   returned: always
@@ -324,6 +367,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.amp.alerting.plugins.module_utils import chain
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AMP_RETRY_CODES
+from ansible_collections.amp.alerting.plugins.module_utils.amp import find_workspace
+from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
+from ansible_collections.amp.alerting.plugins.module_utils.doctor_reads import ChainFollower
+from ansible_collections.amp.alerting.plugins.module_utils.doctor_reads import add_rules
 from ansible_collections.amp.alerting.plugins.module_utils.sns_attributes import PENDING
 from ansible_collections.amp.alerting.plugins.module_utils.sns import find_subscription
 from ansible_collections.amp.alerting.plugins.module_utils.sns import read_subscription_attributes
@@ -345,21 +392,36 @@ READ_OPTIONS = ("log_groups", "queues", "tables", "functions", "managed_policies
                 "workspace_settings")
 
 
+def diagnose(client, params):
+    """What doctor.yml diagnoses (the amp.alerting.chain_hops filter's evidence): the chain followed from the workspace."""
+    options = params["diagnose"]
+    workspace = find_workspace(client("amp"), params["workspace_id"], params["workspace_alias"])
+    view = workspace_view(workspace) if workspace else {}
+    if view:
+        add_rules(client("amp"), view)
+    follower = ChainFollower(client, since_minutes=options["since_minutes"])
+    return follower.follow(view, anomaly_detectors=options["anomaly_detectors"],
+                           webhook_kms_key_arn=options["webhook_kms_key_arn"], heartbeat_alarm=options["heartbeat_alarm"],
+                           heartbeat_workspace_alias=options["heartbeat_workspace_alias"] or params["workspace_alias"])
+
+
 def read_chain(module):
     params = module.params
     clients = {}
 
-    def client(service):
-        if service not in clients:
+    def client(service, region=None):
+        """One client a service and region (None: the module's), its calls retried."""
+        if (service, region) not in clients:
             extra = AMP_RETRY_CODES if service == "amp" else None
-            clients[service] = module.client(service, retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=extra))
-        return clients[service]
+            clients[service, region] = module.client(service, retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=extra),
+                                                     **({"region": region} if region else {}))
+        return clients[service, region]
 
     workspace_id = params["workspace_id"]
     workspace = None
     workspace_documents = params["rule_namespaces"] or params["alertmanager_definition"]
     if params["resource_policy"] or params["scrapers"] or params["workspace_configuration"] or params["workspace_settings"] \
-            or not workspace_id and params["workspace_alias"]:
+            or not workspace_id and params["workspace_alias"] and not params["diagnose"]:
         workspace = chain.read_workspace(client("amp"), workspace_id, params["workspace_alias"],
                                          settings=params["workspace_settings"], configuration=params["workspace_configuration"])
     # the namespaces and definition of the workspace named, or else of the one found by its alias
@@ -391,6 +453,7 @@ def read_chain(module):
                      if workspace and params["scrapers"] else []),
         # whose definition that is: the gate refuses one read for another workspace
         "workspace_id_read": documents_of if workspace_documents else None,
+        "evidence": diagnose(client, params) if params["diagnose"] else None,
         "read": {key: params[key] for key in READ_OPTIONS},
         "region": module.region,
     }
@@ -418,10 +481,20 @@ def main():
             alertmanager_definition=dict(type="bool", default=False),
             workspace_configuration=dict(type="bool", default=False),
             workspace_settings=dict(type="bool", default=False),
+            diagnose=dict(type="dict", options=dict(
+                since_minutes=dict(type="int", default=60),
+                anomaly_detectors=dict(type="bool", default=False),
+                webhook_kms_key_arn=dict(type="str", no_log=False),  # a key's ARN, not a secret
+                heartbeat_alarm=dict(type="str"),
+                heartbeat_workspace_alias=dict(type="str"))),
         ),
         supports_check_mode=True,
     )
     params = module.params
+    if params["diagnose"] and not (params["workspace_id"] or params["workspace_alias"]):
+        module.fail_json(msg="workspace_id: required (or workspace_alias) to diagnose the chain")
+    if params["diagnose"] and params["diagnose"]["since_minutes"] < 1:
+        module.fail_json(msg=f"diagnose.since_minutes: must be 1 or more, not {params['diagnose']['since_minutes']}")
     if (params["rule_namespaces"] or params["alertmanager_definition"]) and not (
             params["workspace_id"] or params["workspace_alias"]):
         module.fail_json(msg="workspace_id: required (or workspace_alias) to read rule_namespaces or the alertmanager "

@@ -127,45 +127,9 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-COMBINE = {"Sum": sum, "SampleCount": sum, "Maximum": max, "Minimum": min,
-           "Average": lambda values: sum(values) / len(values)}
-
-
-@AWSRetry.jittered_backoff()
-def _list_metrics(client, request):
-    return client.get_paginator("list_metrics").paginate(**request).build_full_result().get("Metrics", [])
-
-
-def find_metrics(client, namespace, names, dimensions):
-    """The metrics of NAMESPACE named NAMES that carry DIMENSIONS (each once)."""
-    wanted = [{"Name": name, "Value": value} for name, value in sorted(dimensions.items())]
-    found, seen = [], set()
-    for name in names:
-        request = {"Namespace": namespace, "MetricName": name}
-        if wanted:
-            request["Dimensions"] = wanted
-        for metric in _list_metrics(client, request):
-            key = (metric["MetricName"], tuple(sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions", []))))
-            if key not in seen:
-                seen.add(key)
-                found.append(metric)
-    return found
-
-
-def read_metric(client, metric, statistic, since_minutes, period, now, include_points=False):
-    answer = client.get_metric_statistics(
-        aws_retry=True, Namespace=metric["Namespace"], MetricName=metric["MetricName"],
-        Dimensions=metric.get("Dimensions", []), StartTime=now - datetime.timedelta(minutes=since_minutes),
-        EndTime=now, Period=period, Statistics=[statistic])
-    points = sorted(((point["Timestamp"].timestamp() if point.get("Timestamp") else 0.0), float(point[statistic]))
-                    for point in answer.get("Datapoints", []) if statistic in point)
-    values = [value for _stamp, value in points]
-    found = {"metric_name": metric["MetricName"],
-             "dimensions": {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])},
-             "datapoints": len(values), "value": float(COMBINE[statistic](values)) if values else None}
-    if include_points:
-        found["points"] = [{"timestamp": stamp, "value": value} for stamp, value in points]
-    return found
+from ansible_collections.amp.alerting.plugins.module_utils.doctor_reads import COMBINE
+from ansible_collections.amp.alerting.plugins.module_utils.doctor_reads import find_metrics
+from ansible_collections.amp.alerting.plugins.module_utils.doctor_reads import read_metric
 
 
 def cloudwatch_client(module):

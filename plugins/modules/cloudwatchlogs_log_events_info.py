@@ -92,39 +92,15 @@ events:
             "message": "{\"event\": \"slack_forward\", \"outcome\": \"failed\", \"slack_status\": 404}"}]
 """
 
-import time
-
 try:
     import botocore
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-
-@AWSRetry.jittered_backoff()
-def _filter_log_events(client, request, max_items):
-    paginator = client.get_paginator("filter_log_events")
-    config = {"MaxItems": max_items} if max_items else {}
-    return paginator.paginate(**request, PaginationConfig=config).build_full_result()
-
-
-def read_events(client, group, pattern, since_minutes, limit, newest=False, now=None):
-    """(events, truncated), or (None, False) when the log group does not exist."""
-    start = int(((now if now is not None else time.time()) - since_minutes * 60) * 1000)
-    request = {"logGroupName": group, "startTime": start}
-    if pattern:
-        request["filterPattern"] = pattern
-    try:
-        found = _filter_log_events(client, request, None if newest else limit + 1).get("events", [])
-    except is_boto3_error_code("ResourceNotFoundException"):
-        return None, False
-    kept = found[-limit:] if newest else found[:limit]
-    events = [{"timestamp": event.get("timestamp"), "message": event.get("message", ""),
-               "log_stream_name": event.get("logStreamName")} for event in kept]
-    return events, len(found) > limit
+from ansible_collections.amp.alerting.plugins.module_utils.doctor_reads import read_events
 
 
 def logs_client(module):

@@ -62,37 +62,19 @@ revision_id:
   type: str
 """
 
-import json
-
 try:
     import botocore
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.amp.alerting.plugins.module_utils.doctor_reads import read_function_policy
 
 
 def lambda_client(module):
     return module.client("lambda", retry_decorator=AWSRetry.jittered_backoff())
-
-
-def read_policy(client, function_name, qualifier=None):
-    """(exists, policy, revision id): (True, None, None) for a function without a policy."""
-    request = {"FunctionName": function_name}
-    if qualifier:
-        request["Qualifier"] = qualifier
-    try:
-        answer = client.get_policy(aws_retry=True, **request)
-    except is_boto3_error_code("ResourceNotFoundException"):
-        # Lambda answers the same for "no such function" and "no policy": ask which.
-        try:
-            client.get_function_configuration(aws_retry=True, **request)
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return False, None, None
-        return True, None, None
-    return True, json.loads(answer["Policy"]), answer.get("RevisionId")
 
 
 def main():
@@ -103,7 +85,7 @@ def main():
     client = lambda_client(module)
     name = module.params["function_name"]
     try:
-        exists, policy, revision = read_policy(client, name, module.params["qualifier"])
+        exists, policy, revision = read_function_policy(client, name, module.params["qualifier"])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Failed to read the policy of function {name}")
     module.exit_json(changed=False, exists=exists, policy=policy, revision_id=revision)

@@ -92,48 +92,15 @@ queue:
            "policy": null, "redrive_policy": null, "kms_master_key_id": null, "message_retention_period": 1209600}
 """
 
-import json
-
 try:
     import botocore
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-MISSING = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
-COUNTS = {"ApproximateNumberOfMessages": "approximate_number_of_messages",
-          "ApproximateNumberOfMessagesNotVisible": "approximate_number_of_messages_not_visible",
-          "ApproximateNumberOfMessagesDelayed": "approximate_number_of_messages_delayed",
-          "MessageRetentionPeriod": "message_retention_period"}
-POLICIES = {"Policy": "policy", "RedrivePolicy": "redrive_policy"}
-TEXTS = {"QueueArn": "queue_arn", "KmsMasterKeyId": "kms_master_key_id"}
-
-
-def queue_view(url, attributes):
-    """GetQueueAttributes' answer as the module returns it."""
-    queue = {"queue_url": url}
-    queue.update({name: attributes.get(key) for key, name in TEXTS.items()})
-    queue.update({name: int(attributes.get(key) or 0) for key, name in COUNTS.items()})
-    for key, name in POLICIES.items():
-        try:
-            queue[name] = json.loads(attributes[key]) if attributes.get(key) else None
-        except ValueError:
-            queue[name] = attributes[key]  # shown as SQS has it
-    return queue
-
-
-def read_queue(client, name=None, url=None):
-    """The queue's attributes, or None when it does not exist."""
-    try:
-        if url is None:
-            url = client.get_queue_url(aws_retry=True, QueueName=name)["QueueUrl"]
-        attributes = client.get_queue_attributes(aws_retry=True, QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    except is_boto3_error_code(MISSING):
-        return None
-    return queue_view(url, attributes)
+from ansible_collections.amp.alerting.plugins.module_utils.doctor_reads import read_queue
 
 
 def sqs_client(module):

@@ -16,7 +16,6 @@ import zipfile
 
 import boto3
 import pytest
-from ansible.module_utils import _internal as module_utils_internal
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
@@ -25,10 +24,8 @@ from ansible_collections.amp.alerting.plugins.filter.gates import differs
 from ansible_collections.amp.alerting.plugins.module_utils import chain
 from ansible_collections.amp.alerting.plugins.modules import chain_info
 
-from sandbox import awslambda as sandbox_lambda
-from sandbox import dynamodb as sandbox_dynamodb
 
-moto = pytest.importorskip("moto")
+pytest.importorskip("moto")
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -57,20 +54,6 @@ def zipped(text):
 CODE = zipped("def handler(event, context):\n    return 1\n")
 
 
-@pytest.fixture
-def aws(monkeypatch):
-    for name, value in (("AWS_ACCESS_KEY_ID", "x"), ("AWS_SECRET_ACCESS_KEY", "x"), ("AWS_DEFAULT_REGION", REGION)):
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
-    # modules run on a target: their warnings stay in their result
-    monkeypatch.setattr(module_utils_internal, "is_controller", False)
-    # AWS as the sandbox makes moto answer it: DescribeTable's TableId (community.aws reads it), a function's
-    # DeadLetterConfig (moto drops it)
-    sandbox_dynamodb.install()
-    sandbox_lambda.install()
-    with moto.mock_aws():
-        yield lambda service: boto3.client(service, region_name=REGION)
 
 
 def writer_changes(capsys, module_name, /, **args):
@@ -90,7 +73,7 @@ def read(**wanted):
                                   "topics", "alarms", "secret_prefixes", "rule_namespaces", "stacks", "managed_policies",
                                   "parameter_paths")}
     params.update(workspace_id=None, workspace_alias=None, alertmanager_definition=False, resource_policy=False,
-                  scrapers=False, scraper_configurations=False, workspace_configuration=False, workspace_settings=False, **wanted)
+                  scrapers=False, scraper_configurations=False, workspace_configuration=False, workspace_settings=False, diagnose=None, **wanted)
     module = type("Module", (), {"params": params, "region": REGION, "client": lambda self, service, retry_decorator=None: RetryingBotoClientWrapper(
         boto3.client(service, region_name=REGION), AWSRetry.jittered_backoff())})()
     return chain_info.read_chain(module)

@@ -64,7 +64,7 @@ def test_log_events_of_the_last_minutes_with_the_pattern(logs):
         {"timestamp": 1, "message": '{"outcome": "failed"}', "logStreamName": "s1"},
         {"timestamp": 2, "message": '{"outcome": "failed"}', "logStreamName": "s2"}]},
         {"logGroupName": GROUP, "startTime": ANY, "filterPattern": "failed"})
-    with mock.patch.object(cloudwatchlogs_log_events_info.time, "time", return_value=10_000):
+    with mock.patch("time.time", return_value=10_000):
         result = logs(log_group_name=GROUP, filter_pattern="failed", since_minutes=60)
     assert result["exists"] is True and result["truncated"] is False
     assert [event["log_stream_name"] for event in result["events"]] == ["s1", "s2"]
