@@ -462,7 +462,10 @@ class Diagnosis:
         stamps = [point.get("timestamp") for metric in self.evidence.get("heartbeats") or []
                   for point in metric.get("points") or [] if point.get("value")]
         now = self.evidence.get("now")
-        if stamps and now:
+        unread = (self.evidence.get("unread") or {}).get("heartbeats")
+        if unread:
+            last = f"the heartbeats not read: {unread}"
+        elif stamps and now:
             # the newest minute with a heartbeat: at most a minute older than the heartbeat itself
             last = f"the last heartbeat {max(0, int(now - max(stamps)))} s ago (to the minute)"
         else:
@@ -566,6 +569,13 @@ class Diagnosis:
                 detail += f"; AMP's alertmanager log: {logged[-1][:300]}"
             self.add("AMP notifications", BROKEN, detail + history, "the hop named by AMP's log (above) refuses AMP")
         else:
+            unread = [f"{what}: {(self.evidence.get('unread') or {})[kind]}" for kind, what in (
+                ("amp_failure_metrics", "AMP's failure metrics"), ("amp_log_events", "AMP's alertmanager log"))
+                if (self.evidence.get("unread") or {}).get(kind)]
+            if unread:  # no failure seen where one could not look: not a verdict
+                self.add("AMP notifications", UNKNOWN, "not read: " + "; ".join(unread),
+                         "give the caller cloudwatch:GetMetricStatistics, cloudwatch:ListMetrics and logs:FilterLogEvents")
+                return
             logging = " (no logging configuration: AMP's log is not kept)" if not self.workspace.get("logging") else ""
             self.add("AMP notifications", OK, f"no failure counted {since}{logging}{history}")
 

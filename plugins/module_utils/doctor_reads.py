@@ -293,8 +293,8 @@ class ChainFollower:
             return dict(read(), item=item)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             return {"item": item, "failed": True, "msg": f"Failed to {what}: {e}"}
-        except AnsibleAWSError as e:  # the AMP and SNS helpers' own errors
-            return {"item": item, "failed": True, "msg": f"{e.message}: {e.exception}" if e.exception else e.message}
+        except AnsibleAWSError as e:  # the AMP and SNS helpers' own errors, which name the read ("Failed to ...: ...")
+            return {"item": item, "failed": True, "msg": str(e)}
 
     def follow(self, workspace, anomaly_detectors=False, webhook_kms_key_arn=None, heartbeat_alarm=None,
                heartbeat_workspace_alias=None):
@@ -302,8 +302,9 @@ class ChainFollower:
         definition = workspace.get("alertmanager") or {}
         topic_arns = sorted({arn for arns in (definition.get("sns_topic_arns") or {}).values() for arn in arns})
         secret_arns = sorted({arn for arns in (definition.get("pagerduty_secret_arns") or {}).values() for arn in arns})
+        # unread: why a read of AMP's failures, its log or the heartbeats failed (chain_hops says unknown, not ok)
         evidence = {"workspace": workspace, "anomaly_detectors": None, "webhook_key": None, "heartbeat_alarm": None,
-                    "heartbeats": [], "amp_failure_metrics": [], "amp_log_events": []}
+                    "heartbeats": [], "amp_failure_metrics": [], "amp_log_events": [], "unread": {}}
         if anomaly_detectors and workspace.get("workspace_id"):
             evidence["anomaly_detectors"] = self.anomaly_detectors(workspace["workspace_id"])
         evidence["topics"] = [self.topic(arn) for arn in topic_arns]
@@ -344,18 +345,25 @@ class ChainFollower:
             # by the minute, with times: failures before the chain's last delivery are history
             found = self.attempt(None, "read AMP's failure metrics", lambda: {"metrics": self.metrics(
                 None, "AWS/Prometheus", AMP_FAILURE_METRICS, {"Workspace": workspace["workspace_id"]}, "Sum", period=60, points=True)})
-            evidence["amp_failure_metrics"] = found.get("metrics") or []
+            self.keep(evidence, "amp_failure_metrics", found, "metrics")
         if heartbeat_alarm:
             evidence["heartbeat_alarm"] = self.attempt(heartbeat_alarm, f"read alarm {heartbeat_alarm}", lambda: {
                 "metric_alarms": read_metric_alarms(self.client("cloudwatch", None), heartbeat_alarm)})
             found = self.attempt(None, "read the heartbeats", lambda: {"metrics": self.metrics(
                 None, "AmpAlerting", ["Heartbeat"], {"WorkspaceAlias": heartbeat_workspace_alias}, "SampleCount", period=60, points=True)})
-            evidence["heartbeats"] = found.get("metrics") or []
+            self.keep(evidence, "heartbeats", found, "metrics")
         log_group_arn = (workspace.get("logging") or {}).get("log_group_arn") or ""
         if log_group_arn:
             found = self.log_events(log_group_arn, log_group_arn.split(":")[6], "alertmanager", 1000)
-            evidence["amp_log_events"] = found.get("events") or []
+            self.keep(evidence, "amp_log_events", found, "events")
         return evidence
+
+    @staticmethod
+    def keep(evidence, kind, found, answer):
+        """EVIDENCE[KIND]: what FOUND read (its ANSWER), or [] with why it was not read in evidence["unread"]."""
+        evidence[kind] = found.get(answer) or []
+        if found.get("failed"):
+            evidence["unread"][kind] = found["msg"]
 
     def anomaly_detectors(self, workspace_id):
         return self.attempt(workspace_id, f"list the anomaly detectors of workspace {workspace_id}", lambda: {

@@ -347,7 +347,8 @@ evidence:
       C(pagerduty_secrets) (C(secrets)), C(function_configs) (C(functions)), C(function_policies) (C(exists),
       C(policy)), C(roles) (C(iam_roles)), C(role_policies) (C(policies)), C(queues) (C(exists), C(queue)),
       C(queue_ages) and C(heartbeats) (C(metrics)), C(function_logs) (C(exists), C(events)); and C(anomaly_detectors),
-      C(webhook_key), C(heartbeat_alarm) (C(null) when not asked for), C(amp_failure_metrics), C(amp_log_events).
+      C(webhook_key), C(heartbeat_alarm) (C(null) when not asked for), C(amp_failure_metrics), C(amp_log_events), and
+      C(unread) (why the read of C(amp_failure_metrics), C(amp_log_events) or C(heartbeats) failed, by that name).
     - C(null) without O(diagnose).
   returned: always
   type: dict

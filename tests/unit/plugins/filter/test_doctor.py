@@ -302,6 +302,15 @@ def test_amps_failure_metrics_and_log_name_the_refusal():
     assert broken(evidence)[-1][1].startswith("4 failed, 0 throttled in the last 60 min")
 
 
+def test_amps_failures_not_read_are_unknown_unless_a_failure_was_seen():
+    refused = "Failed to read AMP's failure metrics: An error occurred (AccessDenied) when calling the ListMetrics operation"
+    evidence = dict(healthy(), unread={"amp_failure_metrics": refused})
+    assert verdicts(evidence)["AMP notifications"] == ("unknown", f"not read: AMP's failure metrics: {refused}")
+    evidence["amp_log_events"] = [{"message": json.dumps({"component": "alertmanager", "message": {
+        "level": "ERROR", "log": "Notify for alerts failed"}})}]
+    assert verdicts(evidence)["AMP notifications"][0] == "broken"
+
+
 def test_failures_before_the_last_delivery_are_history_and_those_after_it_break_the_hop():
     delivered_at = 1_764_930_000  # the forwarder's last delivery, after the repair
     refusal = {"message": json.dumps({"workspaceId": WS_ID, "component": "alertmanager", "message": {
@@ -417,6 +426,9 @@ def test_the_heartbeat_hop_tells_the_alarm_state_and_the_last_heartbeats_age():
     assert verdicts(new)["heartbeat"] == ("unknown", "alarm amp-prod-heartbeat ALARM; no heartbeat in the last 60 min: the "
                                                      "alarm is 60 s old, the first heartbeats arrive within 1020 s of it")
     assert "heartbeat" not in verdicts(healthy())  # the heartbeat off: no hop
+    unread = dict(heartbeat("OK"), unread={"heartbeats": "Failed to read the heartbeats: AccessDenied"})
+    assert verdicts(unread)["heartbeat"] == ("ok", "alarm amp-prod-heartbeat OK; the heartbeats not read: Failed to read "
+                                                   "the heartbeats: AccessDenied")
 
 
 def test_a_recorded_heartbeat_counts_as_the_chains_last_delivery():

@@ -219,7 +219,9 @@ def test_one_read_finds_what_the_modules_found(aws, capsys, breakage):
 @pytest.mark.parametrize("service, operation, hop", [
     ("kms", "describe_key", "topic key"), ("lambda", "get_function_configuration", "function"),
     ("iam", "get_role", "execution role"), ("sqs", "get_queue_url", "delivery dead-letter queue"),
-    ("logs", "filter_log_events", "forwarder errors"), ("cloudwatch", "describe_alarms", "heartbeat")])
+    ("logs", "filter_log_events", "forwarder errors"), ("cloudwatch", "describe_alarms", "heartbeat"),
+    # AMP's failure metrics: no failure seen where the doctor could not look is not ok
+    ("cloudwatch", "list_metrics", "AMP notifications")])
 def test_a_refused_read_is_a_hop_not_read_and_the_rest_is_read(aws, service, operation, hop):
     deploy(aws)
     found = {name: (status, detail) for name, status, detail in hops(followed(refuse=(service, operation)))}
