@@ -83,6 +83,10 @@ class Diagnosis:
         self.hops = []
         self.workspace = evidence.get("workspace") or None
 
+    def unread(self, kind):
+        """Why the read of KIND (amp_failure_metrics, amp_log_events, heartbeats) failed, or None."""
+        return (self.evidence.get("unread") or {}).get(kind)
+
     def add(self, *args, **kwargs):
         self.hops.append(_hop(*args, **kwargs))
 
@@ -462,7 +466,7 @@ class Diagnosis:
         stamps = [point.get("timestamp") for metric in self.evidence.get("heartbeats") or []
                   for point in metric.get("points") or [] if point.get("value")]
         now = self.evidence.get("now")
-        unread = (self.evidence.get("unread") or {}).get("heartbeats")
+        unread = self.unread("heartbeats")
         if unread:
             last = f"the heartbeats not read: {unread}"
         elif stamps and now:
@@ -569,9 +573,9 @@ class Diagnosis:
                 detail += f"; AMP's alertmanager log: {logged[-1][:300]}"
             self.add("AMP notifications", BROKEN, detail + history, "the hop named by AMP's log (above) refuses AMP")
         else:
-            unread = [f"{what}: {(self.evidence.get('unread') or {})[kind]}" for kind, what in (
+            unread = [f"{what}: {self.unread(kind)}" for kind, what in (
                 ("amp_failure_metrics", "AMP's failure metrics"), ("amp_log_events", "AMP's alertmanager log"))
-                if (self.evidence.get("unread") or {}).get(kind)]
+                if self.unread(kind)]
             if unread:  # no failure seen where one could not look: not a verdict
                 self.add("AMP notifications", UNKNOWN, "not read: " + "; ".join(unread),
                          "give the caller cloudwatch:GetMetricStatistics, cloudwatch:ListMetrics and logs:FilterLogEvents")

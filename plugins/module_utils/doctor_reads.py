@@ -7,7 +7,7 @@
 
 The read-only modules (amp_workspace_info, amp_anomaly_detector_info, sqs_queue_info, cloudwatch_metric_info,
 cloudwatchlogs_log_events_info, lambda_policy_info) make these reads one each; chain_info's ``diagnose`` makes
-them all in one process (follow_chain), and returns what the amp.alerting.chain_hops filter reads.
+them all in one process (ChainFollower), and returns what the amp.alerting.chain_hops filter reads.
 """
 
 import datetime
@@ -23,6 +23,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.amp.alerting.plugins.module_utils import chain
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AMP_RETRY_CODES
 from ansible_collections.amp.alerting.plugins.module_utils.amp import AmpErrorHandler
 from ansible_collections.amp.alerting.plugins.module_utils.amp import amp_describe
@@ -234,15 +235,13 @@ def read_function_configuration(client, function_arn):
 
 def read_role(client, role_name):
     """[the role as amazon.aws.iam_role_info returns what the diagnosis reads of it: arn, role_name, attached_policies],
-    or []."""
-    try:
-        role = client.get_role(aws_retry=True, RoleName=role_name)["Role"]
-    except is_boto3_error_code("NoSuchEntity"):
+    or []: chain_info's read of a role, without its inline policies."""
+    role = chain.read_role(client, role_name, [])
+    if role is None:
         return []
-    attached = client.get_paginator("list_attached_role_policies").paginate(RoleName=role_name).build_full_result()
-    return [{"arn": role["Arn"], "role_name": role["RoleName"],
-             "attached_policies": [{"policy_name": p["PolicyName"], "policy_arn": p["PolicyArn"]}
-                                   for p in attached.get("AttachedPolicies") or []]}]
+    # a managed policy's ARN ends in its path and name
+    return [{"arn": role["arn"], "role_name": role_name,
+             "attached_policies": [{"policy_name": arn.rsplit("/", 1)[-1], "policy_arn": arn} for arn in role["attached_policy_arns"]]}]
 
 
 def read_role_policies(client, role_name):
@@ -253,16 +252,14 @@ def read_role_policies(client, role_name):
 
 
 def read_metric_alarms(client, name):
-    """The metric alarm NAME as amazon.aws.cloudwatch_metric_alarm_info returns what the diagnosis reads of it."""
-    alarms = client.describe_alarms(aws_retry=True, AlarmNames=[name], AlarmTypes=["MetricAlarm"]).get("MetricAlarms") or []
+    """[the metric alarm NAME as amazon.aws.cloudwatch_metric_alarm_info returns what the diagnosis reads of it], or []:
+    chain_info's read of an alarm."""
+    alarm = chain.read_alarm(client, name)
+    if alarm is None:
+        return []
     return [{"alarm_name": alarm["AlarmName"], "state_value": alarm.get("StateValue"), "period": alarm.get("Period"),
              "evaluation_periods": alarm.get("EvaluationPeriods"),
-             "alarm_configuration_updated_timestamp": _iso(alarm.get("AlarmConfigurationUpdatedTimestamp"))}
-            for alarm in alarms]
-
-
-def _iso(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
+             "alarm_configuration_updated_timestamp": alarm.get("AlarmConfigurationUpdatedTimestamp")}]
 
 
 # Following the chain
@@ -308,14 +305,10 @@ class ChainFollower:
         if anomaly_detectors and workspace.get("workspace_id"):
             evidence["anomaly_detectors"] = self.anomaly_detectors(workspace["workspace_id"])
         evidence["topics"] = [self.topic(arn) for arn in topic_arns]
-        evidence["topic_keys"] = [self.attempt(topic["item"], f"read key {key_id}", lambda key_id=key_id, arn=topic["item"]:
-                                               {"kms_keys": read_key(self.client("kms", _region(arn)), key_id)})
-                                  for topic in evidence["topics"]
+        evidence["topic_keys"] = [self.key(topic["item"], key_id) for topic in evidence["topics"]
                                   for key_id in [(topic.get("topic") or {}).get("kms_master_key_id")] if key_id]
         evidence["pagerduty_secrets"] = [self.secret(arn) for arn in secret_arns]
-        evidence["pagerduty_keys"] = [self.attempt(found["item"], f"read key {key_id}", lambda key_id=key_id, arn=found["item"]:
-                                                   {"kms_keys": read_key(self.client("kms", _region(arn)), key_id)})
-                                      for found in evidence["pagerduty_secrets"]
+        evidence["pagerduty_keys"] = [self.key(found["item"], key_id) for found in evidence["pagerduty_secrets"]
                                       for key_id in [self.secret_key(found)] if key_id]
         subscriptions = [s for topic in evidence["topics"] for s in topic.get("subscriptions") or [] if s.get("protocol") == "lambda"]
         function_arns = sorted({s["endpoint"] for s in subscriptions if s.get("endpoint")})
@@ -331,8 +324,8 @@ class ChainFollower:
         evidence["role_policies"] = [self.attempt(arn, f"read the inline policies of role {arn}", lambda arn=arn: {
             "policies": read_role_policies(self.client("iam", None), arn.split("/")[-1])}) for arn in role_arns]
         if webhook_kms_key_arn:
-            evidence["webhook_key"] = self.attempt(webhook_kms_key_arn, f"read key {webhook_kms_key_arn}", lambda: {
-                "kms_keys": read_key(self.client("kms", None), webhook_kms_key_arn)})
+            # (an SSM parameter's key is in the parameter's region: the ARN's, or the module's for a key id)
+            evidence["webhook_key"] = self.key(webhook_kms_key_arn, webhook_kms_key_arn)
         queue_arns = sorted({arn for arn in [(s.get("redrive_policy") or {}).get("deadLetterTargetArn") for s in subscriptions]
                              + [(f.get("dead_letter_config") or {}).get("target_arn") for f in functions] if arn})
         evidence["queues"] = [self.queue(arn) for arn in queue_arns]
@@ -364,6 +357,10 @@ class ChainFollower:
         evidence[kind] = found.get(answer) or []
         if found.get("failed"):
             evidence["unread"][kind] = found["msg"]
+
+    def key(self, item, key_id):
+        """The key KEY_ID, read in the region of ITEM's ARN (the module's, when ITEM is no ARN)."""
+        return self.attempt(item, f"read key {key_id}", lambda: {"kms_keys": read_key(self.client("kms", _region(item)), key_id)})
 
     def anomaly_detectors(self, workspace_id):
         return self.attempt(workspace_id, f"list the anomaly detectors of workspace {workspace_id}", lambda: {
