@@ -364,10 +364,9 @@ region:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.amp.alerting.plugins.module_utils import chain
-from ansible_collections.amp.alerting.plugins.module_utils.amp import AMP_RETRY_CODES
+from ansible_collections.amp.alerting.plugins.module_utils.amp import SessionClients
 from ansible_collections.amp.alerting.plugins.module_utils.amp import find_workspace
 from ansible_collections.amp.alerting.plugins.module_utils.amp import workspace_view
 from ansible_collections.amp.alerting.plugins.module_utils.doctor_reads import ChainFollower
@@ -408,15 +407,7 @@ def diagnose(client, params):
 
 def read_chain(module):
     params = module.params
-    clients = {}
-
-    def client(service, region=None):
-        """One client a service and region (None: the module's), its calls retried."""
-        if (service, region) not in clients:
-            extra = AMP_RETRY_CODES if service == "amp" else None
-            clients[service, region] = module.client(service, retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=extra),
-                                                     **({"region": region} if region else {}))
-        return clients[service, region]
+    client = SessionClients(module)
 
     workspace_id = params["workspace_id"]
     workspace = None
