@@ -5,8 +5,9 @@
 
 """The preflight: each role's settings against the limits AWS documents, before any AWS call.
 
-``{{ settings | amp.alerting.preflight_problems('lambda') }}`` returns the problems of one role's
+``{{ settings | amp.alerting.preflight_problems('lambda', reference) }}`` returns the problems of one role's
 settings (a mapping of its variables, with the host's aws_region), each "<variable>: <what is wrong>";
+``amp.alerting.preflight_reference`` the botocore data those checks compare with, read once for every host;
 ``amp.alerting.duplicate_workspaces`` the hosts that would share a workspace. The checks themselves
 are in module_utils/aws_limits.py.
 """
@@ -41,27 +42,29 @@ def _account(settings):
     return match.group("account") if match else None
 
 
-def _account_role(s):
-    problems = checks.region_problems("aws_region", s.get("aws_region"))
+def _account_role(s, reference):
+    problems = checks.region_problems("aws_region", s.get("aws_region"), reference.get("amp_regions"))
     if s.get("aws_role_arn"):
         problems += checks.arn_problems("aws_role_arn", s["aws_role_arn"], "iam", resource_prefix="role/")
     return problems
 
 
-def _workspace(s):
+def _workspace(s, reference):
     region = s.get("aws_region")
     problems = checks.name_problems("workspace_alias", s.get("workspace_alias"), "amp_alias")
     if s.get("workspace_kms_key_arn"):
         problems += checks.arn_problems("workspace_kms_key_arn", s["workspace_kms_key_arn"], "kms", region, _account(s), "key/")
     if s.get("workspace_logging_enabled"):
         problems += checks.name_problems("workspace_log_group_name", s.get("workspace_log_group_name"), "log_group")
-        problems += checks.retention_problems("workspace_log_retention_days", s.get("workspace_log_retention_days"))
+        problems += checks.retention_problems("workspace_log_retention_days", s.get("workspace_log_retention_days"),
+                                               reference.get("log_retention_days"))
     if s.get("workspace_query_logging_enabled"):
         problems += checks.name_problems("workspace_query_log_group_name", s.get("workspace_query_log_group_name"), "log_group")
         problems += checks.range_problems("workspace_query_log_qsp_threshold", s.get("workspace_query_log_qsp_threshold"),
                                           0, 2**63 - 1, " samples")
         if not s.get("workspace_logging_enabled"):  # the query log group takes the same retention
-            problems += checks.retention_problems("workspace_log_retention_days", s.get("workspace_log_retention_days"))
+            problems += checks.retention_problems("workspace_log_retention_days", s.get("workspace_log_retention_days"),
+                                               reference.get("log_retention_days"))
     problems += checks.tag_problems("workspace_tags", s.get("workspace_tags"))
     problems += _shared_with_problems(s.get("workspace_shared_with"))
     problems += _scraper_problems(s.get("workspace_scrapers"))
@@ -155,7 +158,7 @@ def _int_or_same(value):
         return value
 
 
-def _iam(s):
+def _iam(s, _reference):
     prefix = s.get("iam_name_prefix")
     problems = []
     for suffix in IAM_POLICY_SUFFIXES:
@@ -220,7 +223,7 @@ def _unignored_in_git(directory, name):
         return False
 
 
-def _sns(s):
+def _sns(s, _reference):
     region = s.get("aws_region")
     problems = checks.name_problems("sns_topic_name", s.get("sns_topic_name"), "sns_topic")
     problems += checks.name_problems("sns_stack_name", s.get("sns_stack_name"), "cloudformation_stack")
@@ -237,7 +240,7 @@ def _sns(s):
     return problems
 
 
-def _lambda(s):
+def _lambda(s, reference):
     region = s.get("aws_region")
     function = s.get("lambda_function_name")
     problems = checks.name_problems("lambda_function_name", function, "lambda_function")
@@ -248,7 +251,8 @@ def _lambda(s):
     problems += checks.name_problems("lambda_function_name", f"{function}-subscription", "cloudformation_stack")
     problems += checks.range_problems("lambda_timeout", s.get("lambda_timeout"), 1, checks.LAMBDA_TIMEOUT_MAX, " seconds")
     problems += checks.range_problems("lambda_memory_size", s.get("lambda_memory_size"), *checks.LAMBDA_MEMORY_RANGE, " MB")
-    problems += checks.retention_problems("lambda_log_retention_days", s.get("lambda_log_retention_days"))
+    problems += checks.retention_problems("lambda_log_retention_days", s.get("lambda_log_retention_days"),
+                                          reference.get("log_retention_days"))
     problems += checks.tag_problems("lambda_tags", s.get("lambda_tags"))
     problems += checks.name_problems("lambda_slack_webhook_ssm_parameter", s.get("lambda_slack_webhook_ssm_parameter"),
                                      "ssm_parameter")
@@ -305,7 +309,7 @@ def _allowed_hosts(s):
     return tuple(str(host).strip().lower() for host in s.get("lambda_slack_allowed_hosts") or [])
 
 
-def _alerting(s):
+def _alerting(s, _reference):
     region = s.get("aws_region")
     problems = checks.name_problems("alerting_rule_namespace", s.get("alerting_rule_namespace"), "amp_namespace")
     # Alertmanager's own rules, by the code the alertmanager module checks the definition with.
@@ -439,9 +443,21 @@ ROLES = {"account": _account_role, "workspace": _workspace, "iam": _iam, "sns": 
          "alerting": _alerting}
 
 
-def preflight_problems(settings, role):
-    """The problems of one role's settings, each '<variable>: <what is wrong>'; [] when none."""
-    return ROLES[role](dict(settings or {}))
+# the botocore data each role's checks compare with (preflight_reference)
+REFERENCE_NEEDED = {"account": {"amp_regions"}, "workspace": {"log_retention_days"}, "lambda": {"log_retention_days"}}
+
+
+def preflight_problems(settings, role, reference=None):
+    """The problems of one role's settings, each '<variable>: <what is wrong>'; [] when none. REFERENCE:
+    preflight_reference's botocore data, else each check reads botocore itself."""
+    return ROLES[role](dict(settings or {}), dict(reference or {}))
+
+
+def preflight_reference(roles):
+    """What the checks of ROLES compare with of botocore's data (AMP's regions, CloudWatch Logs' retention values),
+    read once for every host of the run."""
+    wanted = set().union(*(REFERENCE_NEEDED.get(role, set()) for role in roles or []))
+    return checks.reference_data(amp_regions="amp_regions" in wanted, log_retention_days="log_retention_days" in wanted)
 
 
 def duplicate_workspaces(hosts, hostvars, host):
@@ -495,5 +511,6 @@ class FilterModule:
     """amp.alerting filters."""
 
     def filters(self):
-        return {"preflight_problems": preflight_problems, "duplicate_workspaces": duplicate_workspaces,
+        return {"preflight_problems": preflight_problems, "preflight_reference": preflight_reference,
+                "duplicate_workspaces": duplicate_workspaces,
                 "retention_loss": retention_loss, "role_argument_specs": role_argument_specs}

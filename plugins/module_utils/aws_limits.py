@@ -172,10 +172,24 @@ def name_problems(field, value, kind):
     return problems
 
 
-def region_problems(field, region):
+def reference_data(amp_regions=True, log_retention_days=True):
+    """botocore's data the checks compare with, as plain lists: AMP's regions, CloudWatch Logs' retention values.
+    Read once for every host of a run (playbooks/preflight.yml) and handed to the checks: each read costs the
+    worker process that templates it a fifth of a second (botocore's import, its endpoint data, the logs model)."""
+    data = {}
+    if amp_regions:
+        regions = known_regions()
+        data["amp_regions"] = sorted(regions) if regions is not None else None
+    if log_retention_days:
+        data["log_retention_days"] = list(retention_days())
+    return data
+
+
+def region_problems(field, region, regions=None):
+    """REGIONS: AMP's regions (reference_data's), else read from botocore here."""
     if not isinstance(region, str) or not region:
         return [f"{field}: required (the host's AWS region, e.g. eu-west-1)"]
-    regions = known_regions()
+    regions = known_regions() if regions is None else regions
     if regions is not None and region not in regions:
         return [f"{field}: '{region}' is not a region where AMP is offered{suggestion(region, sorted(regions))}"]
     return []
@@ -215,8 +229,9 @@ def kms_key_reference_problems(field, value, region=None, account=None):
     return problems
 
 
-def retention_problems(field, days):
-    allowed = retention_days()
+def retention_problems(field, days, allowed=None):
+    """ALLOWED: CloudWatch Logs' retention values (reference_data's), else read from botocore here."""
+    allowed = tuple(allowed) if allowed else retention_days()
     days = as_int(days) if as_int(days) is not None else days
     if not isinstance(days, int) or isinstance(days, bool) or days not in allowed:
         return [f"{field}: {days!r} is not a retention CloudWatch Logs accepts ({', '.join(map(str, allowed))})"]

@@ -6,6 +6,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.amp.alerting.plugins.filter.alert_rules import alert_rule_groups
 from ansible_collections.amp.alerting.plugins.filter.preflight import duplicate_workspaces
 from ansible_collections.amp.alerting.plugins.filter.preflight import preflight_problems
+from ansible_collections.amp.alerting.plugins.filter.preflight import preflight_reference
 from ansible_collections.amp.alerting.plugins.module_utils import aws_limits
 
 LAMBDA = {"aws_region": "eu-west-1", "lambda_function_name": "amp-prod-slack-forwarder", "lambda_timeout": 60,
@@ -83,6 +84,37 @@ def test_regions_come_from_botocore_with_a_suggestion():
     (problem,) = preflight_problems({"aws_region": "us-east-l"}, "account")
     assert problem.startswith("aws_region: 'us-east-l' is not a region where AMP is offered (did you mean us-east-1?)")
     assert preflight_problems({}, "account") == ["aws_region: required (the host's AWS region, e.g. eu-west-1)"]
+
+
+def test_botocore_data_read_once_gives_the_same_verdicts(monkeypatch):
+    """The preflight reads botocore's data once for every host (preflight_reference) and hands it to each role's
+    check: the verdicts are those of a check that reads botocore itself, and the checks read nothing more."""
+    reference = preflight_reference(["account", "workspace", "iam", "sns", "lambda", "alerting"])
+    assert "eu-west-1" in reference["amp_regions"] and 1096 in reference["log_retention_days"]
+    cases = [({"aws_region": "us-east-l"}, "account"), ({"aws_region": "eu-west-1"}, "account"),
+             (dict(LAMBDA, lambda_log_retention_days=45), "lambda"), (LAMBDA, "lambda"),
+             ({"aws_region": "eu-west-1", "workspace_alias": "prod", "workspace_logging_enabled": True,
+               "workspace_log_group_name": "/aws/vendedlogs/prometheus/prod", "workspace_log_retention_days": 45}, "workspace")]
+    expected = [preflight_problems(settings, role) for settings, role in cases]
+    assert any(expected) and not all(expected)
+
+    def botocore_read():
+        raise AssertionError("botocore's data read again")
+    monkeypatch.setattr(aws_limits, "known_regions", botocore_read)
+    monkeypatch.setattr(aws_limits, "retention_days", botocore_read)
+    assert [preflight_problems(settings, role, reference) for settings, role in cases] == expected
+
+
+def test_the_reference_holds_what_the_roles_checks_need():
+    assert set(preflight_reference(["account", "workspace"])) == {"amp_regions", "log_retention_days"}
+    assert set(preflight_reference(["account"])) == {"amp_regions"}
+    assert preflight_reference(["iam", "sns", "alerting"]) == {}
+
+
+def test_a_region_outside_the_reference_is_refused():
+    """The reference decides: a region botocore knows but the reference lacks is refused (the data is used)."""
+    (problem,) = preflight_problems({"aws_region": "eu-west-1"}, "account", {"amp_regions": ["us-east-1"]})
+    assert problem.startswith("aws_region: 'eu-west-1' is not a region where AMP is offered")
 
 
 def test_retention_values_come_from_botocores_model():
