@@ -57,14 +57,14 @@ def _workspace(s, reference):
     if s.get("workspace_logging_enabled"):
         problems += checks.name_problems("workspace_log_group_name", s.get("workspace_log_group_name"), "log_group")
         problems += checks.retention_problems("workspace_log_retention_days", s.get("workspace_log_retention_days"),
-                                               reference.get("log_retention_days"))
+                                              reference.get("log_retention_days"))
     if s.get("workspace_query_logging_enabled"):
         problems += checks.name_problems("workspace_query_log_group_name", s.get("workspace_query_log_group_name"), "log_group")
         problems += checks.range_problems("workspace_query_log_qsp_threshold", s.get("workspace_query_log_qsp_threshold"),
                                           0, 2**63 - 1, " samples")
         if not s.get("workspace_logging_enabled"):  # the query log group takes the same retention
             problems += checks.retention_problems("workspace_log_retention_days", s.get("workspace_log_retention_days"),
-                                               reference.get("log_retention_days"))
+                                                  reference.get("log_retention_days"))
     problems += checks.tag_problems("workspace_tags", s.get("workspace_tags"))
     problems += _shared_with_problems(s.get("workspace_shared_with"))
     problems += _scraper_problems(s.get("workspace_scrapers"))
