@@ -23,7 +23,10 @@ def failed(msg, code=None):
     failed("Failed to create rule groups namespace alerts: An error occurred (ConflictException) when calling the "
            "CreateRuleGroupsNamespace operation: A rule groups namespace with this name already exists"),
     failed("Table already exists", code="ResourceInUseException"),
-], ids=["log-group", "iam-role", "stack-exists", "stack-being-created", "amp-namespace", "dynamodb-table"])
+    failed("Failed to create anomaly detector checkout-rate of workspace ws-1: An error occurred (ConflictException) when "
+           "calling the CreateAnomalyDetector operation: An anomaly detector with alias checkout-rate already exists",
+           code="ConflictException"),
+], ids=["log-group", "iam-role", "stack-exists", "stack-being-created", "amp-namespace", "dynamodb-table", "amp-anomaly-detector"])
 def test_a_create_another_run_won_is_run_once_more(result):
     assert create_race_lost(result) is True
 
