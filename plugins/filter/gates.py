@@ -91,16 +91,35 @@ def differs(found, kind, name, wanted=None):
 
 def differing(found, gates, full_check=False):
     """FOUND: what amp.alerting.chain_info registered; GATES: a role's writers, each ``[kind, name, wanted]`` as
-    differs takes them (or null: not wanted), in dicts nested as the role groups them, or one gate. The same
-    dicts, each gate replaced by whether its writer would change the resource (FULL_CHECK: every wanted writer
-    runs)."""
+    differs takes them (kind managed_policy: as managed_policy_differs takes NAME and WANTED), a boolean for a
+    writer the read does not gate (true: it runs), or null (not wanted), in dicts nested as the role groups them,
+    or one gate. The same dicts, each gate replaced by whether its writer would change the resource (FULL_CHECK:
+    every wanted writer runs)."""
     if isinstance(gates, dict):
         return {key: differing(found, gate, full_check) for key, gate in gates.items()}
     if gates is None:
         return False
+    if isinstance(gates, bool):
+        return gates
     if not isinstance(gates, (list, tuple)) or len(gates) not in (2, 3):
-        raise AnsibleFilterError(f"differing: a gate is [kind, name, wanted] or null, not {gates!r}")
-    return True if full_check else differs(found, *gates)
+        raise AnsibleFilterError(f"differing: a gate is [kind, name, wanted], a boolean or null, not {gates!r}")
+    if full_check:
+        return True
+    if gates[0] == "managed_policy":
+        return managed_policy_differs(found, *gates[1:])
+    return differs(found, *gates)
+
+
+def anything_differs(found, gates, full_check=False):
+    """True when any gate of GATES (as differing takes them) says its writer would run: a role includes its
+    writers only then, each writer deciding again after those before it ran."""
+    def leaves(decided):
+        if isinstance(decided, dict):
+            for value in decided.values():
+                yield from leaves(value)
+        else:
+            yield decided
+    return any(leaves(differing(found, gates, full_check)))
 
 
 # chain_info's options: lists of names, switches, and the workspace they concern.
@@ -195,4 +214,5 @@ class FilterModule:
 
     def filters(self):
         return {"managed_policy_differs": managed_policy_differs, "differs": differs, "differing": differing,
+                "anything_differs": anything_differs,
                 "lambda_code_sha256": lambda_code_sha256, "chain_reads": chain_reads, "chain_serves": chain_serves}
