@@ -95,7 +95,7 @@ molecule: setup ## molecule scenarios (extensions/molecule), each on its own san
 	  PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test -s $$scenario; \
 	done
 
-docs-check: setup ## every module, filter and role renders with ansible-doc
+docs-check: setup ## every module, filter, lookup and role renders with ansible-doc
 	@modules=$$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$$//'); \
 	test -n "$$modules"; \
 	for m in $$modules; do \
@@ -105,6 +105,10 @@ docs-check: setup ## every module, filter and role renders with ansible-doc
 	for f in $$(ls plugins/filter/*.yml | xargs -n1 basename | sed 's/\.yml$$//'); do \
 	  $(BIN)/ansible-doc -t filter amp.alerting.$$f > /dev/null; \
 	  echo "ansible-doc -t filter amp.alerting.$$f: ok"; \
+	done; \
+	for l in $$(ls plugins/lookup/*.py | xargs -n1 basename | sed 's/\.py$$//'); do \
+	  $(BIN)/ansible-doc -t lookup amp.alerting.$$l > /dev/null; \
+	  echo "ansible-doc -t lookup amp.alerting.$$l: ok"; \
 	done; \
 	for r in $$(ls -d roles/*/ | xargs -n1 basename); do \
 	  test -f roles/$$r/meta/argument_specs.yml || { echo "roles/$$r has no meta/argument_specs.yml"; exit 1; }; \

@@ -186,6 +186,9 @@ def test_check_deploy_doctor_and_teardown_as_awx_runs_them(awx_job, sandbox):
     removed = awx_job(TEARDOWN, "teardown.json")
     assert removed.returncode == 0, removed
     assert [w for w in amp.list_workspaces()["workspaces"] if w["alias"] == "dev-eks"] == []
+    # Every call of the four jobs was one the shipped policies allow: none left an AccessDenied in CloudTrail
+    # (the account role asks only sts:GetCallerIdentity, which needs no permission; no iam:ListAccountAliases).
+    assert [(r["principal"], r["action"]) for r in sandbox.refusals() if r["hop"].startswith("caller")] == []
 
 
 def test_bad_survey_overrides_fail_before_any_aws_call(sandbox):

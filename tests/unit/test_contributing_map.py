@@ -1,4 +1,4 @@
-"""CONTRIBUTING.md's layout map names every module, filter, module_util, playbook and docs page: a new
+"""CONTRIBUTING.md's layout map names every module, filter, lookup, module_util, playbook and docs page: a new
 one that is not on the map fails here, naming it."""
 
 import os
@@ -21,6 +21,7 @@ def names(directory, suffix):
 def test_the_layout_map_names_every_plugin_playbook_and_docs_page():
     words = set(re.findall(r"[A-Za-z0-9_.-]+", layout()))
     wanted = {"plugins/modules": names("plugins/modules", ".py"), "plugins/filter": names("plugins/filter", ".yml"),
+              "plugins/lookup": names("plugins/lookup", ".py"),
               "plugins/module_utils": [name + ".py" for name in names("plugins/module_utils", ".py")],
               "playbooks": names("playbooks", ".yml"), "docs": [name + ".md" for name in names("docs", ".md")]}
     missing = {where: [name for name in found if name not in words] for where, found in wanted.items()}
