@@ -158,6 +158,12 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
     assert writers_included == {(f"amp.alerting.{role}", host): (role, host) == ("workspace", "it-prod")
                                 for role in ("workspace", "iam", "sns", "lambda", "alerting") for host in REGIONS}
     assert [r for r in sandbox.requests() if r["operation"] == "ListPolicies"] == []
+    # For dev (no anomaly detectors), one module process in the whole run: the read. The account came from a lookup
+    # and the rest ran in Ansible's own workers (set_fact, include, assert, validate_argument_spec, debug).
+    dev_actions = [result["action"] for _play, _name, host, result in repaired.task_results()
+                   if host == "it-dev" and not result.get("skipped")]
+    assert set(dev_actions) - {"amp.alerting.chain_info"} <= CONTROLLER_ACTIONS, dev_actions
+    assert dev_actions.count("amp.alerting.chain_info") == 1, dev_actions
     # the policy, lambda and alerting writers that repaired the drift above did not run again, not even to be skipped
     repaired_tasks = {name for _play, name, _host, _result in repaired.task_results()}
     gated_writers = {name for name, _host in rerun.changed_tasks()
@@ -225,6 +231,8 @@ def test_site_life_cycle_converge_drift_check_change_rerun_teardown(deploy_env, 
 
 
 DEAD_LETTER_QUEUE = "amp-%s-slack-forwarder-dlq"
+CONTROLLER_ACTIONS = {f"ansible.builtin.{name}" for name in (
+    "set_fact", "include_tasks", "include_role", "assert", "fail", "debug", "validate_argument_spec")}
 RECREATE_DEAD_LETTER_QUEUE = "amp.alerting.lambda : Dead-letter queue for events the function failed (after Lambda's two retries)"
 MANAGED_POLICIES = "amp.alerting.iam : Customer-managed policies scoped to the workspace"
 QUERY_POLICY = "arn:aws:iam::123456789012:policy/amp/amp-%s-query"
