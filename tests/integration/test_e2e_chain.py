@@ -68,10 +68,7 @@ def alert_state(endpoint, workspace_id, alertname):
 def test_threshold_crossings_reach_their_channels_in_threads_and_silences_hold_them(
         sandbox, monkeypatch, tmp_path):
     sandbox.set_data_plane(True)
-    # The 30 s detector writes its series every 6 s. The stand-in scores a jump high for one evaluation only, and only
-    # when the baseline (the evaluations before it) does not hold the new value yet: a sample remote-written later
-    # than one evaluation lands in that baseline and the jump is never scored. At 3 s, a loaded CI machine lost it.
-    sandbox.set_anomaly_interval_scale(0.2)
+    sandbox.set_anomaly_interval_scale(0.2)  # the 30 s detector writes its series every 6 s (10 s behind: anomaly.live_lag)
     try:
         with SlackSink() as slack, MetricsExporter() as exporter:
             monkeypatch.setenv("SANDBOX_SLACK_WEBHOOK_URL", slack.url)

@@ -14,6 +14,9 @@ detector's evaluation interval (dataplane.py):
 
 It only has to move when the query jumps: it knows no shingles, samples or seasonality (those options
 are accepted and ignored, as missingDataAction is), and it writes nothing until the baseline has a point.
+The live rules model the query as it was one evaluation (at least 10 s) before each evaluation
+(``live_lag``): a remote-written sample that arrives late is in place by then, so a jump is scored 1 once,
+however busy the machine.
 
 PreviewAnomalyDetector (``GET|POST /workspaces/<id>/anomalydetectors/preview``, AMP user guide
 anomaly-detection-api) answers with the same model over a ``query_range`` of the workspace: the query's
@@ -32,24 +35,35 @@ import urllib.request
 import yaml
 
 BASELINE_EVALUATIONS = 10
+LIVE_LAG_MIN_SECONDS = 10
 KINDS = ("value", "score", "lower_band", "upper_band")
 PREVIEW_METRIC = "anomaly_detector_preview"
 STEP = re.compile(r"^([0-9]+)(ms|s|m|h|d|w|y)$")
 STEP_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
 
-def model(query, interval):
-    """PromQL for each series of the stand-in model of QUERY evaluated every INTERVAL seconds."""
-    value = f"({query})"
-    baseline = f"[{BASELINE_EVALUATIONS * interval}s:{interval}s] offset {interval}s"
-    expected = f"avg_over_time({value}{baseline})"
-    spread = f"(3 * stddev_over_time({value}{baseline}) + 0.1 * abs({expected}) + 1e-9)"
+def model(query, interval, lag=0):
+    """PromQL for each series of the stand-in model of QUERY evaluated every INTERVAL seconds, LAG seconds back."""
+    query = f"({query})"
+    # (PromQL takes `offset` after a selector or a subquery only: the query's value LAG s back is a subquery's last)
+    value = f"last_over_time({query}[1s:1s] offset {lag}s)" if lag else query
+    baseline = f"[{BASELINE_EVALUATIONS * interval}s:{interval}s] offset {interval + lag}s"
+    expected = f"avg_over_time({query}{baseline})"
+    spread = f"(3 * stddev_over_time({query}{baseline}) + 0.1 * abs({expected}) + 1e-9)"
     return {"value": value, "score": f"clamp_max(abs({value} - {expected}) / (2 * {spread}), 1)",
             "lower_band": f"{expected} - {spread}", "upper_band": f"{expected} + {spread}"}
 
 
 def live_interval(detector_interval, scale):
     return max(1, round(detector_interval * scale))
+
+
+def live_lag(every):
+    """How far back a live evaluation looks: one evaluation, at least LIVE_LAG_MIN_SECONDS. A remote-written
+    sample reaches the workspace some seconds after its timestamp (the sender batches; a busy machine is
+    slower). Evaluated at the newest instant, the model would first see a late jump with that sample already
+    in its baseline, and never score it."""
+    return max(every, LIVE_LAG_MIN_SECONDS)
 
 
 def detector_rule_file(detectors, scale):
@@ -59,7 +73,7 @@ def detector_rule_file(detectors, scale):
         every = live_interval(interval, scale)
         groups.append({"name": f"anomaly-detector/{alias}", "interval": f"{every}s",
                        "rules": [{"record": f"anomaly_detector:{kind}", "expr": expr, "labels": {"alias": alias}}
-                                 for kind, expr in model(query, every).items()]})
+                                 for kind, expr in model(query, every, live_lag(every)).items()]})
     return yaml.safe_dump({"groups": groups}, sort_keys=False).encode()
 
 
